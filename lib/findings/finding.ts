@@ -1,0 +1,46 @@
+/**
+ * The normalised finding every scanner's output is turned into. One Finding is one vulnerability in one
+ * package: a scanner record that names several vulnerable packages becomes several Findings sharing `id`.
+ */
+
+/** Severities in decreasing order of gravity. UNTRIAGED comes from Inspector, UNDEFINED from ECR basic. */
+export const SEVERITIES = [
+  'CRITICAL',
+  'HIGH',
+  'MEDIUM',
+  'LOW',
+  'INFORMATIONAL',
+  'UNDEFINED',
+  'UNTRIAGED',
+] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
+
+export type FindingSource = 'ecr-basic' | 'ecr-enhanced' | 'inspector' | 'trivy' | 'grype';
+
+export interface Finding {
+  /** Vulnerability id as the scanner names it (CVE-…, GHSA-…, ALAS-…). */
+  readonly id: string;
+  readonly severity: Severity;
+  /** Best available 0–10 score (Inspector score, else CVSS v3, else CVSS v2), or null when none is given. */
+  readonly score: number | null;
+  /** EPSS probability 0–1 where the source has it. */
+  readonly epss: number | null;
+  /** Whether a fix exists; null when the source does not say. */
+  readonly fixAvailable: FixAvailability | null;
+  /** Whether a public exploit is known; null when the source does not say. */
+  readonly exploitAvailable: boolean | null;
+  readonly package: string | null;
+  readonly version: string | null;
+  /** Version that fixes it; null when unknown or "NotAvailable". */
+  readonly fixedIn: string | null;
+  readonly url: string | null;
+  readonly title: string | null;
+  readonly source: FindingSource;
+}
+
+/** Rank used to sort by gravity: 0 is the most severe. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}

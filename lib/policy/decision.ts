@@ -1,0 +1,65 @@
+/**
+ * The decision contract (DESIGN.md, "`evaluate --output json`"). Deploy pipelines, alert subscribers and
+ * the CLI's users read this shape: add fields only, never rename or remove.
+ */
+import type { Severity } from '../findings/finding.ts';
+
+export type Verdict = 'approved' | 'quarantined';
+export type PolicyMode = 'enforce' | 'audit';
+
+/** The image under evaluation. `digest` is null when the CLI is given findings without one. */
+export interface ImageUnderTest {
+  readonly repository: string;
+  readonly tags: readonly string[];
+  readonly digest: string | null;
+}
+
+/** Facts from the manifest and config blob that image rules read. Absent facts skip those rules. */
+export interface ImageFacts {
+  /** Compressed size as ECR reports it (sum of layer sizes plus config). */
+  readonly sizeBytes?: number;
+  /** Config `User`; empty string or absent means root. */
+  readonly user?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface Violation {
+  /** Rule id, e.g. `maxSeverity.CRITICAL`, `deniedPackages`, `image.runsAsRoot`. */
+  readonly rule: string;
+  readonly findingId: string | null;
+  readonly severity: Severity | null;
+  readonly package: string | null;
+  readonly message: string;
+}
+
+export interface WaiverRef {
+  readonly id: string;
+  readonly file: string;
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires: string;
+  readonly ticket?: string;
+}
+
+export interface Waived {
+  readonly findingId: string;
+  readonly package: string | null;
+  readonly exception: WaiverRef;
+}
+
+export interface Decision {
+  readonly verdict: Verdict;
+  readonly image: ImageUnderTest;
+  readonly policy: {
+    readonly name: string;
+    readonly file: string;
+    readonly version: string;
+    readonly mode: PolicyMode;
+  };
+  /** Findings per severity (distinct vulnerability ids); the six ECR severities always present. */
+  readonly summary: Readonly<Record<string, number>>;
+  readonly violations: readonly Violation[];
+  readonly waived: readonly Waived[];
+  /** Set when the verdict did not come from findings (scan failed, unsupported image …). */
+  readonly reason?: string;
+}
