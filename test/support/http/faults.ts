@@ -1,0 +1,193 @@
+/**
+ * Fault injection for the local AWS endpoints: per-operation token-bucket rate limits, added latency,
+ * scripted one-shot failures (5xx, throttling, dropped connections, any service error) and call counts.
+ * One `FaultController` per endpoint; `'*'` applies to every operation of that endpoint.
+ */
+
+/** What a request is answered with instead of reaching the service. */
+export type FaultKind =
+  /** The endpoint's own throttling error (ECR: 400 ThrottlingException "Rate exceeded"). */
+  | 'throttle'
+  /** HTTP 500 with the endpoint's server error (ECR: ServerException, SNS: InternalError). */
+  | 'server-error'
+  /** HTTP 503 ServiceUnavailable. */
+  | 'unavailable'
+  /** The socket is destroyed before any response byte is written. */
+  | 'drop'
+  /** The request is held for `hangMs` and then the socket is destroyed: a client-side timeout. */
+  | { readonly hangMs: number }
+  /** Any error the endpoint can express, e.g. `{ status: 400, code: 'KmsException' }`. */
+  | { readonly status: number; readonly code: string; readonly message?: string };
+
+/** Faults answered with an HTTP response (the others never answer). */
+export type ReplyFault = Exclude<FaultKind, 'drop' | { readonly hangMs: number }>;
+
+export interface RateLimit {
+  /** Tokens added per second. */
+  readonly perSecond: number;
+  /** Bucket size; defaults to `perSecond` (a one-second burst). */
+  readonly burst?: number;
+}
+
+export interface OperationStats {
+  /** Every HTTP request that named this operation. */
+  attempts: number;
+  /** Requests that reached the service logic (succeeded or failed with a service error). */
+  calls: number;
+  /** Requests refused by a rate limit (not counted in `calls`). */
+  throttled: number;
+  /** Requests answered by a scripted fault or dropped (not counted in `calls`). */
+  faulted: number;
+}
+
+interface Bucket {
+  readonly perSecond: number;
+  readonly burst: number;
+  tokens: number;
+  updatedAt: number;
+}
+
+interface Scripted {
+  remaining: number;
+  readonly kind: FaultKind;
+}
+
+/** The decision for one request. */
+export type FaultDecision =
+  | { readonly action: 'pass'; readonly delayMs: number }
+  | {
+      readonly action: 'fail';
+      readonly delayMs: number;
+      readonly kind: FaultKind;
+      readonly throttled: boolean;
+    };
+
+export class FaultController {
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #latency = new Map<string, number>();
+  readonly #scripted = new Map<string, Scripted[]>();
+  readonly #stats = new Map<string, OperationStats>();
+  readonly #clock: () => number;
+
+  /** @param clock monotonic milliseconds; real time by default (rate limits use wall time, not the seeded clock). */
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+  }
+
+  /** Token bucket for `operation` (or `'*'`): e.g. `rateLimit('PutImage', { perSecond: 10 })`. */
+  rateLimit(operation: string, limit: RateLimit): this {
+    if (!(limit.perSecond > 0)) throw new Error(`rateLimit(${operation}): perSecond must be > 0`);
+    const burst = limit.burst ?? Math.max(1, Math.floor(limit.perSecond));
+    this.#buckets.set(operation, {
+      perSecond: limit.perSecond,
+      burst,
+      tokens: burst,
+      updatedAt: this.#clock(),
+    });
+    return this;
+  }
+
+  /** Adds `ms` of latency before every request of `operation` (or `'*'`) is answered. */
+  latency(operation: string, ms: number): this {
+    if (ms <= 0) this.#latency.delete(operation);
+    else this.#latency.set(operation, ms);
+    return this;
+  }
+
+  /** The next `count` requests of `operation` (or `'*'`) fail with `kind`; queued after earlier scripts. */
+  failNext(operation: string, count: number, kind: FaultKind): this {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`failNext(${operation}): count must be >= 1`);
+    const list = this.#scripted.get(operation) ?? [];
+    list.push({ remaining: count, kind });
+    this.#scripted.set(operation, list);
+    return this;
+  }
+
+  /** Removes every rate limit, latency and pending scripted failure (counts are kept). */
+  clear(): this {
+    this.#buckets.clear();
+    this.#latency.clear();
+    this.#scripted.clear();
+    return this;
+  }
+
+  /** Number of scripted failures not yet used, for `operation` or in total. */
+  pendingFailures(operation?: string): number {
+    let total = 0;
+    for (const [op, list] of this.#scripted) {
+      if (operation !== undefined && op !== operation) continue;
+      for (const s of list) total += s.remaining;
+    }
+    return total;
+  }
+
+  /** Decides what happens to one request and records it in the counts. */
+  decide(operation: string): FaultDecision {
+    const stats = this.#statsFor(operation);
+    stats.attempts += 1;
+    const delayMs = this.#latency.get(operation) ?? this.#latency.get('*') ?? 0;
+    const scripted = this.#takeScripted(operation) ?? this.#takeScripted('*');
+    if (scripted) {
+      stats.faulted += 1;
+      return { action: 'fail', delayMs, kind: scripted, throttled: scripted === 'throttle' };
+    }
+    for (const key of [operation, '*']) {
+      const bucket = this.#buckets.get(key);
+      if (bucket && !this.#take(bucket)) {
+        stats.throttled += 1;
+        return { action: 'fail', delayMs, kind: 'throttle', throttled: true };
+      }
+    }
+    stats.calls += 1;
+    return { action: 'pass', delayMs };
+  }
+
+  /** A copy of the per-operation statistics. */
+  stats(): Record<string, OperationStats> {
+    const out: Record<string, OperationStats> = {};
+    for (const [op, s] of [...this.#stats].sort(([a], [b]) => a.localeCompare(b))) out[op] = { ...s };
+    return out;
+  }
+
+  /** Calls that reached the service logic, per operation (throttled and faulted requests excluded). */
+  callCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [op, s] of Object.entries(this.stats())) if (s.calls > 0) out[op] = s.calls;
+    return out;
+  }
+
+  resetCounts(): void {
+    this.#stats.clear();
+  }
+
+  #statsFor(operation: string): OperationStats {
+    let s = this.#stats.get(operation);
+    if (!s) {
+      s = { attempts: 0, calls: 0, throttled: 0, faulted: 0 };
+      this.#stats.set(operation, s);
+    }
+    return s;
+  }
+
+  #takeScripted(key: string): FaultKind | undefined {
+    const list = this.#scripted.get(key);
+    const head = list?.[0];
+    if (!list || !head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) list.shift();
+    if (list.length === 0) this.#scripted.delete(key);
+    return head.kind;
+  }
+
+  #take(bucket: Bucket): boolean {
+    const now = this.#clock();
+    const elapsed = Math.max(0, now - bucket.updatedAt) / 1000;
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + elapsed * bucket.perSecond);
+    bucket.updatedAt = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+}
