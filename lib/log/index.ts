@@ -1,0 +1,12 @@
+/** Logging module entry. */
+
+export { LOG_LEVELS, type LogLevel, levelRank, parseLogLevel } from './level.ts';
+export {
+  createLogger,
+  DEFAULT_MAX_LINE_BYTES,
+  formatLine,
+  type LogContext,
+  type LogData,
+  type Logger,
+  type LoggerOptions,
+} from './logger.ts';
