@@ -19,6 +19,10 @@ export interface ImagePushedEvent extends EventBase {
   readonly image: ImageRef;
   /** The tag pushed, or null for a push by digest. */
   readonly tag: string | null;
+  /** `detail.manifest-media-type` when ECR sends it (newer events), else null/absent. */
+  readonly manifestMediaType?: string | null;
+  /** `detail.artifact-media-type` when ECR sends it: lets the gate tell signatures/SBOMs from images. */
+  readonly artifactMediaType?: string | null;
 }
 
 /** ECR Image Scan (basic) or Inspector2 Scan (enhanced) for an ECR image. */
@@ -42,12 +46,16 @@ export interface FindingChangedEvent extends EventBase {
   readonly findingStatus: string;
   readonly severity: string;
   readonly vulnerabilityId: string | null;
+  /** The finding's `updatedAt` (free-form Inspector date) as ISO-8601, or null when absent/unreadable. */
+  readonly findingUpdatedAt?: string | null;
 }
 
 /** A well-formed event the gatekeeper deliberately does nothing with (another resource type, DELETE …). */
 export interface IgnoredEvent extends EventBase {
   readonly kind: 'ignored';
   readonly reason: string;
+  /** EventBridge `detail-type`, for the log line. */
+  readonly detailType?: string;
 }
 
 export type GatekeeperEvent = ImagePushedEvent | ScanCompletedEvent | FindingChangedEvent | IgnoredEvent;

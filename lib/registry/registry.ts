@@ -11,6 +11,9 @@
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Finding } from '../findings/finding.ts';
 import type { ImageFacts } from '../policy/decision.ts';
+import type { RegistryScanningConfiguration } from './scanning.ts';
+
+export type { RegistryScanningConfiguration, ScanFrequency, ScanningRule } from './scanning.ts';
 
 /** ECR `ScanStatus` values (ECR API model). */
 export const SCAN_STATUSES = [
@@ -38,6 +41,12 @@ export interface ScanResult {
   readonly enhanced: boolean;
   /** ISO-8601 or null. */
   readonly completedAt: string | null;
+  /**
+   * True when ECR answered ScanNotFoundException: no scan exists for this image (yet). `status` is then
+   * PENDING, which the gate treats as not ready; the push path starts a scan when the registry's scanning
+   * configuration does not cover the repository.
+   */
+  readonly scanNotFound?: boolean;
 }
 
 export interface StoredManifest {
@@ -57,7 +66,10 @@ export interface ImageSummary {
   readonly artifactMediaType: string | null;
   /** ISO-8601 or null. */
   readonly lastPulledAt: string | null;
-  /** STANDARD or ARCHIVE (absent in older responses → STANDARD). */
+  /**
+   * From ECR's `imageStatus`: STANDARD (ACTIVE, or absent in older responses), ARCHIVE (ARCHIVED) or
+   * ACTIVATING (being restored from the archive: not pullable yet).
+   */
   readonly storageClass: string;
 }
 
@@ -125,4 +137,6 @@ export interface RegistryAdmin {
   putLifecyclePolicy(repository: string, policyText: string): Promise<void>;
   putTagMutability(repository: string, mutability: string, exclusions: readonly string[]): Promise<void>;
   putScanOnPush(repository: string, scanOnPush: boolean): Promise<void>;
+  /** GetRegistryScanningConfiguration, read once per sweep; resolve per repository with `resolveRepositoryScanning`. */
+  getRegistryScanning(): Promise<RegistryScanningConfiguration>;
 }

@@ -1,0 +1,527 @@
+/**
+ * EventBridge payload → typed {@link GatekeeperEvent}. Every field the gate relies on is checked here, so
+ * the rest of the code works on validated values: a digest is always `sha256:` + 64 lowercase hex, a
+ * repository always a plain ECR name, the registry id and Region always well-formed. Anything else is an
+ * {@link InvalidEventError} naming the event id and the field, and nothing is written to AWS.
+ *
+ * Real shapes accepted (test/fixtures/aws): `image-tags: []`, absent or partial `finding-severity-counts`,
+ * `TOTAL` larger than the listed counts, an ARN as `repository-name` (Inspector2 Scan), repository names
+ * containing `/` (split on the LAST `/sha256:`), free-form Inspector dates, unknown extra fields.
+ */
+import { toIsoTimestamp } from '../findings/timestamps.ts';
+import { InvalidEventError } from './errors.ts';
+import type {
+  FindingChangedEvent,
+  GatekeeperEvent,
+  IgnoredEvent,
+  ImagePushedEvent,
+  ScanCompletedEvent,
+} from './gatekeeper-event.ts';
+import {
+  ACCOUNT_ID_PATTERN,
+  type ImageRef,
+  isImageDigest,
+  isImageTag,
+  isPrintable,
+  isRepositoryName,
+  parseImageResourceId,
+  parseRepositoryArn,
+  REGION_PATTERN,
+} from './image-ref.ts';
+
+/** EventBridge's maximum event size; anything larger did not come from EventBridge. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/** detail-types the gatekeeper acts on, with the only source allowed to send each. */
+const HANDLED_DETAIL_TYPES: ReadonlyMap<string, string> = new Map([
+  ['ECR Image Action', 'aws.ecr'],
+  ['ECR Image Scan', 'aws.ecr'],
+  ['Inspector2 Scan', 'aws.inspector2'],
+  ['Inspector2 Finding', 'aws.inspector2'],
+]);
+
+/** Documented AWS detail-types that are well-formed but not for the gate: parsed as `ignored`. */
+const KNOWN_UNHANDLED_DETAIL_TYPES: ReadonlyMap<string, string> = new Map([
+  ['ECR Replication Action', 'aws.ecr'],
+  ['ECR Artifact Action', 'aws.ecr'],
+  ['ECR Referrer Action', 'aws.ecr'],
+  ['ECR Scan Resource Change', 'aws.ecr'],
+  ['ECR Pull Through Cache Action', 'aws.ecr'],
+  ['Inspector2 Coverage', 'aws.inspector2'],
+  ['Inspector2 AutoEnable', 'aws.inspector2'],
+]);
+
+const UNKNOWN_ID = '<no id>';
+const MAX_ID_LENGTH = 256;
+/** EventBridge `time`: RFC 3339 UTC as EventBridge writes it (`2019-11-16T01:54:34Z`, fractions allowed). */
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+type Json = Record<string, unknown>;
+
+interface Envelope {
+  readonly id: string;
+  readonly detailType: string;
+  readonly source: string;
+  readonly account: string;
+  readonly region: string;
+  readonly time: string;
+  readonly resources: readonly string[];
+  readonly replayName: string | null;
+  readonly detail: Json;
+}
+
+/**
+ * Parses and validates one EventBridge event (an object, or its JSON text).
+ *
+ * @throws InvalidEventError naming the event id and the field when the event cannot be used.
+ * @example
+ *   const event = parseEvent(JSON.parse(readFileSync('events/ecr-image-push.json', 'utf8')));
+ *   if (event.kind === 'image-pushed') console.log(imageKey(event.image), event.tag);
+ */
+export function parseEvent(raw: unknown): GatekeeperEvent {
+  const envelope = parseEnvelope(raw);
+  switch (envelope.detailType) {
+    case 'ECR Image Action':
+      return parseImageAction(envelope);
+    case 'ECR Image Scan':
+      return parseBasicScan(envelope);
+    case 'Inspector2 Scan':
+      return parseEnhancedScan(envelope);
+    case 'Inspector2 Finding':
+      return parseInspectorFinding(envelope);
+    default:
+      return ignored(envelope, `detail-type "${envelope.detailType}" is not handled by the gatekeeper`);
+  }
+}
+
+function parseEnvelope(raw: unknown): Envelope {
+  const value = decode(raw);
+  if (!isObject(value))
+    throw new InvalidEventError(UNKNOWN_ID, null, 'an EventBridge event must be a JSON object');
+  const id = eventIdOf(value);
+  const fail = (field: string, problem: string): never => {
+    throw new InvalidEventError(id, field, problem);
+  };
+
+  if (value.version !== undefined && typeof value.version !== 'string') fail('version', 'must be a string');
+  const detailType = requireString(id, value, 'detail-type');
+  const source = requireString(id, value, 'source');
+  const expectedSource = HANDLED_DETAIL_TYPES.get(detailType) ?? KNOWN_UNHANDLED_DETAIL_TYPES.get(detailType);
+  if (expectedSource === undefined) fail('detail-type', `unknown detail-type ${JSON.stringify(detailType)}`);
+  if (source !== expectedSource) {
+    fail(
+      'source',
+      `must be "${expectedSource}" for detail-type "${detailType}" (got ${JSON.stringify(source)})`,
+    );
+  }
+  const account = requireString(id, value, 'account');
+  if (!ACCOUNT_ID_PATTERN.test(account))
+    fail('account', `must be a 12-digit AWS account id (got ${quote(account)})`);
+  const region = requireString(id, value, 'region');
+  if (!REGION_PATTERN.test(region)) fail('region', `must be an AWS Region name (got ${quote(region)})`);
+  const time = requireString(id, value, 'time');
+  if (!isEventTime(time)) fail('time', `must be an ISO-8601 timestamp of a real date (got ${quote(time)})`);
+  const resources = value.resources === undefined ? [] : value.resources;
+  if (!Array.isArray(resources)) fail('resources', 'must be an array of ARNs');
+  (resources as unknown[]).forEach((resource, i) => {
+    if (typeof resource !== 'string') fail(`resources[${i}]`, 'must be a string');
+  });
+  const replayName = value['replay-name'];
+  if (
+    replayName !== undefined &&
+    replayName !== null &&
+    (typeof replayName !== 'string' || replayName === '')
+  ) {
+    fail('replay-name', 'must be a non-empty string when present');
+  }
+  const detail = value.detail;
+  if (!isObject(detail)) fail('detail', detail === undefined ? 'is missing' : 'must be an object');
+
+  return {
+    id,
+    detailType,
+    source,
+    account,
+    region,
+    time,
+    resources: resources as string[],
+    replayName: typeof replayName === 'string' ? replayName : null,
+    detail: detail as Json,
+  };
+}
+
+/** Accepts the event object or its JSON text; both are bounded by EventBridge's 256 KiB event size. */
+function decode(raw: unknown): unknown {
+  if (typeof raw === 'string') {
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (bytes > MAX_EVENT_BYTES) throw oversized(UNKNOWN_ID, bytes);
+    try {
+      return JSON.parse(raw);
+    } catch (error) {
+      throw new InvalidEventError(UNKNOWN_ID, null, `not valid JSON (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  }
+  if (isObject(raw)) {
+    let text: string;
+    try {
+      text = JSON.stringify(raw);
+    } catch (error) {
+      throw new InvalidEventError(eventIdOf(raw), null, 'cannot be serialised as JSON', { cause: error });
+    }
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_EVENT_BYTES) throw oversized(eventIdOf(raw), bytes);
+  }
+  return raw;
+}
+
+/** RFC 3339 and a real calendar date: `Date.parse` would silently roll 2023-02-29 over to March 1st. */
+function isEventTime(time: string): boolean {
+  if (!EVENT_TIME.test(time) || Number.isNaN(Date.parse(time))) return false;
+  const [year, month, day] = time.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+function oversized(id: string, bytes: number): InvalidEventError {
+  return new InvalidEventError(
+    id,
+    null,
+    `payload is ${bytes} bytes, over EventBridge's ${MAX_EVENT_BYTES}-byte limit`,
+  );
+}
+
+function eventIdOf(value: Json): string {
+  const id = value.id;
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new InvalidEventError(
+      UNKNOWN_ID,
+      'id',
+      id === undefined ? 'is missing' : 'must be a non-empty string',
+    );
+  }
+  // An id goes into every log line: printable, bounded.
+  if (id.length > MAX_ID_LENGTH || !isPrintable(id)) {
+    throw new InvalidEventError(UNKNOWN_ID, 'id', `must be at most ${MAX_ID_LENGTH} printable characters`);
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ECR Image Action
+
+function parseImageAction(envelope: Envelope): ImagePushedEvent | IgnoredEvent {
+  const { id, detail } = envelope;
+  const actionType = requireString(id, detail, 'action-type', 'detail.');
+  const result = requireString(id, detail, 'result', 'detail.');
+  // DELETE, UPDATE_STORAGE_CLASS (archive/restore) … need no decision; their details differ (no image-tag).
+  if (actionType !== 'PUSH') return ignored(envelope, `ECR Image Action ${actionType} needs no decision`);
+  if (result !== 'SUCCESS')
+    return ignored(envelope, `ECR Image Action PUSH with result ${result}: nothing was pushed`);
+
+  const image = imageRef(
+    envelope,
+    envelope.account,
+    envelope.region,
+    detail,
+    'repository-name',
+    'image-digest',
+  );
+  const tag = detail['image-tag'];
+  if (tag !== undefined && tag !== null && !isImageTag(tag)) {
+    throw new InvalidEventError(
+      id,
+      'detail.image-tag',
+      `must be an ECR image tag, 1–300 characters (got ${quote(tag)})`,
+    );
+  }
+  return {
+    kind: 'image-pushed',
+    ...base(envelope),
+    image,
+    tag: typeof tag === 'string' ? tag : null,
+    manifestMediaType: optionalString(id, detail, 'manifest-media-type'),
+    artifactMediaType: optionalString(id, detail, 'artifact-media-type'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ECR Image Scan (basic) and Inspector2 Scan (enhanced)
+
+function parseBasicScan(envelope: Envelope): ScanCompletedEvent {
+  const { detail } = envelope;
+  const image = imageRef(
+    envelope,
+    envelope.account,
+    envelope.region,
+    detail,
+    'repository-name',
+    'image-digest',
+  );
+  return scanCompleted(envelope, 'basic', image);
+}
+
+function parseEnhancedScan(envelope: Envelope): ScanCompletedEvent | IgnoredEvent {
+  const { id, detail } = envelope;
+  if (detail['repository-name'] === undefined && detail['image-digest'] === undefined) {
+    // Inspector2 Scan also reports EC2 instances and Lambda functions: not ours.
+    return ignored(envelope, 'Inspector2 Scan for a resource that is not an ECR image');
+  }
+  const repositoryField = detail['repository-name'];
+  if (typeof repositoryField !== 'string') {
+    throw new InvalidEventError(
+      id,
+      'detail.repository-name',
+      missingOrWrongType(repositoryField, 'a string'),
+    );
+  }
+  let registryId = envelope.account;
+  let region = envelope.region;
+  let repository = repositoryField;
+  if (repositoryField.startsWith('arn:')) {
+    const arn = parseRepositoryArn(repositoryField);
+    if (!arn) {
+      throw new InvalidEventError(
+        id,
+        'detail.repository-name',
+        `must be an ECR repository ARN or name (got ${quote(repositoryField)})`,
+      );
+    }
+    ({ registryId, region, repository } = arn);
+  }
+  const image = imageRef(
+    envelope,
+    registryId,
+    region,
+    { ...detail, 'repository-name': repository },
+    'repository-name',
+    'image-digest',
+  );
+  // The envelope's resources[] names the same repository; a disagreement means the event cannot be trusted.
+  for (const [i, resource] of envelope.resources.entries()) {
+    const arn = parseRepositoryArn(resource);
+    if (
+      arn &&
+      (arn.repository !== image.repository ||
+        arn.registryId !== image.registryId ||
+        arn.region !== image.region)
+    ) {
+      throw new InvalidEventError(
+        id,
+        `resources[${i}]`,
+        `names another repository than detail.repository-name (${quote(resource)})`,
+      );
+    }
+  }
+  return scanCompleted(envelope, 'enhanced', image);
+}
+
+function scanCompleted(
+  envelope: Envelope,
+  scanner: 'basic' | 'enhanced',
+  image: ImageRef,
+): ScanCompletedEvent {
+  const { id, detail } = envelope;
+  return {
+    kind: 'scan-completed',
+    ...base(envelope),
+    scanner,
+    image,
+    tags: tagList(id, detail['image-tags'], 'detail.image-tags'),
+    scanStatus: requireString(id, detail, 'scan-status', 'detail.'),
+    severityCountsHint: severityCounts(id, detail['finding-severity-counts']),
+  };
+}
+
+/** Counts are a hint: absent → {}, zero or missing severities fine, TOTAL may exceed the listed sum. */
+function severityCounts(id: string, value: unknown): Readonly<Record<string, number>> {
+  const field = 'detail.finding-severity-counts';
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new InvalidEventError(id, field, 'must be an object of severity → count');
+  const counts: Record<string, number> = {};
+  for (const [severity, count] of Object.entries(value)) {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new InvalidEventError(
+        id,
+        `${field}.${severity}`,
+        `must be a non-negative integer (got ${quote(count)})`,
+      );
+    }
+    counts[severity] = count;
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Inspector2 Finding
+
+function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | IgnoredEvent {
+  const { id, detail } = envelope;
+  const resources = detail.resources;
+  if (!Array.isArray(resources)) {
+    throw new InvalidEventError(id, 'detail.resources', missingOrWrongType(resources, 'an array'));
+  }
+  const index = resources.findIndex((r) => isObject(r) && r.type === 'AWS_ECR_CONTAINER_IMAGE');
+  if (index < 0) {
+    const types = resources.map((r) => (isObject(r) && typeof r.type === 'string' ? r.type : '?')).join(', ');
+    return ignored(
+      envelope,
+      `Inspector2 Finding about ${types || 'no resource'}, not an ECR container image`,
+    );
+  }
+  const resource = resources[index] as Json;
+  const field = `detail.resources[${index}]`;
+  const resourceId = resource.id ?? envelope.resources[0];
+  if (typeof resourceId !== 'string') {
+    throw new InvalidEventError(id, `${field}.id`, missingOrWrongType(resourceId, 'an ECR image ARN'));
+  }
+  const parts = parseImageResourceId(resourceId);
+  if (!parts) {
+    throw new InvalidEventError(
+      id,
+      `${field}.id`,
+      `must be arn:aws:ecr:<region>:<account>:repository/<name>/sha256:<digest> (got ${quote(resourceId)})`,
+    );
+  }
+  if (!isImageDigest(parts.digest)) {
+    throw new InvalidEventError(id, `${field}.id`, `digest ${digestProblem(parts.digest)}`);
+  }
+  const image: ImageRef = {
+    registryId: parts.registryId,
+    region: parts.region,
+    repository: parts.repository,
+    digest: parts.digest,
+  };
+
+  const ecrImage = isObject(resource.details) ? resource.details.awsEcrContainerImage : undefined;
+  let tags: readonly string[] = [];
+  if (ecrImage !== undefined) {
+    const detailsField = `${field}.details.awsEcrContainerImage`;
+    if (!isObject(ecrImage)) throw new InvalidEventError(id, detailsField, 'must be an object');
+    // Cross-checks: the resource id is authoritative, and anything disagreeing with it makes the event untrustworthy.
+    const checks: [string, unknown, string][] = [
+      ['imageHash', ecrImage.imageHash, image.digest],
+      ['repositoryName', ecrImage.repositoryName, image.repository],
+      ['registry', ecrImage.registry, image.registryId],
+    ];
+    for (const [name, actual, expected] of checks) {
+      if (actual !== undefined && actual !== expected) {
+        throw new InvalidEventError(
+          id,
+          `${detailsField}.${name}`,
+          `disagrees with the resource id (${quote(actual)} vs ${quote(expected)})`,
+        );
+      }
+    }
+    tags = tagList(id, ecrImage.imageTags, `${detailsField}.imageTags`);
+  }
+
+  const findingArn = requireString(id, detail, 'findingArn', 'detail.');
+  const vulnerability = detail.packageVulnerabilityDetails;
+  const vulnerabilityId =
+    isObject(vulnerability) && typeof vulnerability.vulnerabilityId === 'string'
+      ? vulnerability.vulnerabilityId
+      : null;
+  return {
+    kind: 'finding-changed',
+    ...base(envelope),
+    image,
+    tags,
+    findingArn,
+    findingStatus: requireString(id, detail, 'status', 'detail.'),
+    severity: requireString(id, detail, 'severity', 'detail.'),
+    vulnerabilityId,
+    findingUpdatedAt: toIsoTimestamp(detail.updatedAt),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared field readers
+
+function base(envelope: Envelope): { eventId: string; time: string; replayName: string | null } {
+  return { eventId: envelope.id, time: envelope.time, replayName: envelope.replayName };
+}
+
+function ignored(envelope: Envelope, reason: string): IgnoredEvent {
+  return { kind: 'ignored', ...base(envelope), reason, detailType: envelope.detailType };
+}
+
+function imageRef(
+  envelope: Envelope,
+  registryId: string,
+  region: string,
+  detail: Json,
+  repositoryKey: string,
+  digestKey: string,
+): ImageRef {
+  const { id } = envelope;
+  const repository = detail[repositoryKey];
+  if (!isRepositoryName(repository)) {
+    const problem =
+      typeof repository === 'string'
+        ? `must be an ECR repository name: 2–256 characters of [a-z0-9] separated by . _ __ - or / (got ${quote(repository)})`
+        : missingOrWrongType(repository, 'a string');
+    throw new InvalidEventError(id, `detail.${repositoryKey}`, problem);
+  }
+  const digest = detail[digestKey];
+  if (!isImageDigest(digest)) {
+    const problem =
+      typeof digest === 'string' ? digestProblem(digest) : missingOrWrongType(digest, 'a string');
+    throw new InvalidEventError(id, `detail.${digestKey}`, problem);
+  }
+  return { registryId, region, repository, digest };
+}
+
+function digestProblem(digest: string): string {
+  // Several AWS documentation samples carry digests like "sha256:…EXAMPLE": the gate never writes with one.
+  return `must be "sha256:" followed by 64 lowercase hex characters (got ${quote(digest)})`;
+}
+
+function tagList(id: string, value: unknown, field: string): readonly string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidEventError(id, field, 'must be an array of tags');
+  value.forEach((tag, i) => {
+    if (!isImageTag(tag)) {
+      throw new InvalidEventError(
+        id,
+        `${field}[${i}]`,
+        `must be an ECR image tag, 1–300 characters (got ${quote(tag)})`,
+      );
+    }
+  });
+  return [...new Set(value as string[])];
+}
+
+function requireString(id: string, object: Json, key: string, prefix = ''): string {
+  const value = object[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidEventError(
+      id,
+      `${prefix}${key}`,
+      value === '' ? 'must not be empty' : missingOrWrongType(value, 'a string'),
+    );
+  }
+  return value;
+}
+
+function optionalString(id: string, object: Json, key: string): string | null {
+  const value = object[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new InvalidEventError(id, `detail.${key}`, 'must be a string');
+  return value;
+}
+
+function missingOrWrongType(value: unknown, expected: string): string {
+  if (value === undefined) return 'is missing';
+  return `must be ${expected} (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`;
+}
+
+function quote(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
