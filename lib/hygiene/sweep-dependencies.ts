@@ -1,0 +1,71 @@
+/**
+ * Builds the sweep's dependencies once per cold start from the same environment as the gate
+ * (lib/config): the registry (EcrRegistry is both Registry and RegistryAdmin), the ledger (checkpoint and
+ * expired-waiver listing), the notifier, the gate's `decideImage` for the safety net, and the baseline
+ * (GATEKEEPER_HYGIENE_BASELINE: a JSON build output, or YAML for local use; relative to the Lambda task root).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { loadConfig } from '../config/index.ts';
+import { buildGateDependencies, type GateDependencyOverrides } from '../gate/dependencies.ts';
+import { decideImage } from '../gate/index.ts';
+import { formatHygieneSummary } from '../notify/index.ts';
+import type { Registry, RegistryAdmin } from '../registry/registry.ts';
+import { loadBaseline } from './baseline.ts';
+import { DEFAULT_SWEEP_SETTINGS, type SweepDependencies } from './sweep.ts';
+
+function isRegistryAdmin(registry: Registry): registry is Registry & RegistryAdmin {
+  return typeof (registry as Partial<RegistryAdmin>).listRepositories === 'function';
+}
+
+/** Builds everything from `env`; tests pass overrides (registry, ledger, notifier, clock). */
+export async function buildSweepDependencies(
+  env: NodeJS.ProcessEnv,
+  overrides: GateDependencyOverrides = {},
+): Promise<SweepDependencies> {
+  const gate = await buildGateDependencies(env, { functionName: 'hygiene-sweep', ...overrides });
+  const config = loadConfig(env, { requireAws: !overrides.ledger || !overrides.notifier });
+  if (!isRegistryAdmin(gate.registry))
+    throw new Error('the registry adapter does not implement RegistryAdmin');
+  const path = config.hygieneBaselinePath;
+  const full = isAbsolute(path) ? path : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), path);
+  const prefixes = { approvedPrefix: config.approvedPrefix, quarantinedPrefix: config.quarantinedPrefix };
+  const baseline = await loadBaseline(full, prefixes);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  return {
+    admin: gate.registry,
+    baseline,
+    checkpoints: gate.ledger,
+    notifier: gate.notifier,
+    formatSummary: (summary, now) =>
+      formatHygieneSummary(
+        { kind: 'hygiene-summary', ...summary },
+        { now, consoleRegion: config.consoleUrlRegion, ...prefixes },
+      ),
+    gate: {
+      decide: (ref, reason, sweepId) => decideImage(gate, ref, { kind: 'sweep', id: sweepId, reason }),
+      listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
+    },
+    logger: gate.logger,
+    now: gate.now,
+    settings: {
+      ...DEFAULT_SWEEP_SETTINGS,
+      ...prefixes,
+      mode: config.hygieneMode,
+      scope: config.repositoryScope,
+      region,
+      // One deployment per account and region: the ledger table is already per account.
+      registryKey: 'default',
+    },
+  };
+}
+
+let cached: Promise<SweepDependencies> | null = null;
+
+/** Once per cold start. */
+export function getSweepDependencies(): Promise<SweepDependencies> {
+  cached ??= buildSweepDependencies(process.env).catch((error) => {
+    cached = null;
+    throw error;
+  });
+  return cached;
+}

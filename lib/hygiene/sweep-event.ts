@@ -1,0 +1,58 @@
+/**
+ * The events that start the sweep: the nightly schedule (`{"gatekeeperSweep":"start"}` or a plain EventBridge
+ * "Scheduled Event"), the resume schedule (`{"gatekeeperSweep":"resume"}`), and repository creation (CloudTrail
+ * "AWS API Call via CloudTrail", eventName CreateRepository). Anything else is refused with the field named.
+ */
+import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import type { SweepRequest } from './sweep.ts';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+
+export function parseSweepEvent(event: unknown): SweepRequest {
+  if (!isRecord(event)) throw new InvalidInputError('hygiene sweep event', null, 'expected a JSON object');
+  if (event.gatekeeperSweep !== undefined) {
+    if (event.dryRun !== undefined && typeof event.dryRun !== 'boolean') {
+      throw new InvalidInputError('hygiene sweep event', 'dryRun', 'must be true or false');
+    }
+    if (event.gatekeeperSweep === 'start')
+      return event.dryRun === true ? { kind: 'start', dryRun: true } : { kind: 'start' };
+    if (event.gatekeeperSweep === 'resume') return { kind: 'resume' };
+    throw new InvalidInputError(
+      'hygiene sweep event',
+      'gatekeeperSweep',
+      `must be "start" or "resume" (got ${JSON.stringify(event.gatekeeperSweep)})`,
+    );
+  }
+  const detailType = event['detail-type'];
+  if (detailType === 'Scheduled Event' && (event.source === 'aws.events' || event.source === 'aws.scheduler'))
+    return { kind: 'start' };
+  if (detailType === 'AWS API Call via CloudTrail' && event.source === 'aws.ecr') {
+    const detail = isRecord(event.detail) ? event.detail : null;
+    if (detail?.eventName !== 'CreateRepository') {
+      throw new InvalidInputError(
+        'hygiene sweep event',
+        'detail.eventName',
+        `only CreateRepository starts a sweep (got ${JSON.stringify(detail?.eventName)})`,
+      );
+    }
+    const params = isRecord(detail.requestParameters) ? detail.requestParameters : null;
+    const name = params?.repositoryName;
+    if (typeof name !== 'string' || !REPOSITORY_NAME.test(name)) {
+      throw new InvalidInputError(
+        'hygiene sweep event',
+        'detail.requestParameters.repositoryName',
+        'must be a repository name',
+      );
+    }
+    return { kind: 'repositories', repositories: [name] };
+  }
+  throw new InvalidInputError(
+    'hygiene sweep event',
+    'detail-type',
+    `not a sweep trigger (got ${JSON.stringify(detailType)})`,
+  );
+}

@@ -1,0 +1,617 @@
+/**
+ * The hygiene sweep: every repository in scope is compared with the baseline (lifecycle, scanning, tag
+ * mutability); drift is reported and, in `enforce` mode, applied; and images the event pipeline missed are
+ * decided through the gate (safety net). One summary alert per sweep, structured logs throughout.
+ *
+ * Scale: repositories are listed once per invocation (DescribeRepositories, 1,000 per page), sorted by name and
+ * processed in that order; a checkpoint (ledger item `hygiene-sweep#<registryId>/<region>`) records the last
+ * repository done. When the Lambda time budget runs low the run stops at a repository boundary and returns
+ * `incomplete`; the next `resume` invocation (a short schedule) continues from the cursor. A repository without
+ * drift costs 2 ECR calls (GetLifecyclePolicy, one DescribeImages page per 1,000 images) plus its share of
+ * DescribeRepositories and checkpoint writes. `report` mode never calls a write operation of the registry.
+ *
+ * Safety net: an image with neither an approved- nor a quarantined- tag, pushed more than `undecidedGraceMinutes`
+ * ago, has no completed decision (the gate's invariant) → `gate.decide(ref, 'undecided')`; the gate re-reads the
+ * scan and returns not-ready when it is not complete. Decisions relying on an exception that has since expired are
+ * listed by the gate's ledger and re-decided once per sweep. Both are capped per invocation.
+ */
+import type { ImageRef } from '../events/image-ref.ts';
+import type { Logger } from '../log/index.ts';
+import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
+import type { RegistryAdmin, RegistryScanningConfiguration } from '../registry/registry.ts';
+import { type HygieneBaseline, settingsFor } from './baseline.ts';
+import { type ImageUsage, type PlannedChange, planRepository, type RepositoryPlan } from './drift.ts';
+import { CheckpointConflictError } from './errors.ts';
+import { imageFromSummary, type LifecycleImage } from './lifecycle-images.ts';
+import { globMatch } from './scope.ts';
+
+export type SweepMode = 'report' | 'enforce';
+
+/** What the sweep needs from the gate (lib/gate `decideImage` and the ledger behind it). */
+export interface SweepGate {
+  decide(
+    ref: ImageRef,
+    reason: 'undecided' | 'exception-expired',
+    sweepId: string,
+  ): Promise<{ outcome: string }>;
+  listExpiredWaiverDecisions?(now: Date): AsyncIterable<ImageRef>;
+}
+
+/** Where the checkpoint lives (the ledger's checkpoint methods). */
+export interface CheckpointStore {
+  getCheckpoint(name: string): Promise<{ value: unknown; version: number } | null>;
+  /** Optimistic: `expectedVersion` 0 creates; a lost race throws (any error named LedgerConflictError). */
+  putCheckpoint(
+    name: string,
+    value: unknown,
+    expectedVersion: number,
+    now: Date,
+  ): Promise<{ version: number }>;
+}
+
+/** Optional Inspector in-use data per repository (lastInUseAt / inUseCount by digest). */
+export interface ImageUsageSource {
+  usage(repository: string): Promise<ReadonlyMap<string, ImageUsage>>;
+}
+
+export interface SweepSettings {
+  readonly mode: SweepMode;
+  readonly scope: readonly string[];
+  readonly approvedPrefix: string;
+  readonly quarantinedPrefix: string;
+  readonly region: string;
+  /** Checkpoint name suffix; the account id when known. */
+  readonly registryKey: string;
+  readonly undecidedGraceMinutes: number;
+  readonly maxSafetyNetPerRun: number;
+  readonly checkpointEvery: number;
+  /** Stop starting repositories when less than this remains. */
+  readonly safetyMarginMs: number;
+  readonly topDriftLimit: number;
+}
+
+export const DEFAULT_SWEEP_SETTINGS: Omit<SweepSettings, 'mode' | 'scope' | 'region' | 'registryKey'> = {
+  approvedPrefix: 'approved-',
+  quarantinedPrefix: 'quarantined-',
+  undecidedGraceMinutes: 60,
+  maxSafetyNetPerRun: 200,
+  checkpointEvery: 50,
+  safetyMarginMs: 60_000,
+  topDriftLimit: 20,
+};
+
+export interface SweepDependencies {
+  readonly admin: RegistryAdmin;
+  readonly baseline: HygieneBaseline;
+  readonly checkpoints: CheckpointStore;
+  readonly notifier: Notifier;
+  /** Renders the summary alert (lib/notify `formatHygieneSummary`). */
+  readonly formatSummary: (summary: HygieneSweepSummary, now: Date) => OutboundMessage;
+  readonly gate: SweepGate | null;
+  readonly usage?: ImageUsageSource;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly settings: SweepSettings;
+}
+
+export interface SweepCounters {
+  scanned: number;
+  compliant: number;
+  drifted: number;
+  applied: number;
+  refused: number;
+  conflict: number;
+  optedOut: number;
+  failed: number;
+}
+
+export interface HygieneSweepSummary {
+  readonly mode: SweepMode;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly registryId: string | null;
+  readonly region: string;
+  readonly repositories: {
+    readonly scanned: number;
+    readonly compliant: number;
+    readonly drifted: number;
+    readonly applied: number;
+    readonly refused: number;
+    readonly failed: number;
+  };
+  readonly topDrift: readonly { repository: string; kind: string; message: string }[];
+  readonly safetyNet: { readonly undecidedDecided: number; readonly exceptionExpiredDecided: number };
+  /** True for a dry run (nothing changed, safety net counted only). */
+  readonly dryRun: boolean;
+}
+
+interface SweepState {
+  sweepId: string;
+  mode: SweepMode;
+  startedAt: string;
+  status: 'running' | 'complete';
+  cursor: string | null;
+  counters: SweepCounters;
+  topDrift: { repository: string; kind: string; message: string }[];
+  safetyNet: {
+    undecidedDecided: number;
+    exceptionExpiredDecided: number;
+    notReady: number;
+    errors: number;
+    deferred: number;
+  };
+  exceptionsChecked: boolean;
+  finishedAt: string | null;
+  summarySent: boolean;
+  invocations: number;
+  registryId: string | null;
+  dryRun: boolean;
+}
+
+export type SweepRequest =
+  /** `dryRun`: report mode AND no safety-net decisions: nothing at all is written to the registry. */
+  | { readonly kind: 'start'; readonly dryRun?: boolean }
+  | { readonly kind: 'resume' }
+  /** Repository creation: sweep these repositories now, without checkpoint or summary. */
+  | { readonly kind: 'repositories'; readonly repositories: readonly string[] };
+
+export interface SweepRunResult {
+  readonly status: 'complete' | 'incomplete' | 'idle' | 'busy';
+  readonly sweepId: string | null;
+  readonly processed: number;
+  readonly counters: SweepCounters | null;
+  readonly plans: readonly RepositoryPlan[];
+  readonly summarySent: boolean;
+}
+
+const zeroCounters = (): SweepCounters => ({
+  scanned: 0,
+  compliant: 0,
+  drifted: 0,
+  applied: 0,
+  refused: 0,
+  conflict: 0,
+  optedOut: 0,
+  failed: 0,
+});
+
+function checkpointName(settings: SweepSettings): string {
+  return `hygiene-sweep#${settings.registryKey}/${settings.region}`;
+}
+
+function isConflict(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === 'LedgerConflictError' || error instanceof CheckpointConflictError)
+  );
+}
+
+/**
+ * Runs one sweep invocation. `remainingMs` is the Lambda context's getRemainingTimeInMillis.
+ * @example await runSweep(deps, { kind: 'start' }, () => context.getRemainingTimeInMillis())
+ */
+export async function runSweep(
+  deps: SweepDependencies,
+  request: SweepRequest,
+  remainingMs: () => number,
+): Promise<SweepRunResult> {
+  if (request.kind === 'repositories') return sweepNamed(deps, request.repositories);
+  const { settings, logger } = deps;
+  const name = checkpointName(settings);
+  const stored = await deps.checkpoints.getCheckpoint(name);
+  let version = stored?.version ?? 0;
+  let state = (stored?.value ?? null) as SweepState | null;
+  if (state && state.status === 'complete' && !state.summarySent) {
+    // A previous run finished but its alert was not confirmed: send it now.
+    return finish(deps, state, version, name, 0, []);
+  }
+  if (!state || state.status === 'complete') {
+    if (request.kind === 'resume') {
+      return {
+        status: 'idle',
+        sweepId: state?.sweepId ?? null,
+        processed: 0,
+        counters: null,
+        plans: [],
+        summarySent: false,
+      };
+    }
+    const now = deps.now();
+    const dryRun = request.kind === 'start' && request.dryRun === true;
+    state = {
+      sweepId: `sweep-${now.toISOString()}`,
+      mode: dryRun ? 'report' : settings.mode,
+      startedAt: now.toISOString(),
+      status: 'running',
+      cursor: null,
+      counters: zeroCounters(),
+      topDrift: [],
+      safetyNet: { undecidedDecided: 0, exceptionExpiredDecided: 0, notReady: 0, errors: 0, deferred: 0 },
+      exceptionsChecked: false,
+      finishedAt: null,
+      summarySent: false,
+      invocations: 0,
+      registryId: null,
+      dryRun,
+    };
+  }
+  state.invocations += 1;
+  const log = logger.child({ sweepId: state.sweepId, mode: state.mode });
+  // Claim the sweep: a concurrent invocation loses this conditional write and stops.
+  try {
+    version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
+  } catch (error) {
+    if (isConflict(error)) {
+      log.warn('another invocation holds the sweep checkpoint; stopping', { checkpoint: name });
+      return {
+        status: 'busy',
+        sweepId: state.sweepId,
+        processed: 0,
+        counters: null,
+        plans: [],
+        summarySent: false,
+      };
+    }
+    throw error;
+  }
+  const save = async () => {
+    try {
+      version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
+    } catch (error) {
+      if (isConflict(error))
+        throw new CheckpointConflictError(`sweep checkpoint ${name} changed under this invocation`, {
+          cause: error,
+        });
+      throw error;
+    }
+  };
+
+  const names: string[] = [];
+  const summaries = new Map<
+    string,
+    { scanOnPush: boolean; tagMutability: string; exclusions: readonly string[]; registryId: string }
+  >();
+  for await (const repo of deps.admin.listRepositories()) {
+    if (!globMatch(settings.scope, repo.name)) continue;
+    names.push(repo.name);
+    state.registryId ??= repo.registryId;
+    summaries.set(repo.name, {
+      scanOnPush: repo.scanOnPush,
+      tagMutability: repo.tagMutability,
+      exclusions: repo.tagMutabilityExclusions,
+      registryId: repo.registryId,
+    });
+  }
+  names.sort();
+  const todo = state.cursor === null ? names : names.filter((n) => n > (state?.cursor ?? ''));
+  log.info('sweep invocation started', {
+    repositories: names.length,
+    remaining: todo.length,
+    invocation: state.invocations,
+  });
+  const registryScanning = await deps.admin.getRegistryScanning();
+  const plans: RepositoryPlan[] = [];
+  let processed = 0;
+  let sinceSave = 0;
+  for (const repository of todo) {
+    if (remainingMs() < settings.safetyMarginMs) {
+      await save();
+      log.info('time budget low: checkpoint saved, resume will continue', {
+        cursor: state.cursor,
+        processed,
+      });
+      return {
+        status: 'incomplete',
+        sweepId: state.sweepId,
+        processed,
+        counters: { ...state.counters },
+        plans,
+        summarySent: false,
+      };
+    }
+    const summary = summaries.get(repository);
+    if (!summary) continue;
+    const plan = await sweepRepository(deps, state, repository, summary, registryScanning, log);
+    if (plan) plans.push(plan);
+    state.cursor = repository;
+    processed += 1;
+    sinceSave += 1;
+    if (sinceSave >= settings.checkpointEvery) {
+      await save();
+      sinceSave = 0;
+    }
+  }
+  if (!state.exceptionsChecked && !state.dryRun && deps.gate?.listExpiredWaiverDecisions) {
+    if (remainingMs() < settings.safetyMarginMs) {
+      await save();
+      return {
+        status: 'incomplete',
+        sweepId: state.sweepId,
+        processed,
+        counters: { ...state.counters },
+        plans,
+        summarySent: false,
+      };
+    }
+    await reevaluateExpiredWaivers(deps, state, log);
+  }
+  state.exceptionsChecked = true;
+  state.status = 'complete';
+  state.finishedAt = deps.now().toISOString();
+  await save();
+  return finish(deps, state, version, name, processed, plans);
+}
+
+async function finish(
+  deps: SweepDependencies,
+  state: SweepState,
+  version: number,
+  name: string,
+  processed: number,
+  plans: RepositoryPlan[],
+): Promise<SweepRunResult> {
+  const summary = toSummary(state, deps.settings);
+  const message = deps.formatSummary(summary, deps.now());
+  await deps.notifier.publish(message);
+  state.summarySent = true;
+  await deps.checkpoints.putCheckpoint(name, state, version, deps.now());
+  deps.logger.info('sweep complete', {
+    sweepId: state.sweepId,
+    mode: state.mode,
+    counters: state.counters,
+    safetyNet: state.safetyNet,
+    invocations: state.invocations,
+  });
+  return {
+    status: 'complete',
+    sweepId: state.sweepId,
+    processed,
+    counters: { ...state.counters },
+    plans,
+    summarySent: true,
+  };
+}
+
+function toSummary(state: SweepState, settings: SweepSettings): HygieneSweepSummary {
+  const c = state.counters;
+  return {
+    mode: state.mode,
+    startedAt: state.startedAt,
+    finishedAt: state.finishedAt ?? state.startedAt,
+    registryId: state.registryId ?? null,
+    region: settings.region,
+    repositories: {
+      scanned: c.scanned,
+      compliant: c.compliant + c.optedOut,
+      drifted: c.drifted + c.conflict + c.refused,
+      applied: c.applied,
+      refused: c.refused,
+      failed: c.failed,
+    },
+    topDrift: state.topDrift,
+    safetyNet: {
+      undecidedDecided: state.safetyNet.undecidedDecided,
+      exceptionExpiredDecided: state.safetyNet.exceptionExpiredDecided,
+    },
+    dryRun: state.dryRun,
+  };
+}
+
+async function sweepRepository(
+  deps: SweepDependencies,
+  state: SweepState,
+  repository: string,
+  summary: { scanOnPush: boolean; tagMutability: string; exclusions: readonly string[]; registryId: string },
+  registryScanning: RegistryScanningConfiguration,
+  parent: Logger,
+): Promise<RepositoryPlan | null> {
+  const log = parent.child({ repository });
+  const { settings } = deps;
+  state.counters.scanned += 1;
+  try {
+    const policyText = await deps.admin.getLifecyclePolicy(repository);
+    const summaries = [];
+    for await (const image of deps.admin.listImages(repository)) summaries.push(image);
+    const images: LifecycleImage[] = summaries.map(imageFromSummary);
+    const usage = deps.usage ? await deps.usage.usage(repository) : undefined;
+    const plan = planRepository(
+      {
+        name: repository,
+        lifecyclePolicyText: policyText,
+        tagMutability: summary.tagMutability,
+        tagMutabilityExclusions: summary.exclusions,
+        scanOnPush: summary.scanOnPush,
+        images,
+        ...(usage ? { usage } : {}),
+      },
+      settingsFor(deps.baseline, repository),
+      {
+        now: deps.now().getTime(),
+        registryScanning,
+        approvedPrefix: settings.approvedPrefix,
+        quarantinedPrefix: settings.quarantinedPrefix,
+      },
+    );
+    countPlan(state, plan, settings.topDriftLimit);
+    if (plan.status !== 'compliant' && plan.status !== 'opted-out') {
+      log.info('drift', { status: plan.status, items: plan.items, changes: plan.changes.map((c) => c.kind) });
+    }
+    if (state.mode === 'enforce' && plan.changes.length > 0) {
+      for (const change of plan.changes) await applyChange(deps.admin, repository, change);
+      state.counters.applied += 1;
+      log.info('drift applied', { changes: plan.changes.map((c) => c.kind) });
+    }
+    await safetyNet(deps, state, repository, summary.registryId, images, log);
+    return plan;
+  } catch (error) {
+    state.counters.failed += 1;
+    log.error('repository sweep failed; continuing with the next repository', error as Error);
+    return null;
+  }
+}
+
+function countPlan(state: SweepState, plan: RepositoryPlan, limit: number): void {
+  const c = state.counters;
+  if (plan.status === 'compliant') c.compliant += 1;
+  else if (plan.status === 'opted-out') c.optedOut += 1;
+  else if (plan.status === 'drift') c.drifted += 1;
+  else if (plan.status === 'conflict') c.conflict += 1;
+  else c.refused += 1;
+  for (const item of plan.items) {
+    if (item.level === 'note' || state.topDrift.length >= limit) continue;
+    state.topDrift.push({
+      repository: plan.repository,
+      kind: `${item.aspect}:${item.level}`,
+      message: item.message,
+    });
+  }
+}
+
+async function applyChange(admin: RegistryAdmin, repository: string, change: PlannedChange): Promise<void> {
+  switch (change.kind) {
+    case 'put-lifecycle-policy':
+      return admin.putLifecyclePolicy(repository, change.policyText);
+    case 'put-tag-mutability':
+      return admin.putTagMutability(repository, change.mutability, change.exclusions);
+    case 'put-scan-on-push':
+      return admin.putScanOnPush(repository, true);
+  }
+}
+
+async function safetyNet(
+  deps: SweepDependencies,
+  state: SweepState,
+  repository: string,
+  registryId: string,
+  images: readonly LifecycleImage[],
+  log: Logger,
+): Promise<void> {
+  if (!deps.gate) return;
+  const { settings } = deps;
+  if (state.dryRun) {
+    // Dry run: count what would be decided, decide nothing.
+    state.safetyNet.deferred += images.filter(
+      (img) =>
+        !img.tags.some(
+          (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
+        ),
+    ).length;
+    return;
+  }
+  const cutoff = deps.now().getTime() - settings.undecidedGraceMinutes * 60_000;
+  const undecided = images.filter(
+    (img) =>
+      img.storageClass === 'standard' &&
+      img.pushedAt <= cutoff &&
+      !img.tags.some(
+        (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
+      ),
+  );
+  for (const img of undecided) {
+    const used = state.safetyNet.undecidedDecided + state.safetyNet.notReady + state.safetyNet.errors;
+    if (used >= settings.maxSafetyNetPerRun * state.invocations) {
+      state.safetyNet.deferred += 1;
+      continue;
+    }
+    const ref: ImageRef = { registryId, region: settings.region, repository, digest: img.digest };
+    try {
+      const outcome = await deps.gate.decide(ref, 'undecided', state.sweepId);
+      if (outcome.outcome === 'not-ready') state.safetyNet.notReady += 1;
+      else state.safetyNet.undecidedDecided += 1;
+      log.info('safety net: undecided image sent through the gate', {
+        digest: img.digest,
+        outcome: outcome.outcome,
+      });
+    } catch (error) {
+      state.safetyNet.errors += 1;
+      log.error('safety net: gate failed for an undecided image', error as Error);
+    }
+  }
+}
+
+async function reevaluateExpiredWaivers(
+  deps: SweepDependencies,
+  state: SweepState,
+  log: Logger,
+): Promise<void> {
+  const gate = deps.gate;
+  if (!gate?.listExpiredWaiverDecisions) return;
+  let count = 0;
+  for await (const ref of gate.listExpiredWaiverDecisions(deps.now())) {
+    if (!globMatch(deps.settings.scope, ref.repository)) continue;
+    if (count >= deps.settings.maxSafetyNetPerRun) {
+      state.safetyNet.deferred += 1;
+      continue;
+    }
+    count += 1;
+    try {
+      const outcome = await gate.decide(ref, 'exception-expired', state.sweepId);
+      state.safetyNet.exceptionExpiredDecided += 1;
+      log.info('safety net: decision with an expired exception re-evaluated', {
+        repository: ref.repository,
+        digest: ref.digest,
+        outcome: outcome.outcome,
+      });
+    } catch (error) {
+      state.safetyNet.errors += 1;
+      log.error('safety net: re-evaluation failed', error as Error);
+    }
+  }
+}
+
+/** Repository-creation path: plan (and in enforce mode apply) the named repositories now; no checkpoint, no alert. */
+async function sweepNamed(deps: SweepDependencies, repositories: readonly string[]): Promise<SweepRunResult> {
+  const wanted = new Set(repositories.filter((r) => globMatch(deps.settings.scope, r)));
+  const state: SweepState = {
+    sweepId: `create-${deps.now().toISOString()}`,
+    mode: deps.settings.mode,
+    startedAt: deps.now().toISOString(),
+    status: 'running',
+    cursor: null,
+    counters: zeroCounters(),
+    topDrift: [],
+    safetyNet: { undecidedDecided: 0, exceptionExpiredDecided: 0, notReady: 0, errors: 0, deferred: 0 },
+    exceptionsChecked: true,
+    finishedAt: null,
+    summarySent: false,
+    invocations: 1,
+    registryId: null,
+    dryRun: false,
+  };
+  const plans: RepositoryPlan[] = [];
+  if (wanted.size === 0)
+    return {
+      status: 'complete',
+      sweepId: state.sweepId,
+      processed: 0,
+      counters: state.counters,
+      plans,
+      summarySent: false,
+    };
+  const registryScanning = await deps.admin.getRegistryScanning();
+  for await (const repo of deps.admin.listRepositories()) {
+    if (!wanted.has(repo.name)) continue;
+    const plan = await sweepRepository(
+      deps,
+      state,
+      repo.name,
+      {
+        scanOnPush: repo.scanOnPush,
+        tagMutability: repo.tagMutability,
+        exclusions: repo.tagMutabilityExclusions,
+        registryId: repo.registryId,
+      },
+      registryScanning,
+      deps.logger.child({ sweepId: state.sweepId }),
+    );
+    if (plan) plans.push(plan);
+  }
+  return {
+    status: 'complete',
+    sweepId: state.sweepId,
+    processed: plans.length,
+    counters: state.counters,
+    plans,
+    summarySent: false,
+  };
+}
