@@ -38,6 +38,11 @@ export interface Finding {
   readonly url: string | null;
   readonly title: string | null;
   readonly source: FindingSource;
+  /**
+   * When the scanner first saw this finding on the image, as an ISO-8601 UTC string; null when the source
+   * has no such date (ECR basic, Trivy, Grype) or it cannot be read. Optional so hand-built Findings stay valid.
+   */
+  readonly firstObservedAt?: string | null;
 }
 
 /** Rank used to sort by gravity: 0 is the most severe. */

@@ -1,0 +1,162 @@
+/**
+ * `gatekeeper evaluate --findings FILE [--input auto|ecr|inspector|trivy|grype] [--repository NAME] [--tag TAG]...
+ *  [--digest sha256:…] [--policies DIR] [--now ISO-8601] [--image-facts FILE] [--output text|json|sarif|markdown]`
+ *
+ * The same decision the Lambda makes, offline. Exit 0 approved, 1 quarantined, 2 bad usage or bad input.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import {
+  FINDINGS_INPUTS,
+  type FindingsInput,
+  type FindingsReport,
+  parseJsonText,
+  readFindingsFile,
+} from '../findings/index.ts';
+import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
+import { decideWithoutFindings, evaluate, loadPolicySet } from '../policy/index.ts';
+import { choice, parseArgs, parseNow, single } from './args.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { parseImageFacts } from './image-facts.ts';
+import { type CliIo, useColour } from './io.ts';
+import type { RenderContext } from './render/context.ts';
+import { renderJson } from './render/json.ts';
+import { renderMarkdown } from './render/markdown.ts';
+import { renderSarif } from './render/sarif.ts';
+import { renderText } from './render/text.ts';
+
+export const EVALUATE_USAGE = `usage: gatekeeper evaluate --findings FILE [--input auto|ecr|inspector|trivy|grype]
+                           [--repository NAME] [--tag TAG]... [--digest sha256:…] [--policies DIR]
+                           [--now ISO-8601] [--image-facts FILE] [--output text|json|sarif|markdown]`;
+
+const OUTPUTS = ['text', 'json', 'sarif', 'markdown'] as const;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** Scans that have not finished: no verdict can be given yet (DESIGN.md fail-closed table). */
+const NOT_READY = new Set(['IN_PROGRESS', 'PENDING']);
+/** Scan statuses that carry findings to judge. */
+const FINISHED = new Set(['COMPLETE', 'ACTIVE']);
+
+export async function runEvaluate(args: string[], io: CliIo, toolVersion: string): Promise<number> {
+  const parsed = parseArgs(args, {
+    findings: 'single',
+    input: 'single',
+    repository: 'single',
+    tag: 'multi',
+    digest: 'single',
+    policies: 'single',
+    now: 'single',
+    output: 'single',
+    'image-facts': 'single',
+  });
+  if (parsed.positional.length > 0) throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+  const findingsFile = single(parsed, 'findings');
+  if (findingsFile === undefined) throw new UsageError('option "--findings FILE" is required');
+  const input = choice<FindingsInput>(parsed, 'input', FINDINGS_INPUTS, 'auto');
+  const output = choice(parsed, 'output', OUTPUTS, 'text');
+  const now = parseNow(parsed);
+  const digestOption = single(parsed, 'digest');
+  if (digestOption !== undefined && !DIGEST.test(digestOption)) {
+    throw new UsageError(
+      `option "--digest" must be sha256: followed by 64 lowercase hex characters, got "${digestOption}"`,
+    );
+  }
+
+  const report = await readFindingsFile(resolve(io.cwd, findingsFile), input, findingsFile);
+  const image = imageUnderTest(
+    parsed.options.get('tag') ?? [],
+    single(parsed, 'repository'),
+    digestOption,
+    report,
+    findingsFile,
+    io,
+  );
+  const factsFile = single(parsed, 'image-facts');
+  const facts = factsFile === undefined ? null : await readImageFacts(io, factsFile);
+  const policyDir = resolve(io.cwd, single(parsed, 'policies') ?? 'policies');
+  const policySet = await loadPolicySet(policyDir);
+
+  const decision = decide(report, image, facts, policySet, now, findingsFile);
+  const ctx: RenderContext = {
+    decision,
+    findings: report.findings,
+    findingsFile,
+    excluded: report.excluded ?? {},
+    toolVersion,
+  };
+  switch (output) {
+    case 'json':
+      io.stdout.write(renderJson(decision));
+      break;
+    case 'sarif':
+      io.stdout.write(renderSarif(ctx));
+      break;
+    case 'markdown':
+      io.stdout.write(renderMarkdown(ctx));
+      break;
+    default:
+      io.stdout.write(renderText(ctx, useColour(io.stdout, io.env)));
+  }
+  return decision.verdict === 'approved' ? EXIT.ok : EXIT.failed;
+}
+
+function decide(
+  report: FindingsReport,
+  image: ImageUnderTest,
+  facts: ImageFacts | null,
+  policySet: Awaited<ReturnType<typeof loadPolicySet>>,
+  now: Date,
+  findingsFile: string,
+): Decision {
+  const status = report.scan?.status;
+  if (status === undefined || FINISHED.has(status))
+    return evaluate(report.findings, image, facts, policySet, now);
+  if (NOT_READY.has(status)) {
+    throw new InvalidInputError(
+      findingsFile,
+      'imageScanStatus.status',
+      `the scan is ${status}; no verdict until it completes (fetch the findings again later)`,
+    );
+  }
+  return decideWithoutFindings(status, report.scan?.description ?? null, image, policySet, now);
+}
+
+/** Options win; otherwise what the findings file says; the repository must come from one of them. */
+function imageUnderTest(
+  tags: readonly string[],
+  repository: string | undefined,
+  digest: string | undefined,
+  report: FindingsReport,
+  findingsFile: string,
+  io: CliIo,
+): ImageUnderTest {
+  const repo = repository ?? report.image.repository;
+  if (repo === null || repo === undefined || repo === '') {
+    throw new UsageError(
+      `option "--repository NAME" is required: ${findingsFile} does not name the repository`,
+    );
+  }
+  let fileDigest = report.image.digest;
+  if (digest === undefined && fileDigest !== null && !DIGEST.test(fileDigest)) {
+    io.stderr.write(
+      `gatekeeper: ${findingsFile}: ignoring image digest "${fileDigest}": not a sha256 digest\n`,
+    );
+    fileDigest = null;
+  }
+  return {
+    repository: repo,
+    tags: tags.length > 0 ? [...tags] : [...report.image.tags],
+    digest: digest ?? fileDigest,
+  };
+}
+
+async function readImageFacts(io: CliIo, file: string): Promise<ImageFacts> {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InvalidInputError(file, null, `cannot read the file (${code})`, { cause: error });
+  }
+  return parseImageFacts(parseJsonText(file, text), file);
+}

@@ -1,0 +1,121 @@
+/**
+ * Gathers normalised findings from one input: builds every Finding with the same shape, drops exact
+ * duplicates (same id, package and version, e.g. repeated across pages), counts what was excluded and
+ * why, and keeps the image identity the input names, checking that all of it is about one image.
+ */
+import type { Finding, FindingSource, FixAvailability, Severity } from './finding.ts';
+import { severityRank } from './finding.ts';
+import type { JsonReader } from './json-reader.ts';
+
+export interface FindingFields {
+  id: string;
+  severity: Severity;
+  score: number | null;
+  epss: number | null;
+  fixAvailable: FixAvailability | null;
+  exploitAvailable: boolean | null;
+  package: string | null;
+  version: string | null;
+  fixedIn: string | null;
+  url: string | null;
+  title: string | null;
+  source: FindingSource;
+  firstObservedAt: string | null;
+}
+
+export interface ImageIdentity {
+  repository: string | null;
+  digest: string | null;
+  tags: string[];
+}
+
+export class FindingsCollector {
+  readonly findings: Finding[] = [];
+  readonly excluded = new Map<string, number>();
+  /** Finding indexes by id; an id usually has one or a few packages, so a short scan beats string keys. */
+  private readonly byId = new Map<string, number[]>();
+  private readonly image: ImageIdentity = { repository: null, digest: null, tags: [] };
+  private digestPath: string | null = null;
+
+  constructor(readonly reader: JsonReader) {}
+
+  add(f: FindingFields): void {
+    // One literal, one key order: every Finding shares a hidden class, which keeps 10k+ findings fast.
+    const finding: Finding = {
+      id: f.id,
+      severity: f.severity,
+      score: f.score,
+      epss: f.epss,
+      fixAvailable: f.fixAvailable,
+      exploitAvailable: f.exploitAvailable,
+      package: f.package,
+      version: f.version,
+      fixedIn: f.fixedIn,
+      url: f.url,
+      title: f.title,
+      source: f.source,
+      firstObservedAt: f.firstObservedAt,
+    };
+    const same = this.byId.get(f.id);
+    if (same === undefined) {
+      this.byId.set(f.id, [this.findings.length]);
+      this.findings.push(finding);
+      return;
+    }
+    for (const index of same) {
+      const kept = this.findings[index];
+      if (kept && kept.package === f.package && kept.version === f.version) {
+        // Same vulnerability in the same package version seen twice: keep one, the graver if they differ.
+        if (severityRank(finding.severity) < severityRank(kept.severity)) this.findings[index] = finding;
+        return;
+      }
+    }
+    same.push(this.findings.length);
+    this.findings.push(finding);
+  }
+
+  exclude(reason: string): void {
+    this.excluded.set(reason, (this.excluded.get(reason) ?? 0) + 1);
+  }
+
+  /** Records the image the input is about; a second, different digest is an error naming both. */
+  noteImage(
+    repository: string | null,
+    digest: string | null,
+    tags: readonly string[],
+    digestPath: string,
+    what: string,
+  ): void {
+    if (repository !== null) {
+      if (this.image.repository === null) this.image.repository = repository;
+      else if (this.image.repository !== repository) {
+        this.reader.fail(
+          digestPath,
+          `${what} must all be about one image: repository ${this.image.repository}, then ${repository}`,
+        );
+      }
+    }
+    if (digest !== null) {
+      if (this.image.digest === null) {
+        this.image.digest = digest;
+        this.digestPath = digestPath;
+      } else if (this.image.digest !== digest) {
+        this.reader.fail(
+          digestPath,
+          `${what} must all be about one image: ${this.digestPath} is ${this.image.digest}, this is ${digest}`,
+        );
+      }
+    }
+    for (const tag of tags) if (!this.image.tags.includes(tag)) this.image.tags.push(tag);
+  }
+
+  imageIdentity(): ImageIdentity {
+    return { repository: this.image.repository, digest: this.image.digest, tags: [...this.image.tags] };
+  }
+
+  excludedCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const key of [...this.excluded.keys()].sort()) out[key] = this.excluded.get(key) ?? 0;
+    return out;
+  }
+}

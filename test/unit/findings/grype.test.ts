@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { parseFindings } from '../../../lib/findings/index.ts';
+import { dig, GRYPE, loadFixture } from './fixtures.ts';
+
+describe('Grype JSON', () => {
+  it('normalises matches with the documented severity and fix-state mapping', () => {
+    const report = parseFindings(loadFixture('scanners', GRYPE), 'grype.json', 'auto');
+    expect(report.input).toBe('grype');
+    expect(report.image).toEqual({
+      repository: 'payments/api',
+      digest: 'sha256:0f3c2b1a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b',
+      tags: ['1.4.2'],
+    });
+    expect(report.excluded).toBeUndefined();
+    expect(
+      report.findings.map((f) => [
+        f.id,
+        f.severity,
+        f.score,
+        f.epss,
+        f.fixAvailable,
+        f.exploitAvailable,
+        f.package,
+        f.fixedIn,
+      ]),
+    ).toEqual([
+      ['CVE-2023-4911', 'HIGH', 7.8, 0.7321, 'YES', true, 'libc6', '2.36-9+deb12u3'],
+      ['GHSA-hrpp-h998-j3pp', 'HIGH', 7.5, null, 'YES', null, 'qs', '6.5.3'],
+      ['CVE-2023-45853', 'CRITICAL', 9.8, 0.0129, 'NO', null, 'zlib1g', null],
+      ['CVE-2011-3374', 'INFORMATIONAL', 4.3, null, 'NO', null, 'apt', null],
+      ['CVE-2024-26458', 'UNDEFINED', null, null, null, null, 'libkrb5-3', null],
+    ]);
+    expect(report.findings[0]).toMatchObject({
+      version: '2.36-9+deb12u1',
+      url: 'https://security-tracker.debian.org/tracker/CVE-2023-4911',
+      source: 'grype',
+    });
+  });
+
+  it.each<[string, (m: Record<string, unknown>) => void, string]>([
+    [
+      'a bad severity',
+      (m) => {
+        dig(m, 'vulnerability').severity = 'CRITICAL';
+      },
+      'g.json: matches[0].vulnerability.severity: expected one of Critical, High, Medium, Low, Negligible, Unknown, got "CRITICAL"',
+    ],
+    [
+      'a missing vulnerability',
+      (m) => {
+        delete m.vulnerability;
+      },
+      'g.json: matches[0].vulnerability: expected an object, got nothing',
+    ],
+    [
+      'a bad fix state',
+      (m) => {
+        dig(m, 'vulnerability', 'fix').state = 'soon';
+      },
+      'g.json: matches[0].vulnerability.fix.state: expected one of fixed, not-fixed, wont-fix, unknown, , got "soon"',
+    ],
+    [
+      'an EPSS over 1',
+      (m) => {
+        dig(m, 'vulnerability', 'epss', 0).epss = 73.21;
+      },
+      'g.json: matches[0].vulnerability.epss[0].epss: expected a number from 0 to 1, got 73.21',
+    ],
+  ])('refuses %s', (_name, edit, message) => {
+    const json = loadFixture('scanners', GRYPE);
+    edit(dig(json, 'matches', 0));
+    expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(message);
+  });
+
+  it('reads a directory scan without image identity', () => {
+    const json = loadFixture('scanners', GRYPE);
+    json.source = { type: 'directory', target: '/src' };
+    expect(parseFindings(json, 'g.json', 'auto').image).toEqual({ repository: null, digest: null, tags: [] });
+  });
+});
