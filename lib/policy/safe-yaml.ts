@@ -39,7 +39,11 @@ export function parseSafeYaml(file: string, text: string): unknown {
   };
   const first = doc.errors[0] ?? doc.warnings[0];
   if (first) {
-    throw new InvalidInputError(file, where(first.pos[0]), `invalid YAML: ${first.message.split('\n')[0]}`);
+    const line = first.message.split('\n')[0] ?? '';
+    // The parser refuses unknown tags (!!js/function, !shell …) before our visitor sees them: say so plainly.
+    const tag = first.code === 'TAG_RESOLVE_FAILED' ? /Unresolved tag: (\S+)/.exec(line)?.[1] : undefined;
+    const problem = tag ? `custom tag ${tag} is not allowed` : `invalid YAML: ${line}`;
+    throw new InvalidInputError(file, where(first.pos[0]), problem);
   }
   let aliases = 0;
   visit(doc, {

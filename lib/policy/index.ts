@@ -1,0 +1,41 @@
+/**
+ * Policy engine public entry (CLI, CI, build): load and validate policies/, evaluate findings, run the policy
+ * test cases. Lambda handlers import `./runtime.ts` instead, which leaves out YAML and JSON Schema loading.
+ */
+export { canonicalJson } from './canonical.ts';
+export { formatProblem, type PolicyProblem, PolicySetInvalidError, type ProblemLevel } from './errors.ts';
+export { checkGlob, compileGlob, type GlobKind, globMatches } from './glob.ts';
+export { loadPolicySet, SCHEMA_DIR, type ValidationReport, validatePolicyDir } from './load.ts';
+export {
+  API_VERSION,
+  displayFile,
+  type ExceptionDefinition,
+  exceptionEndsAt,
+  POLICY_SET_FORMAT,
+  type PolicyDefinition,
+  type PolicyRules,
+  type PolicySet,
+  SCAN_FAILURE_STATUSES,
+  type ScanFailureStatus,
+} from './policy-set.ts';
+export {
+  type PolicyTestCaseResult,
+  type PolicyTestExpectation,
+  type PolicyTestOutcome,
+  type PolicyTestReport,
+  runPolicyTests,
+} from './policy-tests.ts';
+export {
+  type Decision,
+  decideWithoutFindings,
+  evaluate,
+  type ImageFacts,
+  type ImageUnderTest,
+  type PolicyMode,
+  policySetFromJson,
+  selectPolicy,
+  type Verdict,
+  type Violation,
+  type Waived,
+  type WaiverRef,
+} from './runtime.ts';

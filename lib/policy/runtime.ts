@@ -1,0 +1,119 @@
+/**
+ * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports neither
+ * `yaml` nor `ajv` (those live in load.ts), so function bundles stay small. The CLI uses index.ts.
+ */
+import { byFileThen, policySetVersion } from './canonical.ts';
+import { Checker, checkException, checkPolicy, checkSetLevel, isRecord, joinPath } from './check.ts';
+import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
+import {
+  type ExceptionDefinition,
+  POLICY_SET_FORMAT,
+  type PolicyDefinition,
+  type PolicySet,
+} from './policy-set.ts';
+
+export type {
+  Decision,
+  ImageFacts,
+  ImageUnderTest,
+  PolicyMode,
+  Verdict,
+  Violation,
+  Waived,
+  WaiverRef,
+} from './decision.ts';
+export { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
+export { decideWithoutFindings, evaluate, selectPolicy } from './evaluate.ts';
+export type { ExceptionDefinition, PolicyDefinition, PolicySet } from './policy-set.ts';
+
+const RELATIVE_FILE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]{1,512}$/;
+
+/**
+ * Rebuilds a PolicySet from its JSON form (`policy-set.json`), re-checking every definition and the version
+ * hash, so a corrupted or hand-edited bundle is refused instead of silently deciding with it.
+ * @example policySetFromJson(JSON.parse(readFileSync('policy-set.json', 'utf8')), 'policy-set.json')
+ * @throws PolicySetInvalidError listing every problem (path inside the JSON document)
+ */
+export function policySetFromJson(json: unknown, source: string): PolicySet {
+  const problems: PolicyProblem[] = [];
+  const c = new Checker(source, problems);
+  const doc = c.record(json, '', ['format', 'root', 'version', 'policies', 'exceptions']);
+  if (!doc) throw new PolicySetInvalidError(source, problems);
+  if (doc.format !== POLICY_SET_FORMAT) c.error('format', `must be ${POLICY_SET_FORMAT}`);
+  const root =
+    c.string(doc, 'root', '', {
+      pattern: /^[A-Za-z0-9._/-]{0,256}$/,
+      patternText: 'a relative directory name',
+    }) ?? '';
+  const version = c.string(doc, 'version', '', { required: true, pattern: /^sha256:[0-9a-f]{64}$/ });
+  const policies: PolicyDefinition[] = [];
+  const exceptions: ExceptionDefinition[] = [];
+  const file = (entry: unknown, path: string): string | null => {
+    if (!isRecord(entry)) return null;
+    return c.string(entry, 'file', path, {
+      required: true,
+      pattern: RELATIVE_FILE,
+      patternText: 'a relative path',
+    });
+  };
+  c.list(doc, 'policies', '', true)?.forEach((entry, i) => {
+    const path = joinPath('policies', i);
+    const f = file(entry, path);
+    if (f === null || !isRecord(entry)) {
+      if (!isRecord(entry)) c.error(path, 'must be a mapping');
+      return;
+    }
+    const { file: _file, ...rest } = entry;
+    const before = problems.length;
+    const definition = checkPolicy(c, rest, f);
+    // Paths from checkPolicy are relative to the entry; anchor them in the JSON document.
+    for (let k = before; k < problems.length; k += 1) {
+      const p = problems[k] as PolicyProblem;
+      problems[k] = { ...p, path: p.path ? `${path}.${p.path}` : path };
+    }
+    if (definition) policies.push(definition);
+  });
+  c.list(doc, 'exceptions', '', true)?.forEach((entry, i) => {
+    const path = joinPath('exceptions', i);
+    const f = file(entry, path);
+    if (f === null || !isRecord(entry)) {
+      if (!isRecord(entry)) c.error(path, 'must be a mapping');
+      return;
+    }
+    const { file: _file, ...rest } = entry;
+    const definition = checkException(c, rest, path, f);
+    if (definition) exceptions.push(definition);
+  });
+  const errors = () => problems.filter((p) => p.level === 'error');
+  if (errors().length === 0) {
+    checkSetLevel(
+      problems,
+      policies,
+      exceptions,
+      {
+        policy: (p) => ({ file: source, path: joinPath('policies', policies.indexOf(p)) }),
+        exception: (e) => ({ file: source, path: joinPath('exceptions', exceptions.indexOf(e)) }),
+      },
+      source,
+    );
+  }
+  if (errors().length === 0 && version !== null) {
+    const computed = policySetVersion(policies, exceptions);
+    if (computed !== version) {
+      c.error(
+        'version',
+        `does not match the content (computed ${computed}): the file was changed after it was built`,
+      );
+    }
+  }
+  if (errors().length > 0 || version === null) {
+    throw new PolicySetInvalidError(source, errors());
+  }
+  return {
+    format: POLICY_SET_FORMAT,
+    root,
+    version,
+    policies: policies.sort(byFileThen((p) => p.name)),
+    exceptions: exceptions.sort(byFileThen((e) => e.id)),
+  };
+}
