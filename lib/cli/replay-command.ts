@@ -70,7 +70,9 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   const input = choice(parsed, 'input', ['auto', 'ecr', 'inspector', 'trivy', 'grype'] as const, 'auto');
   const now = parseNow(parsed);
   if (!parsed.options.has('dry-run')) {
-    io.stderr.write('gatekeeper: replay only plans (dry run): the gate acts on fresh ECR reads, never on a file\n');
+    io.stderr.write(
+      'gatekeeper: replay only plans (dry run): the gate acts on fresh ECR reads, never on a file\n',
+    );
   }
 
   const eventPath = resolve(io.cwd, eventFile);
@@ -78,7 +80,9 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   try {
     text = await readFile(eventPath, 'utf8');
   } catch (error) {
-    throw new InvalidInputError(eventFile, null, `cannot read: ${(error as Error).message}`, { cause: error });
+    throw new InvalidInputError(eventFile, null, `cannot read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let json: unknown;
   try {
@@ -88,17 +92,26 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   }
   const event = parseEvent(json);
   if (event.kind === 'ignored') {
-    io.stdout.write(output === 'json' ? `${JSON.stringify({ outcome: 'ignored', reason: event.reason })}\n` : `ignored: ${event.reason}\n`);
+    io.stdout.write(
+      output === 'json'
+        ? `${JSON.stringify({ outcome: 'ignored', reason: event.reason })}\n`
+        : `ignored: ${event.reason}\n`,
+    );
     return EXIT.ok;
   }
 
   const findingsFile = single(parsed, 'findings');
   if (findingsFile === undefined && event.kind !== 'image-pushed') {
-    throw new UsageError('replay of a scan or finding event needs --findings FILE (what DescribeImageScanFindings would return)');
+    throw new UsageError(
+      'replay of a scan or finding event needs --findings FILE (what DescribeImageScanFindings would return)',
+    );
   }
   const report = findingsFile ? await readFindingsFile(resolve(io.cwd, findingsFile), input) : null;
   const facts = await readFacts(single(parsed, 'image-facts'), io);
-  const tagOptions = (parsed.options.get('tags') ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const tagOptions = (parsed.options.get('tags') ?? [])
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
   const eventTags = event.kind === 'image-pushed' ? (event.tag ? [event.tag] : []) : [...event.tags];
   const tags = parsed.options.has('tags') ? tagOptions : eventTags;
 
@@ -121,7 +134,8 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
       : null,
     facts,
     manifestMediaType:
-      (event.kind === 'image-pushed' ? event.manifestMediaType : null) ?? 'application/vnd.docker.distribution.manifest.v2+json',
+      (event.kind === 'image-pushed' ? event.manifestMediaType : null) ??
+      'application/vnd.docker.distribution.manifest.v2+json',
     scanning: { scanType: 'BASIC', frequency: 'SCAN_ON_PUSH' },
     // The file is a finished result: far enough in the past that an empty enhanced result is not "settling".
     pushedAt: new Date(now.getTime() - DEFAULT_GATE_SETTINGS.enhancedSettleMs - 60_000).toISOString(),
@@ -165,12 +179,24 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
       `${JSON.stringify(
         {
           dryRun: true,
-          event: { id: event.eventId, kind: event.kind, repository: event.image.repository, digest: event.image.digest },
+          event: {
+            id: event.eventId,
+            kind: event.kind,
+            repository: event.image.repository,
+            digest: event.image.digest,
+          },
           outcome: outcome.outcome,
           detail: outcome.detail,
           verdict: outcome.verdict,
           decision: outcome.decision ?? null,
-          actions: [...registry.actions, ...notifier.messages.map((m) => ({ action: 'publish', subject: m.subject, attributes: m.attributes }))],
+          actions: [
+            ...registry.actions,
+            ...notifier.messages.map((m) => ({
+              action: 'publish',
+              subject: m.subject,
+              attributes: m.attributes,
+            })),
+          ],
           tagsBefore: before,
           tagsAfter: registry.tags,
           problems: outcome.problems,
@@ -180,7 +206,18 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
       )}\n`,
     );
   } else {
-    io.stdout.write(renderText(event.eventId, event.kind, `${event.image.repository}@${event.image.digest}`, outcome, registry.actions, notifier.messages, before, registry.tags));
+    io.stdout.write(
+      renderText(
+        event.eventId,
+        event.kind,
+        `${event.image.repository}@${event.image.digest}`,
+        outcome,
+        registry.actions,
+        notifier.messages,
+        before,
+        registry.tags,
+      ),
+    );
   }
   return outcome.verdict === 'quarantined' ? EXIT.failed : EXIT.ok;
 }
@@ -191,7 +228,9 @@ async function readFacts(file: string | undefined, io: CliIo): Promise<ImageFact
   try {
     json = JSON.parse(await readFile(resolve(io.cwd, file), 'utf8'));
   } catch (error) {
-    throw new InvalidInputError(file, null, `cannot read image facts: ${(error as Error).message}`, { cause: error });
+    throw new InvalidInputError(file, null, `cannot read image facts: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseImageFacts(json, file);
 }
@@ -219,14 +258,24 @@ function renderText(
   before: readonly string[],
   after: readonly string[],
 ): string {
-  const lines = [`event     ${eventId} (${kind})`, `image     ${image}`, `outcome   ${outcome.outcome}${outcome.verdict ? `: ${outcome.verdict}` : ''}`];
+  const lines = [
+    `event     ${eventId} (${kind})`,
+    `image     ${image}`,
+    `outcome   ${outcome.outcome}${outcome.verdict ? `: ${outcome.verdict}` : ''}`,
+  ];
   const d = outcome.decision;
   if (d) {
     lines.push(`policy    ${d.policy.name} (${d.policy.file}, ${d.policy.mode}, ${d.policy.version})`);
     if (d.reason) lines.push(`reason    ${d.reason}`);
-    for (const v of d.violations.slice(0, 20)) lines.push(`violation ${v.rule}${v.findingId ? ` ${v.findingId}` : ''}${v.severity ? ` ${v.severity}` : ''}${v.package ? ` ${v.package}` : ''}`);
+    for (const v of d.violations.slice(0, 20))
+      lines.push(
+        `violation ${v.rule}${v.findingId ? ` ${v.findingId}` : ''}${v.severity ? ` ${v.severity}` : ''}${v.package ? ` ${v.package}` : ''}`,
+      );
     if (d.violations.length > 20) lines.push(`          … and ${d.violations.length - 20} more violations`);
-    for (const w of d.waived.slice(0, 20)) lines.push(`waived    ${w.findingId} by ${w.exception.file}#${w.exception.id} until ${w.exception.expires}`);
+    for (const w of d.waived.slice(0, 20))
+      lines.push(
+        `waived    ${w.findingId} by ${w.exception.file}#${w.exception.id} until ${w.exception.expires}`,
+      );
   } else if (outcome.detail) {
     lines.push(`detail    ${outcome.detail}`);
   }

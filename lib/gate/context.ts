@@ -1,0 +1,157 @@
+/**
+ * What the gate's flows receive: ports, the policy set, settings and a clock, built once per cold start by
+ * dependencies.ts (or by a test). Nothing in lib/gate creates an AWS client.
+ */
+import type { ImageRef } from '../events/image-ref.ts';
+import type { Finding } from '../findings/finding.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
+import type { Decision, Verdict } from '../policy/decision.ts';
+import type { PolicySet } from '../policy/policy-set.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { DecisionPlan } from './plan.ts';
+import type { TagScheme } from './tags.ts';
+
+/** Timing knobs. The defaults (DEFAULT_GATE_SETTINGS) are explained there. */
+export interface GateSettings {
+  /** While an event is younger than this, "not ready" is thrown so Lambda's async retries re-check it. */
+  readonly notReadyRetryWindowMs: number;
+  /** COMPLETE/ACTIVE with no findings and no counts within this long after an enhanced scan is "not ready". */
+  readonly enhancedSettleMs: number;
+  /** A finding event is coalesced when findings were read at least this long after the event's time. */
+  readonly coalesceMarginMs: number;
+  /** A notification claimed longer ago than this by a crashed invocation may be claimed again. */
+  readonly notificationLeaseMs: number;
+  /** An untagged image pushed less than this long ago may be the child of an index not yet seen. */
+  readonly parentWaitMs: number;
+  /** Attempts when concurrent invocations race on one image's ledger record. */
+  readonly contentionAttempts: number;
+}
+
+/**
+ * Defaults: Lambda retries a failed async invocation after ~1 and ~2 more minutes, so a 150 s window gives a
+ * not-ready event two re-checks and never sends it to the dead-letter queue; later it is left pending for the
+ * sweep. Enhanced findings usually appear seconds after COMPLETE (aws/aws-sdk#289); 15 minutes is generous.
+ */
+export const DEFAULT_GATE_SETTINGS: GateSettings = Object.freeze({
+  notReadyRetryWindowMs: 150_000,
+  enhancedSettleMs: 15 * 60_000,
+  coalesceMarginMs: 30_000,
+  notificationLeaseMs: 120_000,
+  parentWaitMs: 120_000,
+  contentionAttempts: 5,
+});
+
+/** Input of the message announcing a decision (rendered by lib/notify, see messages.ts). */
+export interface DecisionMessageInput {
+  readonly decision: Decision;
+  readonly image: ImageRef;
+  readonly tagsBefore: readonly string[];
+  readonly tagsAfter: readonly string[];
+  /** Verdict recorded before this decision, null for the first. */
+  readonly previousVerdict: Verdict | null;
+  /** The findings evaluated (scores, fixed-in versions and links in the alert). */
+  readonly findings: readonly Finding[];
+  /** Scan status when the decision came from the fail-closed table (no findings), else null. */
+  readonly scanStatus: string | null;
+  /** Decision tags an immutable repository refused. */
+  readonly refusedTags: readonly string[];
+  readonly problems: readonly string[];
+}
+
+export type GateAlertKind =
+  | 'spoofed-tag'
+  | 'tag-limit'
+  | 'scan-not-started'
+  | 'policy-set-invalid'
+  | 'action-failed';
+
+/** Input of an alert that is not a verdict. */
+export interface GateAlertInput {
+  readonly kind: GateAlertKind;
+  readonly image: ImageRef | null;
+  readonly tagsBefore: readonly string[];
+  readonly tagsAfter: readonly string[];
+  /** The tags concerned (spoofed tags removed …). */
+  readonly tags: readonly string[];
+  readonly detail: string;
+  readonly decision: Decision | null;
+}
+
+/** Renders the gate's messages. messages.ts implements it with lib/notify's formatters. */
+export interface GateMessages {
+  decision(input: DecisionMessageInput): OutboundMessage;
+  alert(input: GateAlertInput): OutboundMessage;
+}
+
+export interface GateDependencies {
+  readonly registry: Registry;
+  readonly ledger: Ledger;
+  readonly notifier: Notifier;
+  readonly messages: GateMessages;
+  /** null when the policy set could not be loaded: the gate then approves nothing. */
+  readonly policySet: PolicySet | null;
+  /** Why the policy set is unavailable (for logs and the error). */
+  readonly policySetProblem: string | null;
+  readonly scheme: TagScheme;
+  /** Repository globs the gatekeeper acts on. */
+  readonly repositoryScope: readonly string[];
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly settings: GateSettings;
+}
+
+/** What caused a decision attempt. `id` is the event id (or sweep id); `time` the event's time. */
+export type GateTrigger =
+  | {
+      readonly kind: 'scan-completed';
+      readonly id: string;
+      readonly time: string;
+      readonly scanner: 'basic' | 'enhanced';
+      readonly scanStatus: string;
+      readonly severityCountsHint: Readonly<Record<string, number>>;
+    }
+  | {
+      readonly kind: 'finding-changed';
+      readonly id: string;
+      readonly time: string;
+      readonly findingArn: string;
+    }
+  | { readonly kind: 'push'; readonly id: string; readonly time: string; readonly tag: string | null }
+  | { readonly kind: 'sweep'; readonly id: string; readonly reason: 'undecided' | 'exception-expired' };
+
+export type GateOutcomeKind =
+  /** A new or changed verdict was recorded and applied. */
+  | 'decided'
+  /** Same verdict, findings and policy as recorded: no ECR write, no publish. */
+  | 'unchanged'
+  /** Scan not finished or findings not visible yet: no verdict. */
+  | 'not-ready'
+  /** The image no longer exists: logged, nothing to do. */
+  | 'gone'
+  /** A finding event older than the last evaluation: already covered. */
+  | 'coalesced'
+  /** A push recorded as pending (scan ensured), or an own tag / out-of-scope repository ignored. */
+  | 'pending'
+  | 'ignored'
+  /** A reserved-prefix tag the gatekeeper did not write was removed and alerted. */
+  | 'spoof-removed';
+
+export interface GateOutcome {
+  readonly outcome: GateOutcomeKind;
+  readonly image: ImageRef;
+  readonly verdict: Verdict | null;
+  /** Why, in one line (not-ready reason, ignore reason, fail-closed reason). */
+  readonly detail: string | null;
+  readonly tagsBefore: readonly string[];
+  readonly tagsAfter: readonly string[];
+  readonly plan: DecisionPlan | null;
+  /** Subject of the message published by this attempt, if any. */
+  readonly notified: string | null;
+  readonly problems: readonly string[];
+  /** Set when events about a child image decided its multi-arch index. */
+  readonly decidedVia?: string;
+  /** The decision reached by this attempt (absent when none was: not ready, gone, coalesced …). */
+  readonly decision?: Decision;
+}

@@ -1,0 +1,193 @@
+/**
+ * One entry for every gate handler: raw EventBridge payload → parseEvent → the flow for its kind. Invalid
+ * events are rejected (logged, no AWS write, not retried); retryable failures are rethrown so Lambda and
+ * EventBridge redeliver (then the dead-letter queue and its alarm); final failures are logged and alerted.
+ *
+ * Not ready: a scan that is still running, or enhanced findings not visible yet, gives no verdict. While the
+ * event is younger than `notReadyRetryWindowMs` a NotReadyError is thrown so Lambda's asynchronous retries
+ * (about 1 and 3 minutes later) re-check it; after that the image stays pending in the ledger and the
+ * hygiene sweep's safety net decides it. A not-ready event therefore never lands in the dead-letter queue.
+ */
+
+import { isRepositoryInScope } from '../config/repository-scope.ts';
+import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import type { GatekeeperEvent } from '../events/gatekeeper-event.ts';
+import { InvalidEventError, parseEvent } from '../events/index.ts';
+import { LedgerConflictError, LedgerUnavailableError } from '../ledger/errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { NotifierRejectedError, NotifierUnavailableError } from '../notify/errors.ts';
+import { RegistryRejectedError, RegistryUnavailableError } from '../registry/errors.ts';
+import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
+import { decideImage, publishAlert } from './decide-image.ts';
+import { NotReadyError, RetryableGateError } from './errors.ts';
+import { handleImagePushed } from './handle-push.ts';
+
+export type GateEventKind = Exclude<GatekeeperEvent['kind'], 'ignored'>;
+
+/** What a handler returns (and logs): the outcome in a form small enough for the Lambda response. */
+export interface GateHandlerResult {
+  readonly eventId: string | null;
+  readonly outcome: GateOutcome['outcome'] | 'rejected' | 'failed';
+  readonly verdict: string | null;
+  readonly detail: string | null;
+}
+
+/** True for errors a later attempt can fix: the handler rethrows them. */
+export function isRetryable(error: unknown): boolean {
+  return (
+    error instanceof RetryableGateError ||
+    error instanceof LedgerUnavailableError ||
+    error instanceof LedgerConflictError ||
+    error instanceof RegistryUnavailableError ||
+    error instanceof NotifierUnavailableError
+  );
+}
+
+/** True for errors that retrying cannot fix: recorded, alerted, not rethrown. */
+export function isFinal(error: unknown): boolean {
+  return (
+    error instanceof RegistryRejectedError ||
+    error instanceof NotifierRejectedError ||
+    error instanceof InvalidInputError
+  );
+}
+
+/**
+ * Handles one raw EventBridge event for the handler `name`, which accepts the event kinds in `accepts`.
+ * @example export const handler = middy((event) => handleGateEvent('image-pushed', ['image-pushed'], event))
+ */
+export async function handleGateEvent(
+  deps: GateDependencies,
+  name: string,
+  accepts: readonly GateEventKind[],
+  raw: unknown,
+): Promise<GateHandlerResult> {
+  const base = deps.logger.child({ function: name });
+  let event: GatekeeperEvent;
+  try {
+    event = parseEvent(raw);
+  } catch (error) {
+    if (error instanceof InvalidEventError || error instanceof InvalidInputError) {
+      base.error('event rejected: not a valid event for the gate (no AWS write)', { error: error.message });
+      return { eventId: null, outcome: 'rejected', verdict: null, detail: error.message };
+    }
+    throw error;
+  }
+  if (event.kind === 'ignored') {
+    base.child({ eventId: event.eventId }).info('event ignored', { reason: event.reason });
+    return { eventId: event.eventId, outcome: 'ignored', verdict: null, detail: event.reason };
+  }
+  const log = base.child({
+    eventId: event.eventId,
+    repository: event.image.repository,
+    digest: event.image.digest,
+  });
+  if (!accepts.includes(event.kind)) {
+    log.error('event rejected: this function does not handle it (check the EventBridge rule)', {
+      kind: event.kind,
+    });
+    return {
+      eventId: event.eventId,
+      outcome: 'rejected',
+      verdict: null,
+      detail: `unexpected ${event.kind} event`,
+    };
+  }
+  if (!isRepositoryInScope(deps.repositoryScope, event.image.repository)) {
+    log.info('repository outside GATEKEEPER_REPOSITORY_SCOPE: ignored');
+    return { eventId: event.eventId, outcome: 'ignored', verdict: null, detail: 'repository out of scope' };
+  }
+  const scoped: GateDependencies = { ...deps, logger: log };
+  try {
+    const outcome = await dispatch(scoped, event);
+    log.info('event handled', {
+      outcome: outcome.outcome,
+      verdict: outcome.verdict,
+      detail: outcome.detail,
+      tagsBefore: outcome.tagsBefore,
+      tagsAfter: outcome.tagsAfter,
+      notified: outcome.notified,
+      ...(outcome.decidedVia ? { decidedVia: outcome.decidedVia } : {}),
+    });
+    return {
+      eventId: event.eventId,
+      outcome: outcome.outcome,
+      verdict: outcome.verdict,
+      detail: outcome.detail,
+    };
+  } catch (error) {
+    return handleFailure(scoped, event, error, log);
+  }
+}
+
+async function dispatch(
+  deps: GateDependencies,
+  event: Exclude<GatekeeperEvent, { kind: 'ignored' }>,
+): Promise<GateOutcome> {
+  if (event.kind === 'image-pushed') return handleImagePushed(deps, event);
+  const trigger: GateTrigger =
+    event.kind === 'scan-completed'
+      ? {
+          kind: 'scan-completed',
+          id: event.eventId,
+          time: event.time,
+          scanner: event.scanner,
+          scanStatus: event.scanStatus,
+          severityCountsHint: event.severityCountsHint,
+        }
+      : { kind: 'finding-changed', id: event.eventId, time: event.time, findingArn: event.findingArn };
+  const outcome = await decideImage(deps, event.image, trigger);
+  if (outcome.outcome === 'not-ready') {
+    const age = deps.now().getTime() - Date.parse(event.time);
+    if (Number.isFinite(age) && age < deps.settings.notReadyRetryWindowMs) {
+      throw new NotReadyError(outcome.detail ?? 'scan not ready');
+    }
+    deps.logger.warn('scan still not ready; the image stays pending for the sweep', {
+      why: outcome.detail,
+      eventAgeSeconds: Math.round(age / 1000),
+    });
+  }
+  return outcome;
+}
+
+async function handleFailure(
+  deps: GateDependencies,
+  event: Exclude<GatekeeperEvent, { kind: 'ignored' }>,
+  error: unknown,
+  log: Logger,
+): Promise<GateHandlerResult> {
+  if (error instanceof NotReadyError) {
+    log.info('scan not ready: the event will be retried', { why: error.why });
+    throw error;
+  }
+  if (isRetryable(error) || !isFinal(error)) {
+    // Unknown errors are rethrown too: the dead-letter queue and its alarm make them visible.
+    log.error(
+      'event failed; it will be retried (then dead-lettered)',
+      error instanceof Error ? error : { error },
+    );
+    throw error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(
+    'event failed permanently: recorded and alerted, not retried',
+    error instanceof Error ? error : { error },
+  );
+  try {
+    await publishAlert(deps, {
+      kind: 'action-failed',
+      image: event.image,
+      tagsBefore: [],
+      tagsAfter: [],
+      tags: [],
+      detail: message,
+      decision: null,
+    });
+  } catch (alertError) {
+    log.error(
+      'could not publish the failure alert',
+      alertError instanceof Error ? alertError : { alertError },
+    );
+  }
+  return { eventId: event.eventId, outcome: 'failed', verdict: null, detail: message };
+}

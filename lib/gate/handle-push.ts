@@ -1,0 +1,217 @@
+/**
+ * The push flow (ECR Image Action PUSH/SUCCESS):
+ * 1. a reserved-prefix tag the gatekeeper wrote (or is writing: the ledger records intended tags before the
+ *    PutImage) is its own push: ignored, so the gate never loops on itself;
+ * 2. a reserved-prefix tag it did not write is a spoof: alerted, then removed by tag;
+ * 3. on a digest already decided, a push never downgrades the decision: a tag the decision covered is a
+ *    no-op, a new source tag re-decides the digest (fresh reads) so it gets its decision tag;
+ * 4. otherwise the image is recorded pending (first-seen time) and a scan is made sure of: StartImageScan only
+ *    when the registry's scanning configuration does not cover the repository; LimitExceeded (one scan per
+ *    image per 24 h) is final. A multi-arch index links its children and is decided as soon as they are.
+ */
+import type { ImagePushedEvent } from '../events/gatekeeper-event.ts';
+import { type ImageRef, imageKey } from '../events/image-ref.ts';
+import { LedgerConflictError } from '../ledger/errors.ts';
+import { newLedgerRecord } from '../ledger/ledger.ts';
+import type { Logger } from '../log/logger.ts';
+import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.ts';
+import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
+import { decideImage, publishAlert } from './decide-image.ts';
+import { GateContentionError } from './errors.ts';
+import { ownTagsOf } from './plan.ts';
+import { digestDecisionTag, reservedKind } from './tags.ts';
+
+function outcome(
+  ref: ImageRef,
+  kind: GateOutcome['outcome'],
+  detail: string,
+  tags: readonly string[] = [],
+): GateOutcome {
+  return {
+    outcome: kind,
+    image: ref,
+    verdict: null,
+    detail,
+    tagsBefore: tags,
+    tagsAfter: tags,
+    plan: null,
+    notified: null,
+    problems: [],
+  };
+}
+
+/**
+ * Handles one image push.
+ * @example await handleImagePushed(deps, parseEvent(raw) as ImagePushedEvent)
+ */
+export async function handleImagePushed(
+  deps: GateDependencies,
+  event: ImagePushedEvent,
+): Promise<GateOutcome> {
+  const ref = event.image;
+  const log = deps.logger.child({ repository: ref.repository, digest: ref.digest, eventId: event.eventId });
+  const trigger: GateTrigger = { kind: 'push', id: event.eventId, time: event.time, tag: event.tag };
+
+  if (event.artifactMediaType && !isImageConfigMediaType(event.artifactMediaType)) {
+    return outcome(ref, 'ignored', `not a container image (artifact ${event.artifactMediaType})`);
+  }
+
+  if (event.tag !== null && reservedKind(deps.scheme, event.tag) !== null) {
+    const record = await deps.ledger.get(ref);
+    if (ownTagsOf(record).has(event.tag)) {
+      log.debug('own decision tag pushed by the gatekeeper: not evaluated', { tag: event.tag });
+      return outcome(ref, 'ignored', `own tag ${event.tag}`);
+    }
+    const removed = await removeSpoof(deps, ref, event.tag, log);
+    if (removed.outcome === 'gone') return removed;
+    // The image itself still needs a decision (it may be new): continue as an untagged push.
+    const rest = await recordPending(deps, { ...event, tag: null }, trigger, log);
+    return { ...rest, outcome: 'spoof-removed', detail: removed.detail, notified: removed.notified };
+  }
+  return recordPending(deps, event, trigger, log);
+}
+
+async function recordPending(
+  deps: GateDependencies,
+  event: ImagePushedEvent,
+  trigger: GateTrigger,
+  log: Logger,
+): Promise<GateOutcome> {
+  const ref = event.image;
+  for (let attempt = 1; ; attempt++) {
+    const record = await deps.ledger.get(ref);
+    if (record?.state === 'decided' && record.decision) {
+      if (event.tag === null || record.decision.sourceTags.includes(event.tag)) {
+        log.info('push of a decided image: decision kept (a push never downgrades a decision)', {
+          verdict: record.decision.verdict,
+        });
+        return { ...outcome(ref, 'unchanged', 'already decided'), verdict: record.decision.verdict };
+      }
+      // A new source tag: decide again (fresh reads) so the tag gets its decision tag; never a downgrade to pending.
+      return decideImage(deps, ref, trigger);
+    }
+    if (record && record.state !== 'gone') break;
+    try {
+      if (record) {
+        // Deleted earlier and pushed again: pending once more, and no longer set to expire.
+        await deps.ledger.put(
+          { ...record, state: 'pending', pendingSince: deps.now().toISOString(), expiresAt: null },
+          record.version,
+        );
+      } else {
+        await deps.ledger.put(newLedgerRecord(imageKey(ref), ref, deps.now()), 0);
+      }
+      break;
+    } catch (error) {
+      if (!(error instanceof LedgerConflictError)) throw error;
+      if (attempt >= deps.settings.contentionAttempts)
+        throw new GateContentionError(`${imageKey(ref)}: push raced`);
+    }
+  }
+
+  let mediaType = event.manifestMediaType ?? null;
+  if (mediaType === null) {
+    const manifest = await deps.registry.getManifest(ref);
+    if (!manifest) return outcome(ref, 'gone', 'the image was deleted');
+    mediaType = manifest.mediaType;
+  }
+  if (isIndexMediaType(mediaType)) {
+    // Children are usually scanned already; decide now if they are (links the children either way).
+    const decided = await decideImage(deps, ref, trigger);
+    return decided.outcome === 'not-ready' ? { ...decided, outcome: 'pending' } : decided;
+  }
+
+  const scanning = await deps.registry.getRepositoryScanning(ref.repository);
+  if (scanning.frequency !== 'MANUAL') {
+    log.info('push recorded: the registry scans this repository on push', {
+      scanType: scanning.scanType,
+      frequency: scanning.frequency,
+    });
+    return outcome(
+      ref,
+      'pending',
+      `waiting for the ${scanning.scanType.toLowerCase()} scan (${scanning.frequency})`,
+    );
+  }
+  const started = await deps.registry.startScan(ref);
+  switch (started) {
+    case 'started':
+      log.info('push recorded: scan started (repository not covered by scan-on-push)');
+      return outcome(ref, 'pending', 'scan started');
+    case 'limit-exceeded':
+      // One scan per image per 24 h: final. The existing scan (or the sweep) decides the image.
+      log.warn('scan not started: one scan per image per 24 hours already used (final, not retried)');
+      return outcome(
+        ref,
+        'pending',
+        'scan limit reached for this image (1 per 24 h); the existing scan decides it',
+      );
+    case 'unsupported':
+    case 'archived': {
+      log.info('scan cannot run; deciding through the fail-closed table', { startScan: started });
+      const decided = await decideImage(deps, ref, trigger);
+      return decided.outcome === 'not-ready' ? { ...decided, outcome: 'pending' } : decided;
+    }
+    case 'gone':
+      return outcome(ref, 'gone', 'the image was deleted');
+  }
+}
+
+/** Alerts, then removes a reserved-prefix tag the gatekeeper did not write. Never deletes the image. */
+async function removeSpoof(
+  deps: GateDependencies,
+  ref: ImageRef,
+  tag: string,
+  log: Logger,
+): Promise<GateOutcome> {
+  const summary = await deps.registry.describeImage(ref);
+  if (!summary) return outcome(ref, 'gone', 'the image was deleted');
+  if (!summary.tags.includes(tag))
+    return outcome(ref, 'ignored', `tag ${tag} no longer on the digest`, summary.tags);
+  const alert = await publishAlert(deps, {
+    kind: 'spoofed-tag',
+    image: ref,
+    tagsBefore: summary.tags,
+    tagsAfter:
+      summary.tags.length > 1
+        ? summary.tags.filter((t) => t !== tag)
+        : [digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest)],
+    tags: [tag],
+    detail: `tag ${tag} uses a reserved gatekeeper prefix but was not written by the gatekeeper; it is removed`,
+    decision: null,
+  });
+  let tagsAfter = summary.tags.filter((t) => t !== tag);
+  if (tagsAfter.length === 0) {
+    // Removing the last tag would delete the image: hold it with a quarantined digest tag first (fail closed).
+    const manifest = await deps.registry.getManifest(ref);
+    if (!manifest) return outcome(ref, 'gone', 'the image was deleted');
+    const hold = digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest);
+    await recordOwnTag(deps, ref, hold);
+    if ((await deps.registry.putTag(ref, manifest, hold)) === 'gone')
+      return outcome(ref, 'gone', 'the image was deleted');
+    tagsAfter = [hold];
+  }
+  await deps.registry.removeTags(ref, [tag]);
+  log.warn('spoofed reserved-prefix tag removed', { tag });
+  return {
+    ...outcome(ref, 'spoof-removed', `removed spoofed tag ${tag}`),
+    tagsBefore: summary.tags,
+    tagsAfter,
+    notified: alert.subject,
+  };
+}
+
+async function recordOwnTag(deps: GateDependencies, ref: ImageRef, tag: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const record = (await deps.ledger.get(ref)) ?? newLedgerRecord(imageKey(ref), ref, deps.now());
+    try {
+      await deps.ledger.put(
+        { ...record, ownTags: [...new Set([...record.ownTags, tag])].sort() },
+        record.version,
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof LedgerConflictError) || attempt >= deps.settings.contentionAttempts) throw error;
+    }
+  }
+}

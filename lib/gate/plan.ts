@@ -1,0 +1,210 @@
+/**
+ * Planning (pure): from a Decision, the digest's current tags and storage class, and the ledger record, the
+ * actions that bring the digest to the decided state. Applying a plan and planning again gives an empty plan,
+ * which is why redeliveries cause no ECR write.
+ *
+ * Invariants the plan keeps:
+ * - after it is applied the digest carries decision tags of one verdict only (approved xor quarantined);
+ * - new tags are written before any tag is removed, and a removal never takes the digest's last tag (ECR
+ *   deletes an image whose last tag is removed);
+ * - reserved-prefix tags the gatekeeper did not write (not in the record) are spoofs: removed and reported.
+ */
+import type { LedgerRecord } from '../ledger/ledger.ts';
+import type { Decision, Verdict } from '../policy/decision.ts';
+import {
+  decisionTags,
+  digestDecisionTag,
+  fitUnderTagLimit,
+  prefixFor,
+  reservedKind,
+  sourceTagsOf,
+  type TagScheme,
+} from './tags.ts';
+
+/** Per-policy gate options (`actions` in a policy file). */
+export interface PolicyActions {
+  readonly removeSourceTags: boolean;
+  readonly archiveQuarantined: boolean;
+}
+
+export interface PlanInput {
+  readonly scheme: TagScheme;
+  readonly decision: Decision;
+  readonly digest: string;
+  /** Tags on the digest now (DescribeImages), decision tags included. */
+  readonly currentTags: readonly string[];
+  /** STANDARD or ARCHIVE. */
+  readonly storageClass: string;
+  readonly record: LedgerRecord | null;
+  readonly actions: PolicyActions;
+  readonly findingsDigest: string;
+}
+
+export type RemovalReason = 'opposite-decision' | 'spoofed' | 'source-tag';
+
+export interface TagRemoval {
+  readonly tag: string;
+  readonly why: RemovalReason;
+}
+
+export interface DecisionPlan {
+  readonly verdict: Verdict;
+  /** Source tags the decision covers (current ones plus those the gatekeeper removed earlier). */
+  readonly sourceTags: readonly string[];
+  /** Decision tags that must be on the digest once applied. */
+  readonly desiredTags: readonly string[];
+  /** Desired tags missing now, in write order. */
+  readonly putTags: readonly string[];
+  /** Removals by tag, applied after the puts. */
+  readonly removeTags: readonly TagRemoval[];
+  /** Reserved-prefix tags on the digest that the gatekeeper never wrote. */
+  readonly spoofed: readonly string[];
+  /** ARCHIVE after a quarantine when the policy asks for it (`actions.archiveQuarantined`). */
+  readonly storageClass: 'ARCHIVE' | null;
+  /** True when the decision differs from the recorded one (verdict, policy version, findings, reason, tags). */
+  readonly changed: boolean;
+  /** `verdict|reason|clean-or-violations`: the state a notification announces. */
+  readonly stateKey: string;
+  /** True when a message is owed: the state differs from the last announced one, or it was never sent. */
+  readonly notify: boolean;
+  /** Problems to report (tag quota reached …). */
+  readonly problems: readonly string[];
+}
+
+/** The state a notification announces; a new message is owed only when it changes. */
+export function notificationStateKey(decision: Decision): string {
+  return `${decision.verdict}|${decision.reason ?? ''}|${decision.violations.length > 0 ? 'violations' : 'clean'}`;
+}
+
+/** Reserved-prefix tags the gatekeeper wrote or is about to write for this digest, per its ledger record. */
+export function ownTagsOf(record: LedgerRecord | null): Set<string> {
+  const own = new Set<string>(record?.ownTags ?? []);
+  for (const tag of record?.decision?.desiredTags ?? []) own.add(tag);
+  return own;
+}
+
+/**
+ * Plans the actions for one decision.
+ * @example planDecision({ scheme, decision, digest, currentTags: ['v1'], storageClass: 'STANDARD', record: null,
+ *   actions: { removeSourceTags: false, archiveQuarantined: false }, findingsDigest }).putTags // ['approved-v1']
+ */
+export function planDecision(input: PlanInput): DecisionPlan {
+  const { scheme, decision, digest, record } = input;
+  const verdict = decision.verdict;
+  const current = [...new Set(input.currentTags)];
+  const currentSet = new Set(current);
+  const own = ownTagsOf(record);
+
+  const currentSources = sourceTagsOf(scheme, current);
+  const sourceTags = sourceTagsOf(scheme, [...currentSources, ...(record?.removedSourceTags ?? [])]);
+  const wanted = decisionTags(scheme, verdict, sourceTags, digest);
+  const wantedSet = new Set(wanted);
+
+  const removals: TagRemoval[] = [];
+  const spoofed: string[] = [];
+  for (const tag of current) {
+    const kind = reservedKind(scheme, tag);
+    if (kind === null) continue;
+    const isOwn = own.has(tag);
+    if (kind !== verdict) {
+      removals.push({ tag, why: isOwn ? 'opposite-decision' : 'spoofed' });
+      if (!isOwn) spoofed.push(tag);
+    } else if (!isOwn && !wantedSet.has(tag)) {
+      // Same verdict, but neither written nor wanted by the gatekeeper: it does not vouch for this digest.
+      removals.push({ tag, why: 'spoofed' });
+      spoofed.push(tag);
+    }
+  }
+
+  const problems: string[] = [];
+  const removedByTag = new Set(removals.map((r) => r.tag));
+  let kept = current.filter((t) => !removedByTag.has(t));
+  const fitted = fitUnderTagLimit(
+    wanted,
+    digestDecisionTag(prefixFor(scheme, verdict), digest),
+    kept.length,
+    currentSet,
+  );
+  if (fitted.limited) {
+    problems.push(
+      fitted.tags.length > 0
+        ? `the image would exceed 1000 tags with one ${verdict} tag per source tag; only ${fitted.tags[0]} is used`
+        : `the image already carries 1000 tags: no ${verdict} tag can be added`,
+    );
+  }
+  const desiredTags = fitted.tags;
+  // Tags an immutable repository refused for this very decision are not tried again on redeliveries.
+  const previous = record?.decision ?? null;
+  const sameDecision =
+    previous !== null &&
+    previous.verdict === verdict &&
+    previous.policyVersion === decision.policy.version &&
+    previous.findingsDigest === input.findingsDigest;
+  const refused = new Set(sameDecision ? (previous?.refusedTags ?? []) : []);
+  const putTags = desiredTags.filter((t) => !currentSet.has(t) && !refused.has(t));
+
+  if (verdict === 'quarantined' && input.actions.removeSourceTags && desiredTags.length > 0) {
+    for (const tag of currentSources) removals.push({ tag, why: 'source-tag' });
+  }
+
+  // Never take the last tag: ECR deletes an image whose last tag is removed.
+  kept = current.filter((t) => !removals.some((r) => r.tag === t));
+  const finalRemovals =
+    kept.length + putTags.length > 0 ? removals : keepOne(removals, problems, verdict === 'quarantined');
+
+  let storageClass: DecisionPlan['storageClass'] = null;
+  if (verdict === 'quarantined' && input.actions.archiveQuarantined && input.storageClass !== 'ARCHIVE') {
+    storageClass = 'ARCHIVE';
+  }
+
+  const changed =
+    previous === null ||
+    record?.state !== 'decided' ||
+    previous.verdict !== verdict ||
+    previous.policyVersion !== decision.policy.version ||
+    previous.findingsDigest !== input.findingsDigest ||
+    (previous.reason ?? null) !== (decision.reason ?? null) ||
+    !sameList(previous.desiredTags, desiredTags) ||
+    (record?.appliedSeq ?? 0) < (record?.decisionSeq ?? 0);
+
+  const stateKey = notificationStateKey(decision);
+  const notification = record?.notification ?? null;
+  const notify = notification === null || notification.stateKey !== stateKey || notification.state !== 'sent';
+
+  return {
+    verdict,
+    sourceTags,
+    desiredTags,
+    putTags,
+    removeTags: finalRemovals,
+    spoofed,
+    storageClass,
+    changed,
+    stateKey,
+    notify,
+    problems,
+  };
+}
+
+function keepOne(removals: TagRemoval[], problems: string[], quarantine: boolean): TagRemoval[] {
+  // Prefer keeping a source tag (or a spoof) over an opposite decision tag, so an approved tag never survives
+  // a quarantine when anything else can hold the image.
+  const order: RemovalReason[] = quarantine
+    ? ['source-tag', 'spoofed', 'opposite-decision']
+    : ['source-tag', 'opposite-decision', 'spoofed'];
+  let keep: TagRemoval | undefined;
+  for (const why of order) {
+    keep = removals.find((r) => r.why === why);
+    if (keep) break;
+  }
+  if (!keep) return removals;
+  problems.push(`tag ${keep.tag} is kept: removing it would delete the image (it is the image's last tag)`);
+  return removals.filter((r) => r !== keep);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((v, i) => v === sb[i]);
+}

@@ -1,0 +1,202 @@
+/**
+ * DynamoDB adapter of the ledger port. One item per image, partition key `pk` = `registryId/repository@digest`
+ * (checkpoints use `checkpoint#<name>`, which can never collide: image keys always contain `@`). Every write is
+ * conditional on the version read (`attribute_not_exists(pk)` for a first write), which is what makes a
+ * decision's effects happen once across redeliveries and concurrent invocations.
+ *
+ * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
+ * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry` (top level so an operator or the sweep can read or filter them), the whole
+ * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
+ */
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { type ImageRef, imageKey } from '../events/image-ref.ts';
+import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
+import type { Checkpoint, Ledger, LedgerRecord } from './ledger.ts';
+
+export interface DynamoDbLedgerOptions {
+  /** Injected client: endpoint, region and retry settings are the caller's choice. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+const CHECKPOINT_PREFIX = 'checkpoint#';
+
+export class DynamoDbLedger implements Ledger {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(options: DynamoDbLedgerOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+  }
+
+  async get(ref: ImageRef): Promise<LedgerRecord | null> {
+    const key = imageKey(ref);
+    const item = await this.#getItem(key);
+    if (!item) return null;
+    return parseRecordItem(this.#table, key, item);
+  }
+
+  async put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord> {
+    const stored: LedgerRecord = { ...record, version: expectedVersion + 1 };
+    const { version: _v, ...body } = stored;
+    const item: Record<string, AttributeValue> = {
+      pk: { S: record.key },
+      version: { N: String(stored.version) },
+      state: { S: stored.state },
+      repository: { S: stored.image.repository },
+      digest: { S: stored.image.digest },
+      record: { S: JSON.stringify(body) },
+    };
+    if (stored.decision) {
+      item.verdict = { S: stored.decision.verdict };
+      item.policyVersion = { S: stored.decision.policyVersion };
+      item.findingsDigest = { S: stored.decision.findingsDigest };
+      item.decidedAt = { S: stored.decision.decidedAt };
+      if (stored.state === 'decided' && stored.decision.earliestWaiverExpiry) {
+        item.waiverExpiry = { S: stored.decision.earliestWaiverExpiry };
+      }
+    }
+    if (stored.expiresAt !== null) item.expiresAt = { N: String(stored.expiresAt) };
+    await this.#conditionalPut(record.key, item, expectedVersion);
+    return stored;
+  }
+
+  async *listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef> {
+    const today = now.toISOString().slice(0, 10);
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let page: ScanCommandOutput;
+      try {
+        page = await this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            FilterExpression: 'attribute_exists(waiverExpiry) AND waiverExpiry <= :today',
+            ExpressionAttributeValues: { ':today': { S: today } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw new LedgerUnavailableError(
+          `${this.#table}: cannot scan for expired waivers: ${describe(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      for (const item of page.Items ?? []) {
+        const key = item.pk?.S ?? '';
+        yield parseRecordItem(this.#table, key, item).image;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async getCheckpoint(name: string): Promise<Checkpoint | null> {
+    const key = `${CHECKPOINT_PREFIX}${name}`;
+    const item = await this.#getItem(key);
+    if (!item) return null;
+    const version = Number(item.version?.N);
+    const text = item.value?.S;
+    const updatedAt = item.updatedAt?.S;
+    if (!Number.isInteger(version) || text === undefined || updatedAt === undefined) {
+      throw new LedgerCorruptError(`${this.#table}: item ${key} is not a checkpoint`);
+    }
+    return { name, value: parseJson(this.#table, key, text), version, updatedAt };
+  }
+
+  async putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint> {
+    const key = `${CHECKPOINT_PREFIX}${name}`;
+    const checkpoint: Checkpoint = {
+      name,
+      value,
+      version: expectedVersion + 1,
+      updatedAt: now.toISOString(),
+    };
+    await this.#conditionalPut(
+      key,
+      {
+        pk: { S: key },
+        version: { N: String(checkpoint.version) },
+        value: { S: JSON.stringify(value) },
+        updatedAt: { S: checkpoint.updatedAt },
+      },
+      expectedVersion,
+    );
+    return checkpoint;
+  }
+
+  async #getItem(key: string): Promise<Record<string, AttributeValue> | null> {
+    try {
+      const out = await this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key } }, ConsistentRead: true }),
+      );
+      return out.Item ?? null;
+    } catch (error) {
+      throw new LedgerUnavailableError(`${this.#table}: cannot read ${key}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #conditionalPut(key: string, item: Record<string, AttributeValue>, expectedVersion: number) {
+    const condition =
+      expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          };
+    try {
+      await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: item, ...condition }));
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') {
+        throw new LedgerConflictError(key, { cause: error });
+      }
+      throw new LedgerUnavailableError(`${this.#table}: cannot write ${key}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function parseRecordItem(table: string, key: string, item: Record<string, AttributeValue>): LedgerRecord {
+  const version = Number(item.version?.N);
+  const text = item.record?.S;
+  if (!Number.isInteger(version) || version < 1 || text === undefined) {
+    throw new LedgerCorruptError(`${table}: item ${key}: missing version or record attribute`);
+  }
+  const body = parseJson(table, key, text);
+  if (typeof body !== 'object' || body === null || (body as { key?: unknown }).key !== key) {
+    throw new LedgerCorruptError(`${table}: item ${key}: record attribute does not describe this image`);
+  }
+  const record = body as Omit<LedgerRecord, 'version'>;
+  if (!Array.isArray(record.ownTags) || typeof record.decisionSeq !== 'number' || !record.image) {
+    throw new LedgerCorruptError(`${table}: item ${key}: record attribute lacks ownTags/decisionSeq/image`);
+  }
+  return { ...record, version };
+}
+
+function parseJson(table: string, key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new LedgerCorruptError(`${table}: item ${key}: stored JSON does not parse`, { cause: error });
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

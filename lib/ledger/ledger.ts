@@ -1,0 +1,169 @@
+/**
+ * The decision ledger port: one record per image (`registryId/repository@digest`), written with optimistic
+ * concurrency (`version`). The record is what makes a decision's effects happen once across EventBridge and
+ * Lambda redeliveries: the decision is recorded (with the tags it intends to write and the notification it
+ * owes) before any ECR write, the tags actually written are recorded after, and the notification is claimed,
+ * published and marked sent. `DynamoDbLedger` (dynamodb-ledger.ts) is the AWS implementation;
+ * `MemoryLedger` (memory-ledger.ts) serves unit tests and the offline CLI.
+ */
+import type { ImageRef } from '../events/image-ref.ts';
+import type { PolicyMode, Verdict } from '../policy/decision.ts';
+
+/** Where the image stands in the gate. */
+export type LedgerState =
+  /** Pushed (or seen) but no verdict yet. */
+  | 'pending'
+  /** A verdict is recorded. */
+  | 'decided'
+  /** The image was deleted before or while it was being decided. */
+  | 'gone';
+
+export interface RecordedViolation {
+  readonly rule: string;
+  readonly findingId: string | null;
+  readonly severity: string | null;
+  readonly package: string | null;
+}
+
+/** The decision as recorded: enough to audit it and to tell whether a re-evaluation changed anything. */
+export interface RecordedDecision {
+  readonly verdict: Verdict;
+  readonly mode: PolicyMode;
+  readonly policyName: string;
+  readonly policyFile: string;
+  /** sha256 of the canonical policy set. */
+  readonly policyVersion: string;
+  /** sha256 of the canonical findings list the decision was made on (`sha256:` + hex). */
+  readonly findingsDigest: string;
+  /** Scan status the decision was made on (COMPLETE, ACTIVE, FAILED …). */
+  readonly scanStatus: string;
+  readonly reason: string | null;
+  readonly summary: Readonly<Record<string, number>>;
+  /** Total number of violations; `violations` keeps at most the first 20. */
+  readonly violationCount: number;
+  readonly violations: readonly RecordedViolation[];
+  /** Finding ids waived by exceptions, with the exception that waived them (file + id). */
+  readonly waived: readonly {
+    readonly findingId: string;
+    readonly exception: string;
+    readonly expires: string;
+  }[];
+  /** Earliest `expires` among the waivers used (YYYY-MM-DD), so the sweep can re-evaluate when it passes. */
+  readonly earliestWaiverExpiry: string | null;
+  /** The source tags the decision covered. */
+  readonly sourceTags: readonly string[];
+  /** The decision tags this decision wants on the digest. */
+  readonly desiredTags: readonly string[];
+  /** ISO-8601. */
+  readonly decidedAt: string;
+  /** What caused it: `scan-completed:<event id>`, `finding-changed:<event id>`, `sweep` … */
+  readonly trigger: string;
+  /** Decision tags the repository refused (immutable): not retried for this same decision. */
+  readonly refusedTags: readonly string[];
+  /** Set when the repository refused a decision tag (immutable) or the tag quota was reached. */
+  readonly problems: readonly string[];
+}
+
+export type NotificationState =
+  /** A message is owed and nobody is publishing it. */
+  | 'pending'
+  /** An invocation claimed it at `claimedAt` and is publishing. */
+  | 'publishing'
+  | 'sent';
+
+export interface NotificationRecord {
+  /** Stable id of the state change: `<image key>#<decision seq>`; sent as a message attribute. */
+  readonly dedupeKey: string;
+  /** `verdict|reason|clean-or-violations`: a new message is owed only when this changes. */
+  readonly stateKey: string;
+  readonly state: NotificationState;
+  readonly claimedAt: string | null;
+  readonly messageId: string | null;
+  readonly sentAt: string | null;
+}
+
+export interface LedgerRecord {
+  readonly key: string;
+  readonly image: ImageRef;
+  readonly state: LedgerState;
+  /** Optimistic-concurrency version, incremented by every write. 0 before the first write. */
+  readonly version: number;
+  /** First time the gatekeeper saw the image (push, or first event about it). ISO-8601. */
+  readonly firstSeenAt: string;
+  /** When the image became pending without a verdict; null once decided. */
+  readonly pendingSince: string | null;
+  /** Incremented by every new decision; effects are tied to it. */
+  readonly decisionSeq: number;
+  readonly decision: RecordedDecision | null;
+  /** decisionSeq whose tag actions completed. Equal to decisionSeq when the tags are in place. */
+  readonly appliedSeq: number;
+  /** Reserved-prefix tags the gatekeeper wrote and believes are on the digest. */
+  readonly ownTags: readonly string[];
+  /** Source tags the gatekeeper removed (quarantine option), kept so approval can name them again. */
+  readonly removedSourceTags: readonly string[];
+  /** True when the gatekeeper archived the image (quarantine option) and should restore it on approval. */
+  readonly archivedByGatekeeper: boolean;
+  readonly notification: NotificationRecord | null;
+  /** When findings were last read for this image (coalesces bursts of finding events). ISO-8601. */
+  readonly lastEvaluatedAt: string | null;
+  /** For a child of a multi-arch index: the index's digest. Events about the child decide the index. */
+  readonly parentDigest: string | null;
+  /** For an index: its child image digests. */
+  readonly childDigests: readonly string[];
+  /** Epoch seconds; DynamoDB TTL. Set only on records of deleted images (kept > 30 h redelivery window). */
+  readonly expiresAt: number | null;
+}
+
+/** A small named value with its own version (the hygiene sweep's checkpoint lives here). */
+export interface Checkpoint {
+  readonly name: string;
+  readonly value: unknown;
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+export interface Ledger {
+  /** Strongly consistent read. null when the image has no record. */
+  get(ref: ImageRef): Promise<LedgerRecord | null>;
+  /**
+   * Writes `record` with `version = expectedVersion + 1` if the stored version is `expectedVersion`
+   * (0: no record may exist). Throws `LedgerConflictError` otherwise. Returns the stored record.
+   */
+  put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord>;
+  getCheckpoint(name: string): Promise<Checkpoint | null>;
+  /** Same optimistic rule as `put`; 0 creates. Throws `LedgerConflictError` on a lost race. */
+  putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint>;
+  /** Decided images whose earliest waiver expiry (YYYY-MM-DD) is on or before `now`'s date: re-evaluate them. */
+  listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef>;
+}
+
+/** A fresh, never-written record for an image first seen at `now`. */
+export function newLedgerRecord(key: string, image: ImageRef, now: Date): LedgerRecord {
+  return {
+    key,
+    image: {
+      registryId: image.registryId,
+      region: image.region,
+      repository: image.repository,
+      digest: image.digest,
+    },
+    state: 'pending',
+    version: 0,
+    firstSeenAt: now.toISOString(),
+    pendingSince: now.toISOString(),
+    decisionSeq: 0,
+    decision: null,
+    appliedSeq: 0,
+    ownTags: [],
+    removedSourceTags: [],
+    archivedByGatekeeper: false,
+    notification: null,
+    lastEvaluatedAt: null,
+    parentDigest: null,
+    childDigests: [],
+    expiresAt: null,
+  };
+}
+
+/** Deleted images' records are kept 35 days: longer than the 24 h EventBridge + 6 h Lambda redelivery window. */
+export const GONE_RECORD_TTL_SECONDS = 35 * 24 * 3600;

@@ -1,0 +1,56 @@
+/**
+ * In-memory ledger with the same optimistic-concurrency contract as the DynamoDB adapter. For unit tests and
+ * the offline CLI (`gatekeeper replay`); records are deep-copied in and out so callers cannot alias them.
+ */
+import { type ImageRef, imageKey } from '../events/image-ref.ts';
+import { LedgerConflictError } from './errors.ts';
+import type { Checkpoint, Ledger, LedgerRecord } from './ledger.ts';
+
+export class MemoryLedger implements Ledger {
+  readonly records = new Map<string, LedgerRecord>();
+  readonly checkpoints = new Map<string, Checkpoint>();
+  /** Number of successful writes (records and checkpoints), for tests. */
+  writes = 0;
+
+  async get(ref: ImageRef): Promise<LedgerRecord | null> {
+    const found = this.records.get(imageKey(ref));
+    return found ? structuredClone(found) : null;
+  }
+
+  async put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord> {
+    const current = this.records.get(record.key);
+    const currentVersion = current?.version ?? 0;
+    if (currentVersion !== expectedVersion) throw new LedgerConflictError(record.key);
+    const stored: LedgerRecord = structuredClone({ ...record, version: expectedVersion + 1 });
+    this.records.set(record.key, stored);
+    this.writes += 1;
+    return structuredClone(stored);
+  }
+
+  async *listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef> {
+    const today = now.toISOString().slice(0, 10);
+    for (const record of [...this.records.values()]) {
+      const expiry = record.state === 'decided' ? record.decision?.earliestWaiverExpiry : null;
+      if (expiry && expiry <= today) yield structuredClone(record.image);
+    }
+  }
+
+  async getCheckpoint(name: string): Promise<Checkpoint | null> {
+    const found = this.checkpoints.get(name);
+    return found ? structuredClone(found) : null;
+  }
+
+  async putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint> {
+    const currentVersion = this.checkpoints.get(name)?.version ?? 0;
+    if (currentVersion !== expectedVersion) throw new LedgerConflictError(`checkpoint#${name}`);
+    const stored: Checkpoint = structuredClone({
+      name,
+      value,
+      version: expectedVersion + 1,
+      updatedAt: now.toISOString(),
+    });
+    this.checkpoints.set(name, stored);
+    this.writes += 1;
+    return structuredClone(stored);
+  }
+}

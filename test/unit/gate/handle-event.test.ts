@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { NotReadyError } from '../../../lib/gate/errors.ts';
+import { handleGateEvent, isFinal, isRetryable } from '../../../lib/gate/handle-event.ts';
+import { LedgerConflictError, LedgerUnavailableError } from '../../../lib/ledger/errors.ts';
+import { NotifierRejectedError, NotifierUnavailableError } from '../../../lib/notify/errors.ts';
+import { RegistryRejectedError, RegistryUnavailableError } from '../../../lib/registry/errors.ts';
+import { completeScan, finding, NOW, testGate } from './support.ts';
+
+type Raw = Record<string, unknown> & { detail: Record<string, unknown> };
+const sample = (file: string): Raw => JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Raw;
+
+function scanEvent(repository: string, digest: string, time = NOW.toISOString()): Raw {
+  const event = structuredClone(sample('ecr-basic-scan-complete.json'));
+  event.time = time;
+  event.detail['repository-name'] = repository;
+  event.detail['image-digest'] = digest;
+  return event;
+}
+
+describe('handleGateEvent', () => {
+  it('decides an image from a real ECR Image Scan event shape', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      tags: ['1.4.2'],
+      scan: completeScan([finding('CVE-2099-8', 'CRITICAL')]),
+    });
+    const result = await handleGateEvent(
+      gate.deps,
+      'basic-scan-completed',
+      ['scan-completed'],
+      scanEvent('app', ref.digest),
+    );
+    expect(result).toMatchObject({ outcome: 'decided', verdict: 'quarantined' });
+    const line = gate.lines.find((l) => l.message === 'event handled');
+    expect(line).toMatchObject({
+      eventId: '0b7d6f3a-8e21-4c2f-b5a4-71c9d0e3f642',
+      repository: 'app',
+      digest: ref.digest,
+    });
+  });
+
+  it.each([
+    ['missing digest', (e: Raw) => delete e.detail['image-digest']],
+    ['invalid digest', (e: Raw) => (e.detail['image-digest'] = 'sha256:XYZ')],
+    ['wrong type', (e: Raw) => (e.detail['image-tags'] = 'latest')],
+    ['unknown detail-type', (e: Raw) => (e['detail-type'] = 'Something Else')],
+  ])('rejects a malformed event (%s) with a logged error and no AWS write', async (_name, mutate) => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'] });
+    const event = scanEvent('app', ref.digest);
+    mutate(event);
+    const result = await handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], event);
+    expect(result.outcome).toBe('rejected');
+    expect(gate.registry.writes()).toBe(0);
+    expect(gate.ledger.writes).toBe(0);
+    expect(gate.lines.some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('rejects an event sent to the wrong function', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'] });
+    const result = await handleGateEvent(
+      gate.deps,
+      'image-pushed',
+      ['image-pushed'],
+      scanEvent('app', ref.digest),
+    );
+    expect(result.outcome).toBe('rejected');
+  });
+
+  it('ignores repositories outside the configured scope', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'] });
+    const deps = { ...gate.deps, repositoryScope: ['team-*'] };
+    const result = await handleGateEvent(
+      deps,
+      'basic-scan-completed',
+      ['scan-completed'],
+      scanEvent('app', ref.digest),
+    );
+    expect(result.outcome).toBe('ignored');
+    expect(gate.registry.calls.describeImage ?? 0).toBe(0);
+  });
+
+  it('not ready: throws while the event is young (Lambda retries), returns once it is old (sweep)', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'], scan: completeScan([], { status: 'IN_PROGRESS' }) });
+    await expect(
+      handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], scanEvent('app', ref.digest)),
+    ).rejects.toBeInstanceOf(NotReadyError);
+    const old = new Date(NOW.getTime() - 10 * 60_000).toISOString();
+    const result = await handleGateEvent(
+      gate.deps,
+      'basic-scan-completed',
+      ['scan-completed'],
+      scanEvent('app', ref.digest, old),
+    );
+    expect(result.outcome).toBe('not-ready');
+    expect(gate.registry.writes()).toBe(0);
+  });
+
+  it('a final registry error is alerted and not thrown; a retryable one is thrown', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'], scan: completeScan([]) });
+    gate.registry.before.getScanResult = () => {
+      throw new RegistryRejectedError(
+        'DescribeImageScanFindings',
+        'RepositoryNotFoundException',
+        'gone repo',
+      );
+    };
+    const result = await handleGateEvent(
+      gate.deps,
+      'basic-scan-completed',
+      ['scan-completed'],
+      scanEvent('app', ref.digest),
+    );
+    expect(result.outcome).toBe('failed');
+    expect(gate.notifier.messages).toHaveLength(1);
+
+    gate.registry.before.getScanResult = () => {
+      throw new RegistryUnavailableError('DescribeImageScanFindings', 'ThrottlingException', 'slow down');
+    };
+    await expect(
+      handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], scanEvent('app', ref.digest)),
+    ).rejects.toBeInstanceOf(RegistryUnavailableError);
+    expect(gate.registry.writes()).toBe(0);
+  });
+
+  it('an Inspector2 Finding event re-evaluates the image', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      repository: 'demo/cluster-autoscaler',
+      tags: ['v1'],
+      scan: completeScan([]),
+    });
+    const event = structuredClone(sample('inspector2-finding-ecr-image.json'));
+    event.time = NOW.toISOString();
+    event.resources = [`arn:aws:ecr:us-east-1:123456789012:repository/demo/cluster-autoscaler/${ref.digest}`];
+    const resources = (event.detail.resources as Record<string, unknown>[])[0] as Record<string, unknown>;
+    resources.id = (event.resources as string[])[0];
+    const details = (resources.details as Record<string, Record<string, unknown>>).awsEcrContainerImage;
+    if (details) {
+      details.imageHash = ref.digest;
+      details.repositoryName = 'demo/cluster-autoscaler';
+    }
+    const result = await handleGateEvent(gate.deps, 'finding-changed', ['finding-changed'], event);
+    expect(result).toMatchObject({ outcome: 'decided', verdict: 'approved' });
+  });
+});
+
+describe('error classification', () => {
+  it.each([
+    [new RegistryUnavailableError('PutImage', 'ThrottlingException', 'x'), true, false],
+    [new RegistryRejectedError('PutImage', 'KmsException', 'x'), false, true],
+    [new LedgerUnavailableError('x'), true, false],
+    [new LedgerConflictError('k'), true, false],
+    [new NotifierUnavailableError('x', 'Throttled', 429), true, false],
+    [new NotifierRejectedError('x', 'InvalidParameter', 400), false, true],
+    [new NotReadyError('x'), true, false],
+    [new Error('bug'), false, false],
+  ])('%s → retryable %s, final %s', (error, retryable, final) => {
+    expect(isRetryable(error)).toBe(retryable);
+    expect(isFinal(error)).toBe(final);
+  });
+});

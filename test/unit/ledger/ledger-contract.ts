@@ -1,0 +1,125 @@
+/** The behaviour every Ledger adapter must have; run against MemoryLedger (unit) and DynamoDbLedger (dynalite). */
+import { expect, it } from 'vitest';
+import { type ImageRef, imageKey } from '../../../lib/events/image-ref.ts';
+import { LedgerConflictError } from '../../../lib/ledger/errors.ts';
+import {
+  type Ledger,
+  type LedgerRecord,
+  newLedgerRecord,
+  type RecordedDecision,
+} from '../../../lib/ledger/ledger.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+let counter = 0;
+function ref(): ImageRef {
+  counter += 1;
+  const hex = counter.toString(16).padStart(64, '0');
+  return { registryId: '123456789012', region: 'us-east-1', repository: 'team/app', digest: `sha256:${hex}` };
+}
+
+export function decided(record: LedgerRecord, expiry: string | null): LedgerRecord {
+  const decision: RecordedDecision = {
+    verdict: 'approved',
+    mode: 'enforce',
+    policyName: 'default',
+    policyFile: 'policies/default.yaml',
+    policyVersion: `sha256:${'a'.repeat(64)}`,
+    findingsDigest: `sha256:${'b'.repeat(64)}`,
+    scanStatus: 'COMPLETE',
+    reason: null,
+    summary: { CRITICAL: 0 },
+    violationCount: 0,
+    violations: [],
+    waived: expiry
+      ? [{ findingId: 'CVE-1', exception: 'policies/exceptions/x.yaml#x', expires: expiry }]
+      : [],
+    earliestWaiverExpiry: expiry,
+    sourceTags: ['1.0.0'],
+    desiredTags: ['approved-1.0.0'],
+    decidedAt: NOW.toISOString(),
+    trigger: 'scan-completed:e1',
+    refusedTags: [],
+    problems: [],
+  };
+  return { ...record, state: 'decided', decision, decisionSeq: 1 };
+}
+
+export function ledgerContract(make: () => Ledger) {
+  it('stores and reads back a record; versions start at 1 and increase by one', async () => {
+    const ledger = make();
+    const image = ref();
+    expect(await ledger.get(image)).toBeNull();
+    const first = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+    expect(first.version).toBe(1);
+    const second = await ledger.put(decided(first, null), 1);
+    expect(second.version).toBe(2);
+    const read = await ledger.get(image);
+    expect(read).toEqual(second);
+    expect(read?.key).toBe(`123456789012/team/app@${image.digest}`);
+  });
+
+  it('refuses a write based on a stale version (conditional write)', async () => {
+    const ledger = make();
+    const image = ref();
+    await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+    await expect(ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    const current = await ledger.get(image);
+    if (!current) throw new Error('record expected');
+    await ledger.put(current, current.version);
+    await expect(ledger.put(current, current.version)).rejects.toBeInstanceOf(LedgerConflictError);
+  });
+
+  it('lets exactly one of several concurrent writers win', async () => {
+    const ledger = make();
+    const image = ref();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LedgerConflictError);
+  });
+
+  it('keeps checkpoints with their own versions', async () => {
+    const ledger = make();
+    const name = `hygiene-sweep#123456789012/us-east-1#${ref().digest.slice(-6)}`;
+    expect(await ledger.getCheckpoint(name)).toBeNull();
+    const first = await ledger.putCheckpoint(name, { cursor: 'team/a', done: 3 }, 0, NOW);
+    expect(first).toEqual({
+      name,
+      value: { cursor: 'team/a', done: 3 },
+      version: 1,
+      updatedAt: NOW.toISOString(),
+    });
+    await expect(ledger.putCheckpoint(name, { cursor: 'x' }, 0, NOW)).rejects.toBeInstanceOf(
+      LedgerConflictError,
+    );
+    await ledger.putCheckpoint(name, { cursor: 'team/b', done: 4 }, 1, NOW);
+    expect((await ledger.getCheckpoint(name))?.value).toEqual({ cursor: 'team/b', done: 4 });
+  });
+
+  it('lists decisions whose waivers expired on or before today', async () => {
+    const ledger = make();
+    const expired = ref();
+    const today = ref();
+    const future = ref();
+    const none = ref();
+    for (const [image, expiry] of [
+      [expired, '2026-11-01'],
+      [today, '2026-11-23'],
+      [future, '2026-12-01'],
+      [none, null],
+    ] as const) {
+      const record = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+      await ledger.put(decided(record, expiry), record.version);
+    }
+    const listed: string[] = [];
+    for await (const image of ledger.listDecisionsWithExpiredWaivers(NOW)) listed.push(image.digest);
+    expect(listed).toContain(expired.digest);
+    expect(listed).toContain(today.digest);
+    expect(listed).not.toContain(future.digest);
+    expect(listed).not.toContain(none.digest);
+  });
+}
