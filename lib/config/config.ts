@@ -28,6 +28,11 @@ export interface GatekeeperConfig {
   readonly hygieneMode: HygieneMode;
   /** Region used in console links instead of the image's region (GATEKEEPER_CONSOLE_URL_REGION). */
   readonly consoleUrlRegion: string | null;
+  /**
+   * Whether the hygiene sweep asks Amazon Inspector (ListCoverage) which images are in use on ECS/EKS
+   * (GATEKEEPER_INSPECTOR_USAGE `on` | `off`, default `on`). Off: in use = ECR's last recorded pull only.
+   */
+  readonly inspectorUsage: boolean;
   /** LOG_LEVEL, default `info`. */
   readonly logLevel: LogLevel;
 }
@@ -51,6 +56,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_REPOSITORY_SCOPE',
   'GATEKEEPER_HYGIENE_MODE',
   'GATEKEEPER_CONSOLE_URL_REGION',
+  'GATEKEEPER_INSPECTOR_USAGE',
 ] as const;
 
 export const DEFAULTS = {
@@ -60,6 +66,7 @@ export const DEFAULTS = {
   quarantinedPrefix: 'quarantined-',
   repositoryScope: ['*'],
   hygieneMode: 'report',
+  inspectorUsage: 'on',
   logLevel: 'info',
 } as const;
 
@@ -122,6 +129,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     );
   }
 
+  const inspectorUsageText = (
+    optional(env, 'GATEKEEPER_INSPECTOR_USAGE') ?? DEFAULTS.inspectorUsage
+  ).toLowerCase();
+  if (inspectorUsageText !== 'on' && inspectorUsageText !== 'off') {
+    throw new ConfigError('GATEKEEPER_INSPECTOR_USAGE', `"${inspectorUsageText}" must be "on" or "off"`);
+  }
+
   const logLevelText = optional(env, 'LOG_LEVEL') ?? DEFAULTS.logLevel;
   const logLevel = parseLogLevel(logLevelText);
   if (logLevel === null) {
@@ -138,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     repositoryScope: Object.freeze(repositoryScope),
     hygieneMode: hygieneModeText,
     consoleUrlRegion,
+    inspectorUsage: inspectorUsageText === 'on',
     logLevel,
   });
 }

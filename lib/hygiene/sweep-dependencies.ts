@@ -2,16 +2,24 @@
  * Builds the sweep's dependencies once per cold start from the same environment as the gate
  * (lib/config): the registry (EcrRegistry is both Registry and RegistryAdmin), the ledger (checkpoint and
  * expired-waiver listing), the notifier, the gate's `decideImage` for the safety net, and the baseline
- * (GATEKEEPER_HYGIENE_BASELINE: a JSON build output, or YAML for local use; relative to the Lambda task root).
+ * (GATEKEEPER_HYGIENE_BASELINE: a JSON build output, or YAML for local use; relative to the Lambda task root),
+ * and Amazon Inspector's in-use data (lib/inspector `InspectorImageUsage`) unless GATEKEEPER_INSPECTOR_USAGE=off.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { buildGateDependencies, type GateDependencyOverrides } from '../gate/dependencies.ts';
 import { decideImage } from '../gate/index.ts';
+import { createInspectorClient } from '../inspector/inspector-client.ts';
+import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';
 import type { Registry, RegistryAdmin } from '../registry/registry.ts';
 import { loadBaseline } from './baseline.ts';
-import { DEFAULT_SWEEP_SETTINGS, type SweepDependencies } from './sweep.ts';
+import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from './sweep.ts';
+
+/** Test overrides: the gate's, plus the usage source (null: none, as with GATEKEEPER_INSPECTOR_USAGE=off). */
+export interface SweepDependencyOverrides extends GateDependencyOverrides {
+  readonly usage?: ImageUsageSource | null;
+}
 
 function isRegistryAdmin(registry: Registry): registry is Registry & RegistryAdmin {
   return typeof (registry as Partial<RegistryAdmin>).listRepositories === 'function';
@@ -20,9 +28,10 @@ function isRegistryAdmin(registry: Registry): registry is Registry & RegistryAdm
 /** Builds everything from `env`; tests pass overrides (registry, ledger, notifier, clock). */
 export async function buildSweepDependencies(
   env: NodeJS.ProcessEnv,
-  overrides: GateDependencyOverrides = {},
+  overrides: SweepDependencyOverrides = {},
 ): Promise<SweepDependencies> {
-  const gate = await buildGateDependencies(env, { functionName: 'hygiene-sweep', ...overrides });
+  const { usage: usageOverride, ...gateOverrides } = overrides;
+  const gate = await buildGateDependencies(env, { functionName: 'hygiene-sweep', ...gateOverrides });
   const config = loadConfig(env, { requireAws: !overrides.ledger || !overrides.notifier });
   if (!isRegistryAdmin(gate.registry))
     throw new Error('the registry adapter does not implement RegistryAdmin');
@@ -31,6 +40,12 @@ export async function buildSweepDependencies(
   const prefixes = { approvedPrefix: config.approvedPrefix, quarantinedPrefix: config.quarantinedPrefix };
   const baseline = await loadBaseline(full, prefixes);
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const usage =
+    usageOverride !== undefined
+      ? usageOverride
+      : config.inspectorUsage
+        ? new InspectorImageUsage({ client: createInspectorClient(), logger: gate.logger })
+        : null;
   return {
     admin: gate.registry,
     baseline,
@@ -45,6 +60,7 @@ export async function buildSweepDependencies(
       decide: (ref, reason, sweepId) => decideImage(gate, ref, { kind: 'sweep', id: sweepId, reason }),
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
     },
+    ...(usage ? { usage } : {}),
     logger: gate.logger,
     now: gate.now,
     settings: {

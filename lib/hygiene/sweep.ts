@@ -49,9 +49,22 @@ export interface CheckpointStore {
   ): Promise<{ version: number }>;
 }
 
-/** Optional Inspector in-use data per repository (lastInUseAt / inUseCount by digest). */
+/** What the sweep tells a usage source about the request (lets an adapter cache per sweep run, filter by account). */
+export interface UsageRequestContext {
+  /** The sweep run; the same across the resumed invocations of one sweep. */
+  readonly sweepId?: string;
+  /** The registry (account id) the repository belongs to. */
+  readonly registryId?: string;
+}
+
+/**
+ * Optional Inspector in-use data per repository (lastInUseAt / inUseCount by digest); lib/inspector
+ * `InspectorImageUsage` implements it. Digests missing from the map fall back to ECR's last recorded pull.
+ * Resolves to an empty map when the source has no data (e.g. Inspector not enabled); rejects when data it should
+ * have could not be read (the repository is then counted as failed and left unchanged for this run).
+ */
 export interface ImageUsageSource {
-  usage(repository: string): Promise<ReadonlyMap<string, ImageUsage>>;
+  usage(repository: string, context?: UsageRequestContext): Promise<ReadonlyMap<string, ImageUsage>>;
 }
 
 export interface SweepSettings {
@@ -413,7 +426,12 @@ async function sweepRepository(
     const summaries = [];
     for await (const image of deps.admin.listImages(repository)) summaries.push(image);
     const images: LifecycleImage[] = summaries.map(imageFromSummary);
-    const usage = deps.usage ? await deps.usage.usage(repository) : undefined;
+    // Usage only matters for approved images (in-use protection): skip the lookup when there are none.
+    const hasApproved = images.some((img) => img.tags.some((t) => t.startsWith(settings.approvedPrefix)));
+    const usage =
+      deps.usage && hasApproved
+        ? await deps.usage.usage(repository, { sweepId: state.sweepId, registryId: summary.registryId })
+        : undefined;
     const plan = planRepository(
       {
         name: repository,

@@ -1,7 +1,8 @@
 /**
- * Local AWS for tests and the demo: an ECR-compatible server, an SNS endpoint and DynamoDB (dynalite),
- * each on its own free 127.0.0.1 port, reached by the real AWS SDK v3 clients through
- * `AWS_ENDPOINT_URL_ECR` / `_SNS` / `_DYNAMODB`. Each endpoint has fault injection and call counts.
+ * Local AWS for tests and the demo: an ECR-compatible server, an SNS endpoint, DynamoDB (dynalite) and an
+ * Amazon Inspector endpoint (ECR image coverage / in-use data), each on its own free 127.0.0.1 port, reached by
+ * the real AWS SDK v3 clients through `AWS_ENDPOINT_URL_ECR` / `_SNS` / `_DYNAMODB` / `_INSPECTOR2`. Each
+ * endpoint has fault injection and call counts.
  *
  * @example
  * const aws = await startLocalAws();
@@ -16,6 +17,7 @@
 
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { Inspector2Client, type Inspector2ClientConfig } from '@aws-sdk/client-inspector2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { DynamoDbProxyAdapter, startDynalite } from './dynamodb/local-dynamodb.ts';
@@ -23,6 +25,7 @@ import { EcrHttpAdapter, type EcrThrottleStyle } from './ecr/ecr-http.ts';
 import { EcrService } from './ecr/ecr-service.ts';
 import { type RunningEndpoint, startEndpoint } from './http/endpoint-server.ts';
 import { FaultController, type OperationStats, type RateLimit } from './http/faults.ts';
+import { InspectorHttpAdapter, InspectorService } from './inspector/inspector-service.ts';
 import { SnsService } from './sns/sns-service.ts';
 import { LocalClock } from './wire.ts';
 
@@ -40,6 +43,8 @@ export {
 export { DEFAULT_ACCEPTED_MEDIA_TYPES, digestOf, MEDIA_TYPES } from './ecr/manifest.ts';
 export type { FaultKind, OperationStats, RateLimit } from './http/faults.ts';
 export { FaultController } from './http/faults.ts';
+export type { ImageCoverageSeed } from './inspector/inspector-service.ts';
+export { InspectorService } from './inspector/inspector-service.ts';
 export type { RecordedPublish } from './sns/sns-service.ts';
 export { SNS_MAX_MESSAGE_BYTES, SnsService } from './sns/sns-service.ts';
 
@@ -83,17 +88,28 @@ export interface TestRetryOptions {
 export interface LocalAws {
   readonly region: string;
   readonly accountId: string;
-  readonly endpoints: { readonly ecr: string; readonly sns: string; readonly dynamodb: string | null };
+  readonly endpoints: {
+    readonly ecr: string;
+    readonly sns: string;
+    readonly dynamodb: string | null;
+    readonly inspector: string;
+  };
   /** AWS_ENDPOINT_URL_* (the SDK reads them), AWS_REGION, fake credentials; merge into process.env or a child env. */
   readonly env: Readonly<Record<string, string>>;
   /** The local ECR's state: seed and inspect methods (no HTTP, not counted). */
   readonly ecr: EcrService;
   /** The local SNS: topics and recorded publishes. */
   readonly sns: SnsService;
+  /**
+   * The local Amazon Inspector: seeded ECR image coverage (in-use data), an "enabled" switch. Its calls are counted
+   * by `faults.inspector.callCounts()` (not in `callCounts()`, whose shape other tests pin); `resetCounts()` resets them.
+   */
+  readonly inspector: InspectorService;
   readonly faults: {
     readonly ecr: FaultController;
     readonly sns: FaultController;
     readonly dynamodb: FaultController;
+    readonly inspector: FaultController;
   };
   /** Shared clock of the local services (push times, scan 24 h limit, lifecycle dates). */
   readonly clock: LocalClock;
@@ -101,6 +117,7 @@ export interface LocalAws {
     ecr(config?: ECRClientConfig & TestRetryOptions): ECRClient;
     sns(config?: SNSClientConfig & TestRetryOptions): SNSClient;
     dynamodb(config?: DynamoDBClientConfig & TestRetryOptions): DynamoDBClient;
+    inspector(config?: Inspector2ClientConfig & TestRetryOptions): Inspector2Client;
   };
   /** Calls that reached each service, per operation (throttled and faulted requests excluded). */
   callCounts(): ServiceCounts<number>;
@@ -124,7 +141,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const clock = new LocalClock();
   if (options.now !== undefined) clock.set(options.now);
 
-  const faults = { ecr: new FaultController(), sns: new FaultController(), dynamodb: new FaultController() };
+  const faults = {
+    ecr: new FaultController(),
+    sns: new FaultController(),
+    dynamodb: new FaultController(),
+    inspector: new FaultController(),
+  };
   if (options.ecr?.putImageRateLimit) faults.ecr.rateLimit('PutImage', options.ecr.putImageRateLimit);
 
   const ecr = new EcrService({
@@ -138,6 +160,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ...(options.ecr?.restoreDelayMs !== undefined ? { restoreDelayMs: options.ecr.restoreDelayMs } : {}),
   });
   const sns = new SnsService(region, accountId, clock);
+  const inspector = new InspectorService({ accountId, region, clock });
   for (const topic of options.snsTopics ?? []) sns.createTopic(topic);
 
   const closers: (() => Promise<void> | void)[] = [];
@@ -156,6 +179,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ecr.setDownloadBase(ecrEndpoint.url);
     const snsEndpoint = await startEndpoint(sns, faults.sns);
     closers.push(() => snsEndpoint.close());
+    const inspectorEndpoint = await startEndpoint(new InspectorHttpAdapter(inspector), faults.inspector);
+    closers.push(() => inspectorEndpoint.close());
 
     let dynamoEndpoint: RunningEndpoint | null = null;
     if (options.dynamodb !== false) {
@@ -174,6 +199,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       AWS_SECRET_ACCESS_KEY: 'local-test-secret-not-a-real-key',
       AWS_ENDPOINT_URL_ECR: ecrEndpoint.url,
       AWS_ENDPOINT_URL_SNS: snsEndpoint.url,
+      AWS_ENDPOINT_URL_INSPECTOR2: inspectorEndpoint.url,
       ...(dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint.url } : {}),
     };
 
@@ -194,10 +220,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     return {
       region,
       accountId,
-      endpoints: { ecr: ecrEndpoint.url, sns: snsEndpoint.url, dynamodb: dynamoEndpoint?.url ?? null },
+      endpoints: {
+        ecr: ecrEndpoint.url,
+        sns: snsEndpoint.url,
+        dynamodb: dynamoEndpoint?.url ?? null,
+        inspector: inspectorEndpoint.url,
+      },
       env,
       ecr,
       sns,
+      inspector,
       faults,
       clock,
       clients: {
@@ -209,6 +241,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           if (!dynamoEndpoint) throw new Error('startLocalAws({ dynamodb: false }): no DynamoDB endpoint');
           return track(new DynamoDBClient({ ...base(dynamoEndpoint.url, config), ...stripRetry(config) }));
         },
+        inspector: (config = {}) =>
+          track(new Inspector2Client({ ...base(inspectorEndpoint.url, config), ...stripRetry(config) })),
       },
       callCounts: () => ({
         ecr: faults.ecr.callCounts(),
@@ -224,6 +258,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         faults.ecr.resetCounts();
         faults.sns.resetCounts();
         faults.dynamodb.resetCounts();
+        faults.inspector.resetCounts();
       },
       stop,
     };

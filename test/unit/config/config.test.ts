@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       repositoryScope: ['*'],
       hygieneMode: 'report',
       consoleUrlRegion: null,
+      inspectorUsage: true,
       logLevel: 'info',
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
       GATEKEEPER_REPOSITORY_SCOPE: ' team-a/* , shared,team-a/* ',
       GATEKEEPER_HYGIENE_MODE: 'enforce',
       GATEKEEPER_CONSOLE_URL_REGION: 'us-east-1',
+      GATEKEEPER_INSPECTOR_USAGE: 'OFF',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -56,6 +58,7 @@ describe('loadConfig', () => {
       repositoryScope: ['team-a/*', 'shared'],
       hygieneMode: 'enforce',
       consoleUrlRegion: 'us-east-1',
+      inspectorUsage: false,
       logLevel: 'debug',
     });
   });
@@ -154,6 +157,7 @@ describe('loadConfig', () => {
       /entry 1 "Team\/\*"/,
     ],
     ['hygiene mode', { GATEKEEPER_HYGIENE_MODE: 'fix' }, 'GATEKEEPER_HYGIENE_MODE', /"report" or "enforce"/],
+    ['inspector usage', { GATEKEEPER_INSPECTOR_USAGE: 'yes' }, 'GATEKEEPER_INSPECTOR_USAGE', /"on" or "off"/],
     [
       'console region',
       { GATEKEEPER_CONSOLE_URL_REGION: 'Europe' },
