@@ -1,0 +1,337 @@
+/**
+ * The packaged template as a reviewer would read it: functions, event patterns against the real AWS payloads
+ * in test/fixtures/aws, retries, concurrency, least-privilege roles and stage parameters.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, loadConfig } from '../../lib/config/index.ts';
+import { FUNCTIONS } from '../../scripts/build-functions.ts';
+import type { Json, JsonObject, Resource, Template } from '../../scripts/template-checks/template.ts';
+import { matchesPattern } from './support/event-pattern.ts';
+import { ensurePackaged, packageService, ROOT } from './support/packaged.ts';
+import { readZip } from './support/zip-reader.ts';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'aws');
+const fixture = (name: string): JsonObject =>
+  JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as JsonObject;
+const scratch = mkdtempSync(join(tmpdir(), 'gatekeeper-package-'));
+let template: Template;
+
+beforeAll(async () => {
+  template = await ensurePackaged();
+}, 180_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const ofType = (t: Template, type: string): [string, Resource][] =>
+  Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+/** Function logical id by its bundle name (handler `.build/<name>/index.handler`). */
+function functionFor(t: Template, name: string): [string, Resource] {
+  const found = ofType(t, 'AWS::Lambda::Function').find(
+    ([, fn]) => fn.Properties?.Handler === `.build/${name}/index.handler`,
+  );
+  if (!found) throw new Error(`no function for ${name}`);
+  return found;
+}
+
+/** The rules whose target is the function of `name`. */
+function rulesFor(t: Template, name: string): JsonObject[] {
+  const [id] = functionFor(t, name);
+  return ofType(t, 'AWS::Events::Rule')
+    .map(([, rule]) => rule.Properties as JsonObject)
+    .filter((p) =>
+      (p.Targets as JsonObject[]).some((target) => JSON.stringify(target.Arn).includes(`"${id}"`)),
+    );
+}
+
+/** Properties of a resource (never undefined, for terse assertions). */
+const props = (resource: Resource): JsonObject => resource.Properties ?? {};
+const variablesOf = (resource: Resource): Record<string, Json> =>
+  (props(resource).Environment as { Variables: Record<string, Json> }).Variables;
+
+function statements(t: Template, roleId: string): JsonObject[] {
+  const role = t.Resources[roleId];
+  if (!role) throw new Error(`no role ${roleId}`);
+  const policies = props(role).Policies as {
+    PolicyDocument: { Statement: JsonObject[] };
+  }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+function actionsOf(t: Template, roleId: string): string[] {
+  return statements(t, roleId).flatMap((s) => [s.Action].flat() as string[]);
+}
+
+describe('functions', () => {
+  it('packages exactly the functions the build produces', () => {
+    const handlers = ofType(template, 'AWS::Lambda::Function').map(([, fn]) => fn.Properties?.Handler);
+    expect(handlers.sort()).toEqual(FUNCTIONS.map((name) => `.build/${name}/index.handler`).sort());
+    for (const name of FUNCTIONS) {
+      const [, fn] = functionFor(template, name);
+      expect(JSON.stringify(fn.Properties?.Code)).toContain(`/${name}.zip`);
+    }
+  });
+
+  it('passes only configuration variables lib/config knows, with values it accepts', () => {
+    for (const name of FUNCTIONS) {
+      const [, fn] = functionFor(template, name);
+      const variables = variablesOf(fn);
+      for (const key of Object.keys(variables)) {
+        expect([...CONFIG_VARIABLES, 'LOG_LEVEL'], `${name}: ${key}`).toContain(key);
+      }
+      // CloudFormation references become what they resolve to in AWS.
+      const env = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [
+          key,
+          typeof value === 'string'
+            ? value
+            : key === 'GATEKEEPER_TOPIC_ARN'
+              ? 'arn:aws:sns:us-east-1:123456789012:ecr-scan-gatekeeper-dev-alerts'
+              : 'ecr-scan-gatekeeper-dev-ledger',
+        ]),
+      );
+      expect(() => loadConfig(env), name).not.toThrow();
+    }
+  });
+
+  it('names bundled files that exist in the function zip (resolved against the Lambda task root)', () => {
+    for (const name of FUNCTIONS) {
+      const [, fn] = functionFor(template, name);
+      const entries = readZip(readFileSync(join(ROOT, '.build', 'zips', `${name}.zip`))).map((e) => e.name);
+      const variables = variablesOf(fn);
+      const files = [variables.GATEKEEPER_POLICY_SET, variables.GATEKEEPER_HYGIENE_BASELINE].filter(
+        (v) => v !== undefined,
+      );
+      expect(files.length, name).toBe(name === 'hygiene-sweep' ? 2 : 1);
+      for (const file of files) expect(entries, `${name}: ${String(file)}`).toContain(file);
+    }
+  });
+
+  it('gives the hygiene mode only to the sweep', () => {
+    for (const name of FUNCTIONS) {
+      const [, fn] = functionFor(template, name);
+      const variables = variablesOf(fn);
+      expect('GATEKEEPER_HYGIENE_MODE' in variables, name).toBe(name === 'hygiene-sweep');
+    }
+  });
+
+  it('keeps tag-writing concurrency within ECR PutImage quota (10/s)', () => {
+    const writers = FUNCTIONS.filter((name) => name !== 'image-pushed');
+    const total = writers.reduce(
+      (sum, name) => sum + Number(functionFor(template, name)[1].Properties?.ReservedConcurrentExecutions),
+      0,
+    );
+    expect(total).toBeLessThanOrEqual(10);
+    for (const name of FUNCTIONS) {
+      expect(functionFor(template, name)[1].Properties?.ReservedConcurrentExecutions, name).toBeGreaterThan(
+        0,
+      );
+    }
+  });
+
+  it('retries asynchronous invocations twice for up to 6 hours', () => {
+    for (const [, config] of ofType(template, 'AWS::Lambda::EventInvokeConfig')) {
+      expect(config.Properties).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 });
+    }
+    expect(ofType(template, 'AWS::Lambda::EventInvokeConfig')).toHaveLength(FUNCTIONS.length);
+  });
+});
+
+describe('event patterns match the real AWS payloads', () => {
+  const ec2Scan = structuredClone(fixture('inspector2-scan-initial-scan-complete-ecr.json'));
+  const detail = ec2Scan.detail as JsonObject;
+  delete detail['repository-name'];
+  delete detail['image-digest'];
+  detail['instance-id'] = 'i-0123456789abcdef0';
+  const ec2Finding = structuredClone(fixture('inspector2-finding-ecr-package-vulnerability.json'));
+  ((ec2Finding.detail as JsonObject).resources as JsonObject[])[0] = {
+    type: 'AWS_EC2_INSTANCE',
+    id: 'i-0123456789abcdef0',
+  };
+  const failedPush = structuredClone(fixture('ecr-image-action-push-success.json'));
+  (failedPush.detail as JsonObject).result = 'FAILURE';
+  const customSource = structuredClone(fixture('ecr-image-scan-complete-real-event.json'));
+  customSource.source = 'my.app';
+  // The documented shape of a CloudTrail management event on the default bus (no AWS sample in the fixtures).
+  const createRepository: JsonObject = {
+    version: '0',
+    id: '6f87d04b-9f74-4f04-a780-7acf4b0a9b38',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.ecr',
+    account: '123456789012',
+    time: '2025-01-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      eventSource: 'ecr.amazonaws.com',
+      eventName: 'CreateRepository',
+      requestParameters: { repositoryName: 'new' },
+    },
+  };
+  const failedCreate = structuredClone(createRepository);
+  (failedCreate.detail as JsonObject).errorCode = 'RepositoryAlreadyExistsException';
+
+  const cases: { fn: string; event: string | JsonObject; matches: boolean }[] = [
+    { fn: 'image-pushed', event: 'ecr-image-action-push-success.json', matches: true },
+    { fn: 'image-pushed', event: 'ecr-image-action-delete-success.json', matches: false },
+    { fn: 'image-pushed', event: 'ecr-image-action-archive.json', matches: false },
+    { fn: 'image-pushed', event: failedPush, matches: false },
+    { fn: 'image-pushed', event: 'ecr-replication-action-success.json', matches: false },
+    { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-real-event.json', matches: true },
+    { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-basic-partial-counts.json', matches: true },
+    { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-all-severities.json', matches: true },
+    { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-two-tags.json', matches: true },
+    { fn: 'basic-scan-completed', event: customSource, matches: false },
+    { fn: 'basic-scan-completed', event: 'ecr-image-action-push-success.json', matches: false },
+    { fn: 'enhanced-scan-completed', event: 'inspector2-scan-initial-scan-complete-ecr.json', matches: true },
+    {
+      fn: 'enhanced-scan-completed',
+      event: 'inspector2-scan-initial-scan-complete-ecr-zero-counts.json',
+      matches: true,
+    },
+    { fn: 'enhanced-scan-completed', event: ec2Scan, matches: false },
+    { fn: 'finding-changed', event: 'inspector2-finding-ecr-package-vulnerability.json', matches: true },
+    { fn: 'finding-changed', event: ec2Finding, matches: false },
+    { fn: 'finding-changed', event: 'inspector2-scan-initial-scan-complete-ecr.json', matches: false },
+    { fn: 'hygiene-sweep', event: createRepository, matches: true },
+    { fn: 'hygiene-sweep', event: failedCreate, matches: false },
+    { fn: 'hygiene-sweep', event: 'ecr-image-action-push-success.json', matches: false },
+  ];
+
+  it.each(cases)('$fn ← $event: $matches', ({ fn, event, matches }) => {
+    const payload = typeof event === 'string' ? fixture(event) : event;
+    const patterns = rulesFor(template, fn)
+      .map((rule) => rule.EventPattern)
+      .filter((p): p is JsonObject => p !== undefined);
+    expect(patterns.some((pattern) => matchesPattern(pattern, payload))).toBe(matches);
+  });
+
+  it('delivers every gate event kind to exactly one function', () => {
+    for (const event of [
+      'ecr-image-action-push-success.json',
+      'ecr-image-scan-complete-real-event.json',
+      'inspector2-scan-initial-scan-complete-ecr.json',
+      'inspector2-finding-ecr-package-vulnerability.json',
+    ]) {
+      const receivers = FUNCTIONS.filter((fn) =>
+        rulesFor(template, fn).some(
+          (rule) => rule.EventPattern && matchesPattern(rule.EventPattern, fixture(event)),
+        ),
+      );
+      expect(receivers, event).toHaveLength(1);
+    }
+  });
+
+  it('runs the sweep nightly and resumes it every 10 minutes', () => {
+    const schedules = rulesFor(template, 'hygiene-sweep').filter((r) => r.ScheduleExpression !== undefined);
+    expect(schedules.map((r) => [r.ScheduleExpression, (r.Targets as JsonObject[])[0]?.Input])).toEqual([
+      ['cron(15 3 * * ? *)', '{"gatekeeperSweep":"start"}'],
+      ['rate(10 minutes)', '{"gatekeeperSweep":"resume"}'],
+    ]);
+  });
+
+  it('retries delivery for one hour, then dead-letters', () => {
+    for (const [, rule] of ofType(template, 'AWS::Events::Rule')) {
+      for (const target of props(rule).Targets as JsonObject[]) {
+        expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 185 });
+      }
+    }
+  });
+});
+
+describe('roles', () => {
+  const roleOf = (name: string) =>
+    String((props(functionFor(template, name)[1]).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+
+  it('gives each function its own role', () => {
+    const roles = FUNCTIONS.map(roleOf);
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
+  });
+
+  it('grants lifecycle and repository settings only to the sweep', () => {
+    for (const name of FUNCTIONS) {
+      const actions = actionsOf(template, roleOf(name));
+      const admin = actions.filter((a) =>
+        /^ecr:(Put(LifecyclePolicy|ImageTagMutability|ImageScanningConfiguration))$/.test(a),
+      );
+      expect(admin.length > 0, name).toBe(name === 'hygiene-sweep');
+    }
+  });
+
+  it('publishes only to the alert topic and writes only the ledger table', () => {
+    for (const name of FUNCTIONS) {
+      for (const statement of statements(template, roleOf(name))) {
+        const actions = [statement.Action].flat() as string[];
+        if (actions.some((a) => a.startsWith('sns:'))) {
+          expect(JSON.stringify(statement.Resource)).toMatch(
+            /:\$\{AWS::AccountId\}:ecr-scan-gatekeeper-dev-alerts"/,
+          );
+        }
+        if (actions.some((a) => a.startsWith('dynamodb:'))) {
+          expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+        }
+      }
+    }
+  });
+
+  it('scopes ECR actions to the repositoryScope parameter', async () => {
+    // Act
+    const scoped = await packageService(
+      ['--param', 'repositoryScope=team-a/*, shared'],
+      join(scratch, 'scoped'),
+    );
+
+    // Assess
+    const statement = statements(scoped, 'BasicScanCompletedRole').find(
+      (s) => s.Sid === 'RepositoriesInScope',
+    );
+    expect(statement?.Resource).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shared' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/team-a/*' },
+    ]);
+    const [, fn] = functionFor(scoped, 'basic-scan-completed');
+    expect(variablesOf(fn).GATEKEEPER_REPOSITORY_SCOPE).toBe('shared,team-a/*');
+  }, 120_000);
+
+  it('refuses a repository scope that is not a list of repository globs', async () => {
+    const failure = await packageService(
+      ['--param', 'repositoryScope=Team A'],
+      join(scratch, 'bad-scope'),
+    ).catch((error: { stdout?: string; stderr?: string }) => error);
+    expect(`${(failure as { stdout?: string }).stdout}${(failure as { stderr?: string }).stderr}`).toMatch(
+      /repositoryScope: "Team A" is not a repository glob/,
+    );
+  }, 120_000);
+});
+
+describe('stage parameters', () => {
+  it('wires email, Slack and tracing from parameters', async () => {
+    const prod = await packageService(
+      [
+        '--stage',
+        'prod',
+        '--param',
+        'alertEmail=security@example.com',
+        '--param',
+        'slackWorkspaceId=T0123ABCD',
+        '--param',
+        'slackChannelId=C0123ABCD',
+      ],
+      join(scratch, 'prod'),
+    );
+    const conditions = prod.Conditions as JsonObject;
+    expect(conditions.HasAlertEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['security@example.com', ''] }] });
+    expect(JSON.stringify(conditions.HasSlackChannel)).toContain('T0123ABCD');
+    expect(conditions.TracingActive).toEqual({ 'Fn::Equals': ['Active', 'Active'] });
+    expect(prod.Resources.SlackChannel?.Properties?.SnsTopicArns).toEqual([
+      { Ref: 'AlertTopic' },
+      { Ref: 'OperatorTopic' },
+    ]);
+    for (const [, group] of ofType(prod, 'AWS::Logs::LogGroup'))
+      expect(group.Properties?.RetentionInDays).toBe(90);
+  }, 120_000);
+});
