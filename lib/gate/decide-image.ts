@@ -79,7 +79,8 @@ function triggerLabel(trigger: GateTrigger): string {
   return trigger.kind === 'sweep' ? `sweep:${trigger.reason}:${trigger.id}` : `${trigger.kind}:${trigger.id}`;
 }
 
-function baseOutcome(
+/** An outcome without a verdict or actions (not ready, gone, ignored …); also used by the push flow. */
+export function baseOutcome(
   ref: ImageRef,
   outcome: GateOutcome['outcome'],
   detail: string | null,
@@ -333,39 +334,39 @@ async function decideOnce(
         : latest.decision,
   }));
 
+  // Which digest holds each decision tag the gatekeeper wrote, so a spoofed push that moves one off can be undone.
+  // (After a crash the retry writes no tag, so every desired tag in place is recorded when the plan changed.)
+  const holders = plan.changed ? plan.desiredTags.filter((t) => present.has(t)) : applied.written;
+  for (const tag of holders) await deps.ledger.putTagHolder(ref, tag);
+
   // 5. Notify once.
+  const decisionMessage = (scanStatus: string | null, refusedTags: readonly string[]) =>
+    deps.messages.decision({
+      decision,
+      image: ref,
+      tagsBefore: summary.tags,
+      tagsAfter: applied.tagsAfter,
+      previousVerdict: record?.decision?.verdict ?? null,
+      findings,
+      scanStatus,
+      refusedTags,
+      problems,
+    });
   let notified: string | null = null;
   if (
     current.notification &&
     current.notification.state !== 'sent' &&
     current.notification.stateKey === plan.stateKey
   ) {
-    const message = deps.messages.decision({
-      decision,
-      image: ref,
-      tagsBefore: summary.tags,
-      tagsAfter: applied.tagsAfter,
-      previousVerdict: record?.decision?.verdict ?? null,
-      findings,
-      scanStatus: readiness.kind === 'no-findings' ? readiness.status : null,
-      refusedTags: current.decision?.refusedTags ?? applied.refused,
-      problems,
-    });
+    const message = decisionMessage(
+      readiness.kind === 'no-findings' ? readiness.status : null,
+      current.decision?.refusedTags ?? applied.refused,
+    );
     await deliverOnce(deps, current, message, log);
     notified = message.subject;
   } else if (applied.refused.length > 0) {
     // A new tag refused outside a state change (e.g. a new source tag): the immutable alert, once per refusal.
-    const message = deps.messages.decision({
-      decision,
-      image: ref,
-      tagsBefore: summary.tags,
-      tagsAfter: applied.tagsAfter,
-      previousVerdict: record?.decision?.verdict ?? null,
-      findings,
-      scanStatus: null,
-      refusedTags: applied.refused,
-      problems,
-    });
+    const message = decisionMessage(null, applied.refused);
     await deps.notifier.publish(message);
     notified = message.subject;
   } else if (plan.problems.length > 0 && plan.changed) {

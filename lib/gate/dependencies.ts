@@ -151,6 +151,16 @@ export function getGateDependencies(): Promise<GateDependencies> {
   return cached;
 }
 
+/**
+ * Makes this process's handlers use `deps` instead of building them from the environment: local runs and
+ * tests that need clients with other retry or timeout settings than the production factories. The handlers
+ * themselves are unchanged (they still call getGateDependencies()).
+ * @example useGateDependencies(await buildGateDependencies(env, { registry: new EcrRegistry({ client }) }))
+ */
+export function useGateDependencies(deps: GateDependencies): void {
+  cached = Promise.resolve(deps);
+}
+
 /** Forgets the cached dependencies (tests, or after changing the environment). */
 export function resetGateDependencies(): void {
   cached = null;

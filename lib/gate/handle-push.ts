@@ -15,30 +15,14 @@ import { LedgerConflictError } from '../ledger/errors.ts';
 import { newLedgerRecord } from '../ledger/ledger.ts';
 import type { Logger } from '../log/logger.ts';
 import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.ts';
+import type { StoredManifest } from '../registry/registry.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { decideImage, publishAlert } from './decide-image.ts';
+import { baseOutcome, decideImage, publishAlert } from './decide-image.ts';
 import { GateContentionError } from './errors.ts';
 import { ownTagsOf } from './plan.ts';
 import { digestDecisionTag, reservedKind } from './tags.ts';
 
-function outcome(
-  ref: ImageRef,
-  kind: GateOutcome['outcome'],
-  detail: string,
-  tags: readonly string[] = [],
-): GateOutcome {
-  return {
-    outcome: kind,
-    image: ref,
-    verdict: null,
-    detail,
-    tagsBefore: tags,
-    tagsAfter: tags,
-    plan: null,
-    notified: null,
-    problems: [],
-  };
-}
+const outcome = baseOutcome;
 
 /**
  * Handles one image push.
@@ -168,6 +152,7 @@ async function removeSpoof(
   if (!summary) return outcome(ref, 'gone', 'the image was deleted');
   if (!summary.tags.includes(tag))
     return outcome(ref, 'ignored', `tag ${tag} no longer on the digest`, summary.tags);
+  const moved = await movedFrom(deps, ref, tag);
   const alert = await publishAlert(deps, {
     kind: 'spoofed-tag',
     image: ref,
@@ -177,7 +162,7 @@ async function removeSpoof(
         ? summary.tags.filter((t) => t !== tag)
         : [digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest)],
     tags: [tag],
-    detail: `tag ${tag} uses a reserved gatekeeper prefix but was not written by the gatekeeper; it is removed`,
+    detail: `tag ${tag} uses a reserved gatekeeper prefix but was not written by the gatekeeper for this digest; it is removed. ${moved.detail}`,
     decision: null,
   });
   let tagsAfter = summary.tags.filter((t) => t !== tag);
@@ -191,6 +176,15 @@ async function removeSpoof(
       return outcome(ref, 'gone', 'the image was deleted');
     tagsAfter = [hold];
   }
+  if (moved.restore) {
+    // PutImage on the rightful digest moves the tag back (mutable tags); nothing is left to remove here.
+    const back = await deps.registry.putTag(moved.restore.ref, moved.restore.manifest, tag);
+    log.warn('spoofed tag put back on the digest the gatekeeper had written it on', {
+      tag,
+      restoredOn: moved.restore.ref.digest,
+      outcome: back,
+    });
+  }
   await deps.registry.removeTags(ref, [tag]);
   log.warn('spoofed reserved-prefix tag removed', { tag });
   return {
@@ -198,6 +192,47 @@ async function removeSpoof(
     tagsBefore: summary.tags,
     tagsAfter,
     notified: alert.subject,
+  };
+}
+
+interface MovedFrom {
+  /** Where to put the tag back, when the ledger says the gatekeeper wrote it there and it still belongs. */
+  readonly restore: { readonly ref: ImageRef; readonly manifest: StoredManifest } | null;
+  /** One sentence for the alert: restored, or precisely why not. */
+  readonly detail: string;
+}
+
+/**
+ * A push of a decision tag onto another digest moves the tag in a mutable repository: the digest the
+ * gatekeeper had written it on loses it. When the ledger names that digest, it is still decided with the
+ * tag's verdict and its record lists the tag as its own, the tag goes back there.
+ */
+async function movedFrom(deps: GateDependencies, ref: ImageRef, tag: string): Promise<MovedFrom> {
+  const holder = await deps.ledger.getTagHolder(ref, tag);
+  if (holder === null || holder === ref.digest) {
+    return { restore: null, detail: 'The gatekeeper never wrote this tag in this repository.' };
+  }
+  const original: ImageRef = { ...ref, digest: holder };
+  const record = await deps.ledger.get(original);
+  const kind = reservedKind(deps.scheme, tag);
+  if (record?.state !== 'decided' || record.decision?.verdict !== kind || !ownTagsOf(record).has(tag)) {
+    return {
+      restore: null,
+      detail: `The gatekeeper had written it on ${holder}, but that image's recorded decision no longer includes it, so it is not put back.`,
+    };
+  }
+  const summary = await deps.registry.describeImage(original);
+  const manifest = summary ? await deps.registry.getManifest(original) : null;
+  if (!summary || !manifest) {
+    return {
+      restore: null,
+      detail: `The gatekeeper had written it on ${holder}, which no longer exists (or is archived), so it is not put back.`,
+    };
+  }
+  if (summary.tags.includes(tag)) return { restore: null, detail: `It is still on ${holder}.` };
+  return {
+    restore: { ref: original, manifest },
+    detail: `It was moved off ${holder}, where the gatekeeper had written it; it is put back there.`,
   };
 }
 

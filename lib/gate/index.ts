@@ -16,6 +16,7 @@ export {
   getGateDependencies,
   loadGatePolicySet,
   resetGateDependencies,
+  useGateDependencies,
 } from './dependencies.ts';
 export {
   GateContentionError,

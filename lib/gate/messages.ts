@@ -87,7 +87,15 @@ export function notifyMessages(
     alert(input: GateAlertInput): OutboundMessage {
       const image = input.image ? context(input.image, input.tagsBefore, input.tagsAfter) : null;
       if (input.kind === 'spoofed-tag' && image) {
-        return formatSpoofedTag({ kind: 'spoofed-tag', image, removedTags: input.tags }, options());
+        const message = formatSpoofedTag({ kind: 'spoofed-tag', image, removedTags: input.tags }, options());
+        // The formatter has no field for where the tag came from (restored or not, and why): the email says it.
+        const email = message.bodies.email;
+        return email === undefined
+          ? message
+          : {
+              ...message,
+              bodies: { ...message.bodies, email: `${email.trimEnd()}\n\nDetail\n  ${input.detail}\n` },
+            };
       }
       return formatError(
         {

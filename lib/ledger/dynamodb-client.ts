@@ -20,6 +20,9 @@ export function createDynamoDbClient(overrides: Partial<DynamoDBClientConfig> = 
     requestHandler: {
       connectionTimeout: DYNAMODB_CLIENT_DEFAULTS.connectionTimeoutMs,
       requestTimeout: DYNAMODB_CLIENT_DEFAULTS.requestTimeoutMs,
+      // Without it the SDK only logs a warning when the request timeout passes and keeps waiting on a hung
+      // connection; with it the call fails with a retryable TimeoutError and is retried.
+      throwOnRequestTimeout: true,
     },
     ...overrides,
   });

@@ -1,6 +1,7 @@
 /**
  * DynamoDB adapter of the ledger port. One item per image, partition key `pk` = `registryId/repository@digest`
- * (checkpoints use `checkpoint#<name>`, which can never collide: image keys always contain `@`). Every write is
+ * (checkpoints use `checkpoint#<name>` and decision-tag holders `tag#<registryId>/<repository>:<tag>` with a
+ * `digest` attribute, which can never collide: image keys always contain `@`, tags never do). Every write is
  * conditional on the version read (`attribute_not_exists(pk)` for a first write), which is what makes a
  * decision's effects happen once across redeliveries and concurrent invocations.
  *
@@ -18,7 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
-import type { Checkpoint, Ledger, LedgerRecord } from './ledger.ts';
+import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey } from './ledger.ts';
 
 export interface DynamoDbLedgerOptions {
   /** Injected client: endpoint, region and retry settings are the caller's choice. */
@@ -97,6 +98,27 @@ export class DynamoDbLedger implements Ledger {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async getTagHolder(ref: ImageRef, tag: string): Promise<string | null> {
+    const item = await this.#getItem(tagHolderKey(ref, tag));
+    return item?.digest?.S ?? null;
+  }
+
+  async putTagHolder(ref: ImageRef, tag: string): Promise<void> {
+    const key = tagHolderKey(ref, tag);
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { pk: { S: key }, repository: { S: ref.repository }, digest: { S: ref.digest } },
+        }),
+      );
+    } catch (error) {
+      throw new LedgerUnavailableError(`${this.#table}: cannot write ${key}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   async getCheckpoint(name: string): Promise<Checkpoint | null> {

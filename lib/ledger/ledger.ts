@@ -135,6 +135,18 @@ export interface Ledger {
   putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint>;
   /** Decided images whose earliest waiver expiry (YYYY-MM-DD) is on or before `now`'s date: re-evaluate them. */
   listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef>;
+  /**
+   * The digest the gatekeeper last wrote decision tag `tag` on in that repository (`ref.digest` is ignored),
+   * or null. Lets a spoofed push that moved a decision tag off its digest be undone.
+   */
+  getTagHolder(ref: ImageRef, tag: string): Promise<string | null>;
+  /** Records that the gatekeeper wrote decision tag `tag` on `ref.digest` (last writer wins). */
+  putTagHolder(ref: ImageRef, tag: string): Promise<void>;
+}
+
+/** Key of a decision tag's holder record: `tag#registryId/repository:tag` (never collides with `…@digest`). */
+export function tagHolderKey(ref: ImageRef, tag: string): string {
+  return `tag#${ref.registryId}/${ref.repository}:${tag}`;
 }
 
 /** A fresh, never-written record for an image first seen at `now`. */

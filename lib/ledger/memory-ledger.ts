@@ -4,11 +4,12 @@
  */
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError } from './errors.ts';
-import type { Checkpoint, Ledger, LedgerRecord } from './ledger.ts';
+import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey } from './ledger.ts';
 
 export class MemoryLedger implements Ledger {
   readonly records = new Map<string, LedgerRecord>();
   readonly checkpoints = new Map<string, Checkpoint>();
+  readonly tagHolders = new Map<string, string>();
   /** Number of successful writes (records and checkpoints), for tests. */
   writes = 0;
 
@@ -52,5 +53,14 @@ export class MemoryLedger implements Ledger {
     this.checkpoints.set(name, stored);
     this.writes += 1;
     return structuredClone(stored);
+  }
+
+  async getTagHolder(ref: ImageRef, tag: string): Promise<string | null> {
+    return this.tagHolders.get(tagHolderKey(ref, tag)) ?? null;
+  }
+
+  async putTagHolder(ref: ImageRef, tag: string): Promise<void> {
+    this.tagHolders.set(tagHolderKey(ref, tag), ref.digest);
+    this.writes += 1;
   }
 }

@@ -374,8 +374,8 @@ function policyRef(set: PolicySet, p: PolicyDefinition): Decision['policy'] {
 /**
  * Decides an image whose scan produced no findings to judge (DESIGN.md fail-closed table): FAILED,
  * UNSUPPORTED_IMAGE, FINDINGS_UNAVAILABLE, SCAN_ELIGIBILITY_EXPIRED and IMAGE_ARCHIVED quarantine unless the
- * selected policy opts in (`onScanFailure.<STATUS>: approve`) or is in `audit` mode (recorded, not enforced).
- * Any other status is not a policy outcome and always quarantines.
+ * selected policy opts in (`onScanFailure.<STATUS>: approve`). `audit` mode does not approve them: it relaxes
+ * verdicts on findings, and here there are none. Any other status is not a policy outcome and always quarantines.
  * @example decideWithoutFindings('UNSUPPORTED_IMAGE', 'The operating system is not supported', image, set, now).verdict
  */
 export function decideWithoutFindings(
@@ -415,11 +415,15 @@ export function decideWithoutFindings(
     };
   }
   const message = `no findings to judge: scan ${status}${detail}`;
-  const audit = policy.mode === 'audit';
+  // Audit mode relaxes verdicts on findings, never on their absence: an unscanned image is not approved
+  // unless the policy opts in explicitly (DESIGN.md fail-closed table).
   return {
     ...base,
-    verdict: audit ? 'approved' : 'quarantined',
+    verdict: 'quarantined',
     violations: [imageViolation(`scan.${status}`, message)],
-    reason: audit ? `${message}; audit mode: recorded, not enforced` : message,
+    reason:
+      policy.mode === 'audit'
+        ? `${message}; quarantined even in audit mode (opt in with onScanFailure.${status}: approve)`
+        : message,
   };
 }

@@ -19,32 +19,50 @@ const FAIL_CLOSED = [
   'IMAGE_ARCHIVED',
 ];
 
-function expected(status: ScanStatus, mode: 'enforce' | 'audit'): Expected {
+type Mode = 'enforce' | 'audit' | 'audit-opt-in';
+
+function expected(status: ScanStatus, mode: Mode): Expected {
   if (status === 'IN_PROGRESS' || status === 'PENDING') return { outcome: 'not-ready' };
   if (status === 'COMPLETE' || status === 'ACTIVE')
     return { outcome: 'decided', verdict: 'approved', reason: null };
   if (FAIL_CLOSED.includes(status)) {
+    // Audit mode relaxes verdicts on findings, never on their absence: no approved tag without a scan,
+    // unless the policy opts in per status (onScanFailure.<STATUS>: approve).
+    if (mode === 'audit-opt-in')
+      return {
+        outcome: 'decided',
+        verdict: 'approved',
+        reason: new RegExp(`onScanFailure.${status} is approve`),
+      };
     return mode === 'enforce'
       ? { outcome: 'decided', verdict: 'quarantined', reason: new RegExp(`scan ${status}`) }
-      : { outcome: 'decided', verdict: 'approved', reason: /audit mode: recorded, not enforced/ };
+      : {
+          outcome: 'decided',
+          verdict: 'quarantined',
+          reason: new RegExp(`scan ${status}.*even in audit mode`),
+        };
   }
   // LIMIT_EXCEEDED: no scan ran; not a policy outcome, so it always fails closed.
   return { outcome: 'decided', verdict: 'quarantined', reason: /LIMIT_EXCEEDED/ };
 }
 
 const cases = SCAN_STATUSES.flatMap((status) =>
-  (['enforce', 'audit'] as const).map((mode) => ({ status, mode, expected: expected(status, mode) })),
+  (['enforce', 'audit', 'audit-opt-in'] as const).map((mode) => ({
+    status,
+    mode,
+    expected: expected(status, mode),
+  })),
 );
 
-describe('scan status matrix (10 statuses × enforce/audit)', () => {
+describe('scan status matrix (10 statuses × enforce / audit / audit with opt-in)', () => {
   it('covers all ten ECR scan statuses', () => {
     expect(SCAN_STATUSES).toHaveLength(10);
-    expect(cases).toHaveLength(20);
+    expect(cases).toHaveLength(30);
   });
 
   it.each(cases)('$status in $mode mode', async ({ status, mode, expected: want }) => {
     const gate = await testGate();
-    const repository = mode === 'enforce' ? 'app' : 'audit/app';
+    const repository = mode === 'enforce' ? 'app' : `${mode}/app`;
     const ref = gate.registry.seed({
       repository,
       tags: ['1.0.0'],

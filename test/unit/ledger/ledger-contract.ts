@@ -122,4 +122,19 @@ export function ledgerContract(make: () => Ledger) {
     expect(listed).not.toContain(future.digest);
     expect(listed).not.toContain(none.digest);
   });
+
+  it('remembers which digest each decision tag was last written on, per repository', async () => {
+    const ledger = make();
+    const a = ref();
+    const b = { ...ref(), repository: a.repository };
+    const elsewhere = { ...a, repository: 'other/app' };
+    expect(await ledger.getTagHolder(a, 'approved-1.0.0')).toBeNull();
+    await ledger.putTagHolder(a, 'approved-1.0.0');
+    expect(await ledger.getTagHolder(b, 'approved-1.0.0')).toBe(a.digest);
+    expect(await ledger.getTagHolder(elsewhere, 'approved-1.0.0')).toBeNull();
+    await ledger.putTagHolder(b, 'approved-1.0.0');
+    expect(await ledger.getTagHolder(a, 'approved-1.0.0')).toBe(b.digest);
+    // a holder entry is not an image record
+    expect(await ledger.get(b)).toBeNull();
+  });
 }

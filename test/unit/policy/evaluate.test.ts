@@ -344,8 +344,10 @@ describe('decideWithoutFindings', () => {
       'default.yaml': { ...DEFAULT_POLICY, mode, ...(onScanFailure ? { onScanFailure } : {}) },
     });
     const decision = decideWithoutFindings(status, 'why', image(), set, NOW);
-    const approved = outcome === 'approve' || mode === 'audit';
+    // Audit mode never turns an unscanned image into an approved one: only the explicit opt-in does.
+    const approved = outcome === 'approve';
     expect(decision.verdict).toBe(approved ? 'approved' : 'quarantined');
+    if (!approved && mode === 'audit') expect(decision.reason).toContain(`onScanFailure.${status}: approve`);
     expect(decision.violations.map((v) => v.rule)).toEqual(outcome === 'approve' ? [] : [`scan.${status}`]);
     expect(decision.reason).toContain(status);
     expect(decision.summary.CRITICAL).toBe(0);
