@@ -4,22 +4,22 @@
  *
  * The same decision the Lambda makes, offline. Exit 0 approved, 1 quarantined, 2 bad usage or bad input.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import {
   FINDINGS_INPUTS,
   type FindingsInput,
   type FindingsReport,
-  parseJsonText,
   readFindingsFile,
 } from '../findings/index.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
-import { decideWithoutFindings, evaluate, loadPolicySet } from '../policy/index.ts';
+import { decideWithoutFindings, evaluate, loadPolicySet, PolicySetInvalidError } from '../policy/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
+import { readInputJson } from './input-file.ts';
 import { type CliIo, useColour } from './io.ts';
+import { locatePolicySetError, policyFileLocator } from './policy-location.ts';
 import type { RenderContext } from './render/context.ts';
 import { renderJson } from './render/json.ts';
 import { renderMarkdown } from './render/markdown.ts';
@@ -32,11 +32,19 @@ export const EVALUATE_USAGE = `usage: gatekeeper evaluate --findings FILE [--inp
 
 const OUTPUTS = ['text', 'json', 'sarif', 'markdown'] as const;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** ECR's repository-name pattern (length checked first, so the match stays linear). */
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** An image tag as ECR and Docker accept it (ECR allows up to 300 characters). */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}$/;
 /** Scans that have not finished: no verdict can be given yet (DESIGN.md fail-closed table). */
 const NOT_READY = new Set(['IN_PROGRESS', 'PENDING']);
 /** Scan statuses that carry findings to judge. */
 const FINISHED = new Set(['COMPLETE', 'ACTIVE']);
 
+/**
+ * Runs `gatekeeper evaluate …` (args after `evaluate`) and returns the exit code (0 approved, 1 quarantined).
+ * @example await runEvaluate(['--findings', 'scan.json', '--repository', 'demo', '--output', 'json'], io, '0.1.0')
+ */
 export async function runEvaluate(args: string[], io: CliIo, toolVersion: string): Promise<number> {
   const parsed = parseArgs(args, {
     findings: 'single',
@@ -62,10 +70,28 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
     );
   }
 
+  const repositoryOption = single(parsed, 'repository');
+  if (
+    repositoryOption !== undefined &&
+    (repositoryOption.length < 2 || repositoryOption.length > 256 || !REPOSITORY_NAME.test(repositoryOption))
+  ) {
+    // A name ECR cannot have would silently fall through to the default policy: refuse it.
+    throw new UsageError(
+      `option "--repository" must be an ECR repository name (lower-case letters, digits, ".", "_", "-" between them, "/" between parts; 2 to 256 characters), got "${repositoryOption}"`,
+    );
+  }
+  for (const tag of parsed.options.get('tag') ?? []) {
+    if (!IMAGE_TAG.test(tag)) {
+      throw new UsageError(
+        `option "--tag" must be an image tag (letters, digits, "_", "." and "-", not starting with "." or "-", 1 to 300 characters), got "${tag}"`,
+      );
+    }
+  }
+
   const report = await readFindingsFile(resolve(io.cwd, findingsFile), input, findingsFile);
   const image = imageUnderTest(
     parsed.options.get('tag') ?? [],
-    single(parsed, 'repository'),
+    repositoryOption,
     digestOption,
     report,
     findingsFile,
@@ -73,8 +99,12 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
   );
   const factsFile = single(parsed, 'image-facts');
   const facts = factsFile === undefined ? null : await readImageFacts(io, factsFile);
-  const policyDir = resolve(io.cwd, single(parsed, 'policies') ?? 'policies');
-  const policySet = await loadPolicySet(policyDir);
+  const policyArg = single(parsed, 'policies') ?? 'policies';
+  const policySet = await loadPolicySet(resolve(io.cwd, policyArg)).catch((error: unknown) => {
+    if (error instanceof PolicySetInvalidError)
+      throw locatePolicySetError(error, policyFileLocator(io.cwd, policyArg));
+    throw error;
+  });
 
   const decision = decide(report, image, facts, policySet, now, findingsFile);
   const ctx: RenderContext = {
@@ -151,12 +181,5 @@ function imageUnderTest(
 }
 
 async function readImageFacts(io: CliIo, file: string): Promise<ImageFacts> {
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new InvalidInputError(file, null, `cannot read the file (${code})`, { cause: error });
-  }
-  return parseImageFacts(parseJsonText(file, text), file);
+  return parseImageFacts(await readInputJson(io, file), file);
 }

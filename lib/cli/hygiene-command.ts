@@ -8,15 +8,14 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
-import { InvalidInputError } from '../errors/gatekeeper-error.ts';
-import { DEFAULT_PREFIXES, loadBaseline } from '../hygiene/baseline.ts';
-import { type CliIo, parseNow, parseOptions, readJsonFile, UsageError } from '../hygiene/cli-support.ts';
+import { loadBaseline } from '../hygiene/baseline.ts';
 import { parseHygieneDump } from '../hygiene/dump.ts';
 import { BaselineInvalidError, formatProblem, LifecyclePolicyInvalidError } from '../hygiene/errors.ts';
 import { type HygienePlan, planHygiene } from '../hygiene/plan.ts';
-
-const USAGE =
-  'usage: gatekeeper hygiene plan --repositories FILE [--baseline policies/hygiene.yaml] [--now ISO-8601] [--scope GLOB]... [--output text|json]';
+import { choice, parseArgs, parseNow, single } from './args.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { readInputJson } from './input-file.ts';
+import type { CliIo } from './io.ts';
 
 function renderText(plan: HygienePlan): string {
   const lines: string[] = [];
@@ -50,49 +49,43 @@ function renderText(plan: HygienePlan): string {
  * @example await runHygiene(['plan', '--repositories', 'dump.json'], { stdout, stderr, env, cwd })
  */
 export async function runHygiene(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'plan')
+    throw new UsageError(sub ? `unknown subcommand "hygiene ${sub}"` : 'missing subcommand: hygiene plan');
+  const parsed = parseArgs(rest, {
+    repositories: 'single',
+    baseline: 'single',
+    now: 'single',
+    scope: 'multi',
+    output: 'single',
+  });
+  if (parsed.positional.length > 0) throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+  const dumpFile = single(parsed, 'repositories');
+  if (!dumpFile) throw new UsageError('option "--repositories FILE" is required');
+  const output = choice(parsed, 'output', ['text', 'json'] as const, 'text');
+  const now = parseNow(parsed).getTime();
+  // A bad GATEKEEPER_* variable throws lib/config's ConfigError: main prints it, exit 2.
+  const config = loadConfig(io.env, { requireAws: false });
+  const prefixes = { approvedPrefix: config.approvedPrefix, quarantinedPrefix: config.quarantinedPrefix };
+  const baselineFile = single(parsed, 'baseline') ?? 'policies/hygiene.yaml';
   try {
-    const [sub, ...rest] = args;
-    if (sub !== 'plan')
-      throw new UsageError(sub ? `unknown subcommand "hygiene ${sub}"` : 'missing subcommand');
-    const { options, positional } = parseOptions(rest, {
-      repositories: 'single',
-      baseline: 'single',
-      now: 'single',
-      scope: 'multi',
-      output: 'single',
-    });
-    if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
-    const dumpFile = options.get('repositories')?.[0];
-    if (!dumpFile) throw new UsageError('--repositories FILE is required');
-    const output = options.get('output')?.[0] ?? 'text';
-    if (output !== 'json' && output !== 'text')
-      throw new UsageError(`--output must be json or text (got "${output}")`);
-    const now = parseNow(options.get('now')?.[0]);
-    const config = loadConfig(io.env, { requireAws: false });
-    const prefixes = { approvedPrefix: config.approvedPrefix, quarantinedPrefix: config.quarantinedPrefix };
-    const baselineFile = options.get('baseline')?.[0] ?? 'policies/hygiene.yaml';
-    const baseline = await loadBaseline(resolve(io.cwd, baselineFile), prefixes ?? DEFAULT_PREFIXES);
-    const dump = parseHygieneDump(await readJsonFile(io, dumpFile), dumpFile);
-    const scope = options.get('scope') ?? config.repositoryScope;
+    const baseline = await loadBaseline(resolve(io.cwd, baselineFile), prefixes);
+    const dump = parseHygieneDump(await readInputJson(io, dumpFile), dumpFile);
+    const scope = parsed.options.get('scope') ?? config.repositoryScope;
     const started = Date.now();
     const plan = planHygiene(dump, baseline, { now, scope, ...prefixes }, (done, total) => {
       if (total >= 100)
         io.stderr.write(`hygiene plan: ${done}/${total} repositories (${Date.now() - started} ms)\n`);
     });
     io.stdout.write(output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderText(plan));
-    return plan.totals.repositories === plan.totals.compliant + plan.totals['opted-out'] ? 0 : 1;
+    return plan.totals.repositories === plan.totals.compliant + plan.totals['opted-out']
+      ? EXIT.ok
+      : EXIT.failed;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`gatekeeper hygiene: ${error.message}\n${USAGE}\n`);
-      return 2;
-    }
+    // Every problem of the baseline or dump, one line each (a single InvalidInputError is printed by main).
     if (error instanceof LifecyclePolicyInvalidError || error instanceof BaselineInvalidError) {
-      io.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
-      return 2;
-    }
-    if (error instanceof InvalidInputError || (error as Error).name === 'ConfigError') {
-      io.stderr.write(`${(error as Error).message}\n`);
-      return 2;
+      for (const p of error.problems) io.stderr.write(`gatekeeper: ${formatProblem(p)}\n`);
+      return EXIT.invalid;
     }
     throw error;
   }

@@ -5,22 +5,14 @@
  * DescribeImages response, with ECR's documented semantics (lib/hygiene/lifecycle-engine.ts).
  * Exit codes: 0 preview printed; 2 bad usage or bad input (one line on stderr naming the file and field).
  */
-import { InvalidInputError } from '../errors/gatekeeper-error.ts';
-import {
-  type CliIo,
-  parseNow,
-  parseOptions,
-  readJsonFile,
-  readTextFile,
-  UsageError,
-} from '../hygiene/cli-support.ts';
 import { formatProblem, LifecyclePolicyInvalidError } from '../hygiene/errors.ts';
 import { type LifecyclePreview, previewLifecycle } from '../hygiene/lifecycle-engine.ts';
 import { imagesFromDescribeImages } from '../hygiene/lifecycle-images.ts';
 import { parseLifecyclePolicyText } from '../hygiene/lifecycle-policy.ts';
-
-const USAGE =
-  'usage: gatekeeper lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--output json|text]';
+import { choice, parseArgs, parseNow, single } from './args.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { readInputJson, readInputText } from './input-file.ts';
+import type { CliIo } from './io.ts';
 
 function renderText(preview: LifecyclePreview, now: number): string {
   const lines = [`lifecycle preview at ${new Date(now).toISOString()}`];
@@ -44,52 +36,40 @@ function renderText(preview: LifecyclePreview, now: number): string {
  * @example await runLifecycle(['preview', '--policy', 'p.json', '--images', 'i.json'], { stdout, stderr, env, cwd })
  */
 export async function runLifecycle(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'preview')
+    throw new UsageError(
+      sub ? `unknown subcommand "lifecycle ${sub}"` : 'missing subcommand: lifecycle preview',
+    );
+  const parsed = parseArgs(rest, { policy: 'single', images: 'single', now: 'single', output: 'single' });
+  if (parsed.positional.length > 0) throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
+  const policyFile = single(parsed, 'policy');
+  const imagesFile = single(parsed, 'images');
+  if (!policyFile) throw new UsageError('option "--policy FILE" is required');
+  if (!imagesFile) throw new UsageError('option "--images FILE" is required');
+  const output = choice(parsed, 'output', ['json', 'text'] as const, 'json');
+  const now = parseNow(parsed).getTime();
+  const text = await readInputText(io, policyFile);
+  // Accept the policy document itself or a GetLifecyclePolicy / preview response carrying lifecyclePolicyText.
+  let policyText = text;
   try {
-    const [sub, ...rest] = args;
-    if (sub !== 'preview')
-      throw new UsageError(sub ? `unknown subcommand "lifecycle ${sub}"` : 'missing subcommand');
-    const { options, positional } = parseOptions(rest, {
-      policy: 'single',
-      images: 'single',
-      now: 'single',
-      output: 'single',
-    });
-    if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
-    const policyFile = options.get('policy')?.[0];
-    const imagesFile = options.get('images')?.[0];
-    if (!policyFile) throw new UsageError('--policy FILE is required');
-    if (!imagesFile) throw new UsageError('--images FILE is required');
-    const output = options.get('output')?.[0] ?? 'json';
-    if (output !== 'json' && output !== 'text')
-      throw new UsageError(`--output must be json or text (got "${output}")`);
-    const now = parseNow(options.get('now')?.[0]);
-    const text = await readTextFile(io, policyFile);
-    // Accept the policy document itself or a GetLifecyclePolicy / preview response carrying lifecyclePolicyText.
-    let policyText = text;
-    try {
-      const json = JSON.parse(text) as { lifecyclePolicyText?: unknown };
-      if (json && typeof json === 'object' && typeof json.lifecyclePolicyText === 'string')
-        policyText = json.lifecyclePolicyText;
-    } catch {
-      // parseLifecyclePolicyText reports the JSON error with the file name.
-    }
+    const json = JSON.parse(text) as { lifecyclePolicyText?: unknown };
+    if (json && typeof json === 'object' && typeof json.lifecyclePolicyText === 'string')
+      policyText = json.lifecyclePolicyText;
+  } catch {
+    // parseLifecyclePolicyText reports the JSON error with the file name.
+  }
+  try {
     const policy = parseLifecyclePolicyText(policyText, policyFile);
-    const images = imagesFromDescribeImages(await readJsonFile(io, imagesFile), imagesFile);
+    const images = imagesFromDescribeImages(await readInputJson(io, imagesFile), imagesFile);
     const preview = previewLifecycle(policy, images, now);
     io.stdout.write(output === 'json' ? `${JSON.stringify(preview, null, 2)}\n` : renderText(preview, now));
-    return 0;
+    return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`gatekeeper lifecycle: ${error.message}\n${USAGE}\n`);
-      return 2;
-    }
+    // Every problem of the document, one line each (a single InvalidInputError is printed by main).
     if (error instanceof LifecyclePolicyInvalidError) {
-      io.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
-      return 2;
-    }
-    if (error instanceof InvalidInputError) {
-      io.stderr.write(`${error.message}\n`);
-      return 2;
+      for (const p of error.problems) io.stderr.write(`gatekeeper: ${formatProblem(p)}\n`);
+      return EXIT.invalid;
     }
     throw error;
   }

@@ -17,7 +17,8 @@ const HELP = `gatekeeper — vet container images against policies as code (the 
 ${EVALUATE_USAGE}
 ${POLICY_USAGE}
 usage: gatekeeper lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--output json|text]
-usage: gatekeeper hygiene plan --repositories FILE [--baseline FILE] [--now ISO-8601] [--output text|json]
+usage: gatekeeper hygiene plan --repositories FILE [--baseline FILE] [--scope GLOB]... [--now ISO-8601]
+                              [--output text|json]
 usage: gatekeeper replay EVENT.json --findings FILE [--dry-run]
 usage: gatekeeper --help | --version
 

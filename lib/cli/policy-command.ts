@@ -11,10 +11,15 @@ import { formatProblem, runPolicyTests, validatePolicyDir } from '../policy/inde
 import { choice, parseArgs, parseNow } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
+import { locateProblems, policyFileLocator } from './policy-location.ts';
 
 export const POLICY_USAGE = `usage: gatekeeper policy validate [DIR] [--now ISO-8601] [--output text|json]
        gatekeeper policy test [DIR] [--now ISO-8601] [--output text|json]`;
 
+/**
+ * Runs `gatekeeper policy validate|test …` (args after `policy`) and returns the exit code.
+ * @example await runPolicy(['validate', 'policies'], io) // 0 when no problem is an error
+ */
 export async function runPolicy(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'validate' && sub !== 'test') {
@@ -28,7 +33,10 @@ export async function runPolicy(args: string[], io: CliIo): Promise<number> {
   const dir = resolve(io.cwd, dirArg);
   const output = choice(parsed, 'output', ['text', 'json'] as const, 'text');
   const now = parseNow(parsed);
-  return sub === 'validate' ? validate(io, dir, dirArg, now, output) : test(io, dir, now, output);
+  const locate = policyFileLocator(io.cwd, dirArg);
+  return sub === 'validate'
+    ? validate(io, dir, dirArg, now, output, locate)
+    : test(io, dir, now, output, locate);
 }
 
 async function validate(
@@ -37,8 +45,10 @@ async function validate(
   dirArg: string,
   now: Date,
   output: 'text' | 'json',
+  locate: (file: string) => string,
 ): Promise<number> {
-  const report = await validatePolicyDir(dir, now);
+  const found = await validatePolicyDir(dir, now);
+  const report = { files: found.files.map(locate), problems: locateProblems(found.problems, locate) };
   const errors = report.problems.filter((p) => p.level === 'error');
   if (output === 'json') {
     io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, ...report }, null, 2)}\n`);
@@ -55,8 +65,19 @@ async function validate(
   return errors.length === 0 ? EXIT.ok : EXIT.invalid;
 }
 
-async function test(io: CliIo, dir: string, now: Date, output: 'text' | 'json'): Promise<number> {
-  const report = await runPolicyTests(dir, now);
+async function test(
+  io: CliIo,
+  dir: string,
+  now: Date,
+  output: 'text' | 'json',
+  locate: (file: string) => string,
+): Promise<number> {
+  const found = await runPolicyTests(dir, now);
+  const report = {
+    ...found,
+    problems: locateProblems(found.problems, locate),
+    cases: found.cases.map((c) => ({ ...c, file: locate(c.file) })),
+  };
   if (output === 'json') {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {

@@ -84,7 +84,10 @@ export async function readFindingsFile(
   return parseFindings(parseJsonText(source, text), source, input);
 }
 
-/** JSON.parse with a UTF-8 BOM tolerated and errors (syntax, nesting too deep) naming the file. */
+/**
+ * JSON.parse with a UTF-8 BOM tolerated and errors (syntax, nesting too deep) naming the file.
+ * @example parseJsonText('scan.json', '{"imageScanFindings":{"findings":[]}}')
+ */
 export function parseJsonText(source: string, text: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '')

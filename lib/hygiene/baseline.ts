@@ -15,9 +15,7 @@
  * repository's own rules.
  */
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../policies/schema/hygiene.schema.json' with { type: 'json' };
-import { parseSafeYaml } from '../policy/safe-yaml.ts';
 import { BaselineInvalidError, type HygieneProblem } from './errors.ts';
 import {
   checkLifecyclePolicy,
@@ -25,6 +23,7 @@ import {
   type LifecycleRule,
   serializeLifecyclePolicy,
 } from './lifecycle-policy.ts';
+import { compileSchemaCheck, type SchemaError } from './schema-check.ts';
 import { compileWildcard, type WildcardMatcher } from './wildcard.ts';
 
 export const MANAGED_RULE_MARKER = 'gatekeeper:';
@@ -102,16 +101,14 @@ const BUILT_IN: RepositorySettings = {
   source: 'built-in defaults',
 };
 
-let validateSchema: ReturnType<Ajv['compile']> | null = null;
-function schemaValidator(): ReturnType<Ajv['compile']> {
-  if (!validateSchema) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validateSchema = ajv.compile(schema);
-  }
+// The published schema, checked without a general validator: ajv and yaml stay out of the sweep's Lambda bundle.
+let validateSchema: ((value: unknown) => SchemaError[]) | null = null;
+function schemaValidator(): (value: unknown) => SchemaError[] {
+  validateSchema ??= compileSchemaCheck(schema);
   return validateSchema;
 }
 
-function schemaProblem(file: string, error: ErrorObject): HygieneProblem {
+function schemaProblem(file: string, error: SchemaError): HygieneProblem {
   const path = error.instancePath
     .split('/')
     .slice(1)
@@ -244,9 +241,9 @@ export function baselineFromJson(
   file: string,
   options: CompileOptions = DEFAULT_PREFIXES,
 ): HygieneBaseline {
-  const validate = schemaValidator();
-  if (!validate(json)) {
-    const problems = (validate.errors ?? [])
+  const schemaErrors = schemaValidator()(json);
+  if (schemaErrors.length > 0) {
+    const problems = schemaErrors
       // oneOf/if wrappers repeat the useful inner errors; keep those.
       .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
       .map((e) => schemaProblem(file, e));
@@ -411,6 +408,8 @@ export async function loadBaseline(
       ]);
     }
   } else {
+    // Loaded on demand: the sweep reads the JSON form, only the CLI and the build read YAML.
+    const { parseSafeYaml } = await import('../policy/safe-yaml.ts');
     json = parseSafeYaml(file, text);
   }
   return baselineFromJson(json, file, options);

@@ -15,6 +15,7 @@
  * Without `images`, the in-use protection check is skipped (and the plan says so). Without
  * `registryScanningConfiguration`, basic scanning with no registry rules is assumed.
  */
+import { isRecord } from '../findings/json-reader.ts';
 import type { RegistryScanningConfiguration } from '../registry/registry.ts';
 import type { RepositoryState } from './drift.ts';
 import { type HygieneProblem, LifecyclePolicyInvalidError } from './errors.ts';
@@ -24,10 +25,6 @@ import { registryScanningFromJson } from './scanning.ts';
 export interface HygieneDump {
   readonly repositories: readonly RepositoryState[];
   readonly registryScanning: RegistryScanningConfiguration | null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Parses a dump. Throws `LifecyclePolicyInvalidError` (an InvalidInputError) listing every problem with its path. */

@@ -22,7 +22,6 @@
  */
 import type { LifecycleImage } from './lifecycle-images.ts';
 import type { LifecyclePolicy, LifecycleRule } from './lifecycle-policy.ts';
-import { toIso } from './timestamps.ts';
 import { compileWildcard } from './wildcard.ts';
 
 export const DAY_MS = 86_400_000;
@@ -161,7 +160,7 @@ function previewFromVerdicts(verdicts: readonly ImageVerdict[]): LifecyclePrevie
       (v): PreviewResult => ({
         imageDigest: v.image.digest,
         imageTags: [...v.image.tags],
-        imagePushedAt: toIso(v.image.pushedAt),
+        imagePushedAt: new Date(v.image.pushedAt).toISOString(),
         action: v.action,
         appliedRulePriority: v.rulePriority,
         storageClass: v.image.storageClass === 'archive' ? 'ARCHIVE' : 'STANDARD',

@@ -2,9 +2,10 @@
  * The images a lifecycle policy is evaluated against, read from a DescribeImages response (`imageDetails[]`,
  * CLI JSON with epoch or ISO timestamps, or SDK v3 output with Date objects) or from the registry port.
  */
+import { isRecord } from '../findings/json-reader.ts';
+import { epochMillis } from '../findings/timestamps.ts';
 import type { ImageSummary } from '../registry/registry.ts';
 import { type HygieneProblem, LifecyclePolicyInvalidError } from './errors.ts';
-import { parseTimestamp } from './timestamps.ts';
 
 export interface LifecycleImage {
   readonly digest: string;
@@ -19,10 +20,6 @@ export interface LifecycleImage {
 }
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads `imageDetails[]` of a DescribeImages response. Throws naming the file and the field. */
 export function imagesFromDescribeImages(json: unknown, file: string): LifecycleImage[] {
@@ -52,7 +49,7 @@ export function imagesFromDescribeImages(json: unknown, file: string): Lifecycle
       add(`${at}.imageTags`, 'must be a list of tag strings');
       return;
     }
-    const pushedAt = parseTimestamp(raw.imagePushedAt);
+    const pushedAt = epochMillis(raw.imagePushedAt);
     if (pushedAt === null) {
       add(
         `${at}.imagePushedAt`,
@@ -62,7 +59,7 @@ export function imagesFromDescribeImages(json: unknown, file: string): Lifecycle
     }
     let lastPulledAt: number | null = null;
     if (raw.lastRecordedPullTime !== undefined && raw.lastRecordedPullTime !== null) {
-      lastPulledAt = parseTimestamp(raw.lastRecordedPullTime);
+      lastPulledAt = epochMillis(raw.lastRecordedPullTime);
       if (lastPulledAt === null) {
         add(`${at}.lastRecordedPullTime`, 'must be epoch seconds or an ISO-8601 time');
         return;
@@ -73,7 +70,7 @@ export function imagesFromDescribeImages(json: unknown, file: string): Lifecycle
       add(`${at}.imageStatus`, `must be ACTIVE, ARCHIVED or ACTIVATING (got ${JSON.stringify(status)})`);
       return;
     }
-    const archivedAt = raw.lastArchivedAt === undefined ? null : parseTimestamp(raw.lastArchivedAt);
+    const archivedAt = raw.lastArchivedAt === undefined ? null : epochMillis(raw.lastArchivedAt);
     if (seen.has(digest)) {
       add(`${at}.imageDigest`, `${digest} is listed twice`);
       return;
@@ -95,12 +92,12 @@ export function imagesFromDescribeImages(json: unknown, file: string): Lifecycle
 
 /** The same view of an image listed through the registry port. */
 export function imageFromSummary(summary: ImageSummary): LifecycleImage {
-  const pushedAt = parseTimestamp(summary.pushedAt);
+  const pushedAt = epochMillis(summary.pushedAt);
   return {
     digest: summary.digest,
     tags: [...summary.tags],
     pushedAt: pushedAt ?? 0,
-    lastPulledAt: summary.lastPulledAt ? parseTimestamp(summary.lastPulledAt) : null,
+    lastPulledAt: summary.lastPulledAt ? epochMillis(summary.lastPulledAt) : null,
     // ACTIVATING (being restored) still counts as archive, as in imagesFromDescribeImages.
     storageClass: ['ARCHIVE', 'ARCHIVED', 'ACTIVATING'].includes(summary.storageClass.toUpperCase())
       ? 'archive'

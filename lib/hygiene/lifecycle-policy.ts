@@ -17,6 +17,7 @@
  *   archived images cannot be expired by a policy before 90 days in archive.
  * Decisions where the documentation is silent (uniqueness per storage class) are noted where they are made.
  */
+import { isRecord } from '../findings/json-reader.ts';
 import { type HygieneProblem, LifecyclePolicyInvalidError } from './errors.ts';
 import { countWildcards } from './wildcard.ts';
 
@@ -84,10 +85,6 @@ const SELECTION_KEYS = new Set([
   'countNumber',
 ]);
 const ACTION_KEYS = new Set(['type', 'targetStorageClass']);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Describes a rule in messages: `rules[2] (rulePriority 30)`. */
 function ruleLabel(index: number, raw: unknown): string {

@@ -3,6 +3,7 @@
  * (`resolveRepositoryScanning`, ECR's documented filter semantics); this file reads the offline dump's
  * GetRegistryScanningConfiguration response and orders frequencies by strength.
  */
+import { isRecord } from '../findings/json-reader.ts';
 import type { RegistryScanningConfiguration, ScanFrequency } from '../registry/registry.ts';
 
 const STRENGTH: Record<ScanFrequency, number> = { MANUAL: 0, SCAN_ON_PUSH: 1, CONTINUOUS_SCAN: 2 };
@@ -10,10 +11,6 @@ const STRENGTH: Record<ScanFrequency, number> = { MANUAL: 0, SCAN_ON_PUSH: 1, CO
 /** MANUAL < SCAN_ON_PUSH < CONTINUOUS_SCAN: continuous scanning also satisfies "scan on push". */
 export function scanningStrength(frequency: ScanFrequency): number {
   return STRENGTH[frequency];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads a GetRegistryScanningConfiguration response; returns a problem (path: message) instead of throwing. */

@@ -3,12 +3,10 @@
  * "Scheduled Event"), the resume schedule (`{"gatekeeperSweep":"resume"}`), and repository creation (CloudTrail
  * "AWS API Call via CloudTrail", eventName CreateRepository). Anything else is refused with the field named.
  */
-import { InvalidInputError } from '../errors/gatekeeper-error.ts';
-import type { SweepRequest } from './sweep.ts';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import { isRecord } from '../findings/json-reader.ts';
+import type { SweepRequest } from './sweep.ts';
 
 const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 

@@ -5,6 +5,7 @@
  * guards `policySetFromJson` at runtime, where neither YAML nor the JSON Schema validator is loaded.
  */
 import { SEVERITIES, type Severity } from '../findings/finding.ts';
+import { isRecord, type JsonRecord, own } from '../findings/json-reader.ts';
 import type { PolicyMode } from './decision.ts';
 import type { PolicyProblem } from './errors.ts';
 import { checkGlob, type GlobKind } from './glob.ts';
@@ -26,8 +27,6 @@ import {
 } from './policy-set.ts';
 import { parseVersionSpec } from './version-range.ts';
 
-type JsonRecord = Readonly<Record<string, unknown>>;
-
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const FINDING_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:+/-]{0,127}$/;
@@ -35,14 +34,6 @@ const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MAX_LIST = 1000;
 const MAX_TEXT = 2000;
-
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function own(record: JsonRecord, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
 
 export function joinPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;

@@ -8,8 +8,9 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { Checker, checkExceptionsDocument, checkPolicy, checkSetLevel, isRecord } from './check.ts';
+import { Checker, checkExceptionsDocument, checkPolicy, checkSetLevel } from './check.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import {
   type ExceptionDefinition,

@@ -6,7 +6,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { readFindingsFile } from '../findings/index.ts';
-import { Checker, isRecord, joinPath } from './check.ts';
+import { isRecord } from '../findings/json-reader.ts';
+import { Checker, joinPath } from './check.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from './decision.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import { decideWithoutFindings, evaluate } from './evaluate.ts';

@@ -2,8 +2,10 @@
  * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports neither
  * `yaml` nor `ajv` (those live in load.ts), so function bundles stay small. The CLI uses index.ts.
  */
+
+import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { Checker, checkException, checkPolicy, checkSetLevel, isRecord, joinPath } from './check.ts';
+import { Checker, checkException, checkPolicy, checkSetLevel, joinPath } from './check.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import {
   type ExceptionDefinition,

@@ -1,5 +1,5 @@
 /** The CLI through main() with captured streams: options, outputs, exit codes, errors. */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,14 @@ describe('usage errors exit 2 with one reason and a hint', () => {
     [
       ['evaluate', '--findings', BASIC, '--policies', 'a', '--policies', 'b'],
       'gatekeeper: option "--policies" given more than once',
+    ],
+    [
+      ['evaluate', '--findings', BASIC, '--repository', 'Demo Repo'],
+      'gatekeeper: option "--repository" must be an ECR repository name (lower-case letters, digits, ".", "_", "-" between them, "/" between parts; 2 to 256 characters), got "Demo Repo"',
+    ],
+    [
+      ['evaluate', '--findings', BASIC, '--repository', 'demo', '--tag', 'v1', '--tag', 'bad tag'],
+      'gatekeeper: option "--tag" must be an image tag (letters, digits, "_", "." and "-", not starting with "." or "-", 1 to 300 characters), got "bad tag"',
     ],
     [['evaluate', '--findings', BASIC, 'extra'], 'gatekeeper: unexpected argument "extra"'],
     [['policy'], 'gatekeeper: missing subcommand: policy validate|test'],
@@ -356,6 +364,38 @@ describe('policy validate and policy test', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toContain(`error: ${where}`);
     expect(out.stdout).toMatch(/^policies: \d+ errors? in 1 files\n$/);
+  });
+
+  it('names each file as a path the user can open, wherever the directory is', async () => {
+    // Prepare: a copy of the shipped set outside the working directory, with three kinds of mistake.
+    const dir = join(tempDir(), 'team-policies');
+    cpSync(join(ROOT, 'policies'), dir, { recursive: true });
+    const edit = (file: string, from: string, to: string) =>
+      writeFileSync(join(dir, file), readFileSync(join(dir, file), 'utf8').replace(from, to));
+    edit('default.yaml', 'CRITICAL: 0', 'CRITICAL: -1');
+    edit('teams/payments.yaml', '    CRITICAL: 0', '    SEVERE: 0');
+    edit('exceptions/platform.yaml', '    expires: 2027-03-31\n', '');
+
+    // Act
+    const validate = await run(['policy', 'validate', dir, '--now', NOW]);
+    const evaluate = await run(['evaluate', '--findings', BASIC, '--repository', 'demo', '--policies', dir]);
+
+    // Assess
+    const expected = [
+      `${dir}/default.yaml: rules.maxSeverity.CRITICAL: must be >= 0`,
+      `${dir}/exceptions/platform.yaml: exceptions[1].expires: is required`,
+      `${dir}/teams/payments.yaml: rules.maxSeverity.SEVERE: unknown severity (expected one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED, UNTRIAGED)`,
+    ];
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toBe(expected.map((line) => `error: ${line}\n`).join(''));
+    expect(evaluate.code).toBe(2);
+    expect(evaluate.stderr).toBe(expected.map((line) => `gatekeeper: ${line}\n`).join(''));
+    const json = await run(['policy', 'validate', dir, '--output', 'json', '--now', NOW]);
+    expect(JSON.parse(json.stdout).problems.map((p: { file: string }) => p.file)).toEqual([
+      `${dir}/default.yaml`,
+      `${dir}/exceptions/platform.yaml`,
+      `${dir}/teams/payments.yaml`,
+    ]);
   });
 
   it('--output json prints the validation report', async () => {

@@ -2,14 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runHygiene } from '../../../lib/cli/hygiene-command.ts';
-import { runLifecycle } from '../../../lib/cli/lifecycle-command.ts';
+import { type CliIo, main } from '../../lib/cli/main.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents are edited freely to build negative cases.
 type JsonEdit = any;
 
-const FIXTURES = new URL('../../fixtures/aws/', import.meta.url).pathname;
-const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/aws/', import.meta.url).pathname;
+const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 const NOW = '2024-06-30T12:00:00Z';
 const DAY = 86_400;
 const nowS = Date.parse(NOW) / 1000;
@@ -28,6 +27,10 @@ function io(cwd: string, env: NodeJS.ProcessEnv = {}) {
     err: () => err.join(''),
   };
 }
+
+/** Through main(), as `gatekeeper lifecycle …` / `gatekeeper hygiene …` run. */
+const runLifecycle = (args: string[], cliIo: CliIo) => main(['lifecycle', ...args], cliIo);
+const runHygiene = (args: string[], cliIo: CliIo) => main(['hygiene', ...args], cliIo);
 
 let dir: string;
 beforeAll(() => {
@@ -112,11 +115,17 @@ describe('gatekeeper lifecycle preview', () => {
   });
 
   it.each([
-    [['preview', '--images', 'images.json'], '--policy FILE is required'],
-    [['preview', '--policy', 'x', '--images', 'y', '--output', 'xml'], '--output must be json or text'],
-    [['preview', '--policy', 'x', '--images', 'y', '--now', 'yesterday'], '--now must be an ISO-8601 time'],
-    [['show'], 'unknown subcommand "lifecycle show"'],
-    [['preview', '--bogus'], 'unknown option --bogus'],
+    [['preview', '--images', 'images.json'], 'gatekeeper: option "--policy FILE" is required\n'],
+    [
+      ['preview', '--policy', 'x', '--images', 'y', '--output', 'xml'],
+      'gatekeeper: option "--output" must be one of json, text, got "xml"\n',
+    ],
+    [
+      ['preview', '--policy', 'x', '--images', 'y', '--now', 'yesterday'],
+      'gatekeeper: option "--now" must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z, got "yesterday"\n',
+    ],
+    [['show'], 'gatekeeper: unknown subcommand "lifecycle show"\n'],
+    [['preview', '--bogus'], 'gatekeeper: unknown option "--bogus"\n'],
   ])('bad usage %j → exit 2 with a reason', async (args, message) => {
     const t = io(dir);
     expect(await runLifecycle(args, t.io)).toBe(2);
@@ -128,7 +137,10 @@ describe('gatekeeper lifecycle preview', () => {
       ['--policy', 'bad-policy.json', '--images', 'images.json'],
       'bad-policy.json: rules[0] (rulePriority 1).selection: tagStatus tagged needs a tagPrefixList or a tagPatternList',
     ],
-    [['--policy', 'missing.json', '--images', 'images.json'], 'missing.json: cannot read (ENOENT)'],
+    [
+      ['--policy', 'missing.json', '--images', 'images.json'],
+      'gatekeeper: missing.json: cannot read the file (ENOENT)',
+    ],
     [
       ['--policy', 'preview-response.json', '--images', 'bad-policy.json'],
       'bad-policy.json: imageDetails: expected a DescribeImages response',
