@@ -13,14 +13,22 @@ import {
   readFindingsFile,
 } from '../findings/index.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
-import { decideWithoutFindings, evaluate, loadPolicySet, PolicySetInvalidError } from '../policy/index.ts';
+import {
+  decideWithoutFindings,
+  evaluate,
+  loadPolicySet,
+  PolicySetInvalidError,
+  type SkippedImageRule,
+  selectPolicy,
+  skippedImageRules,
+} from '../policy/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
 import { readInputJson } from './input-file.ts';
-import { type CliIo, useColour } from './io.ts';
+import { type CliIo, terminalWidth, useColour } from './io.ts';
 import { locatePolicySetError, policyFileLocator } from './policy-location.ts';
-import type { RenderContext } from './render/context.ts';
+import { type RenderContext, skippedRulesNote } from './render/context.ts';
 import { renderJson } from './render/json.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { renderSarif } from './render/sarif.ts';
@@ -107,12 +115,18 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
   });
 
   const decision = decide(report, image, facts, policySet, now, findingsFile);
+  // Rules that could not run are said out loud (stderr, text, markdown, SARIF); the JSON contract stays as is.
+  const skippedRules: readonly SkippedImageRule[] =
+    decision.reason === undefined ? skippedImageRules(selectPolicy(policySet, image), facts) : [];
+  const note = skippedRulesNote(skippedRules);
+  if (note !== null) io.stderr.write(`gatekeeper: warning: ${note}\n`);
   const ctx: RenderContext = {
     decision,
     findings: report.findings,
     findingsFile,
     excluded: report.excluded ?? {},
     toolVersion,
+    skippedRules,
   };
   switch (output) {
     case 'json':
@@ -125,7 +139,9 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
       io.stdout.write(renderMarkdown(ctx));
       break;
     default:
-      io.stdout.write(renderText(ctx, useColour(io.stdout, io.env)));
+      io.stdout.write(
+        renderText(ctx, { colour: useColour(io.stdout, io.env), width: terminalWidth(io.stdout) }),
+      );
   }
   return decision.verdict === 'approved' ? EXIT.ok : EXIT.failed;
 }

@@ -8,10 +8,15 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
-import { loadBaseline } from '../hygiene/baseline.ts';
-import { parseHygieneDump } from '../hygiene/dump.ts';
-import { BaselineInvalidError, formatProblem, LifecyclePolicyInvalidError } from '../hygiene/errors.ts';
-import { type HygienePlan, planHygiene } from '../hygiene/plan.ts';
+import {
+  BaselineInvalidError,
+  formatProblem,
+  type HygienePlan,
+  LifecyclePolicyInvalidError,
+  loadBaseline,
+  parseHygieneDump,
+  planHygiene,
+} from '../hygiene/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { readInputJson } from './input-file.ts';

@@ -5,10 +5,14 @@
  * DescribeImages response, with ECR's documented semantics (lib/hygiene/lifecycle-engine.ts).
  * Exit codes: 0 preview printed; 2 bad usage or bad input (one line on stderr naming the file and field).
  */
-import { formatProblem, LifecyclePolicyInvalidError } from '../hygiene/errors.ts';
-import { type LifecyclePreview, previewLifecycle } from '../hygiene/lifecycle-engine.ts';
-import { imagesFromDescribeImages } from '../hygiene/lifecycle-images.ts';
-import { parseLifecyclePolicyText } from '../hygiene/lifecycle-policy.ts';
+import {
+  formatProblem,
+  imagesFromDescribeImages,
+  LifecyclePolicyInvalidError,
+  type LifecyclePreview,
+  parseLifecyclePolicyText,
+  previewLifecycle,
+} from '../hygiene/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { readInputJson, readInputText } from './input-file.ts';

@@ -24,7 +24,12 @@ usage: gatekeeper --help | --version
 
 --findings accepts an ECR DescribeImageScanFindings response (basic or enhanced; one page or a JSON array
 of pages), an Inspector2 ListFindings response, Trivy JSON (trivy image -f json) or Grype JSON (grype -o json).
---image-facts accepts {"sizeBytes", "user", "labels"}, a Docker/OCI config blob, or {"manifest", "config"}.
+--repository NAME is optional when the findings file names the repository (ECR repositoryName, Inspector
+resource repositoryName, Trivy ArtifactName, Grype source.target; a registry host is dropped); the option wins
+over the file, and evaluate exits 2 when neither names one. --tag and --digest default to the file the same way.
+--image-facts accepts {"sizeBytes", "user", "labels"}, a Docker/OCI config blob, or {"manifest", "config"};
+without it the image rules that need facts (runsAsRoot, requiredLabels, maxSizeBytes) are not checked, and
+evaluate says which on stderr and in its text, markdown and SARIF output.
 
 Exit codes: 0 approved / valid / tests pass; 1 quarantined / tests fail; 2 bad usage or bad input
 (one line on stderr naming the file and field).

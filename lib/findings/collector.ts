@@ -7,6 +7,11 @@ import type { Finding, FindingSource, FixAvailability, Severity } from './findin
 import { severityRank } from './finding.ts';
 import type { JsonReader } from './json-reader.ts';
 
+/** A scanner's free-text description, if it is a non-empty string (display only, so anything else is ignored). */
+export function displayText(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
 export interface FindingFields {
   id: string;
   severity: Severity;
@@ -19,6 +24,8 @@ export interface FindingFields {
   fixedIn: string | null;
   url: string | null;
   title: string | null;
+  /** Display text only: read leniently (a non-string is dropped, not an error). */
+  description?: string | null;
   source: FindingSource;
   firstObservedAt: string | null;
 }
@@ -53,6 +60,8 @@ export class FindingsCollector {
       fixedIn: f.fixedIn,
       url: f.url,
       title: f.title,
+      // undefined, not null, when absent: the field is optional in Finding.
+      description: f.description ?? undefined,
       source: f.source,
       firstObservedAt: f.firstObservedAt,
     };

@@ -3,7 +3,7 @@
  * (`imageScanFindings.enhancedFindings[]`), as the CLI dumps them (epoch numbers or ISO strings) or as the
  * AWS SDK v3 returns them (Date objects, `$metadata`). Several pages of one image are read together.
  */
-import type { FindingsCollector } from './collector.ts';
+import { displayText, type FindingsCollector } from './collector.ts';
 import type { Severity } from './finding.ts';
 import { addInspectorFinding } from './inspector-finding.ts';
 import type { JsonRecord } from './json-reader.ts';
@@ -138,6 +138,7 @@ function addBasicFinding(out: FindingsCollector, raw: unknown, path: string): vo
     fixedIn: null,
     url: r.optionalString(finding.uri, path, 'uri'),
     title: null,
+    description: displayText(finding.description),
     source: 'ecr-basic',
     firstObservedAt: null,
   });

@@ -37,6 +37,11 @@ export interface Finding {
   readonly fixedIn: string | null;
   readonly url: string | null;
   readonly title: string | null;
+  /**
+   * The scanner's description of the vulnerability, for reports (SARIF rule text); absent when the source has
+   * none. Optional so hand-built Findings stay valid; never read by evaluation.
+   */
+  readonly description?: string | null;
   readonly source: FindingSource;
   /**
    * When the scanner first saw this finding on the image, as an ISO-8601 UTC string; null when the source

@@ -6,7 +6,7 @@
  * NO, unknown → null; a non-empty knownExploited (CISA KEV) → exploitAvailable true, else unknown (null).
  * Ignored matches (`ignoredMatches`, suppressed by grype's own rules) are not read.
  */
-import type { FindingsCollector } from './collector.ts';
+import { displayText, type FindingsCollector } from './collector.ts';
 import type { FixAvailability, Severity } from './finding.ts';
 import { parseImageReference } from './image-reference.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
@@ -97,6 +97,7 @@ function addGrypeMatch(out: FindingsCollector, raw: unknown, path: string): void
     fixedIn,
     url,
     title: null,
+    description: displayText(v.description),
     source: 'grype',
     firstObservedAt: null,
   });

@@ -6,7 +6,7 @@
  * "NotAvailable", several vulnerable packages per finding (one Finding each, sharing the id), finding
  * status CLOSED / SUPPRESSED (excluded: no longer applies, or muted in Inspector), and dates in any form.
  */
-import type { FindingFields, FindingsCollector } from './collector.ts';
+import { displayText, type FindingFields, type FindingsCollector } from './collector.ts';
 import type { FindingSource, FixAvailability, Severity } from './finding.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 import { toIsoTimestamp } from './timestamps.ts';
@@ -122,6 +122,7 @@ export function addInspectorFinding(
     fixedIn: null,
     url,
     title,
+    description: displayText(finding.description),
     source: options.source,
     firstObservedAt,
   };

@@ -5,7 +5,7 @@
  * vulnerabilities and are skipped. Severity UNKNOWN becomes UNDEFINED (ECR's name for "not rated").
  * Status `not_affected` (a VEX statement) is excluded and counted.
  */
-import type { FindingsCollector } from './collector.ts';
+import { displayText, type FindingsCollector } from './collector.ts';
 import type { FixAvailability, Severity } from './finding.ts';
 import { parseImageReference } from './image-reference.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
@@ -90,6 +90,7 @@ function addTrivyVulnerability(out: FindingsCollector, raw: unknown, path: strin
     fixedIn,
     url,
     title: r.optionalString(v.Title, path, 'Title'),
+    description: displayText(v.Description),
     source: 'trivy',
     firstObservedAt: null,
   });

@@ -27,7 +27,10 @@ export interface HygieneDump {
   readonly registryScanning: RegistryScanningConfiguration | null;
 }
 
-/** Parses a dump. Throws `LifecyclePolicyInvalidError` (an InvalidInputError) listing every problem with its path. */
+/**
+ * Parses a dump. Throws `LifecyclePolicyInvalidError` (an InvalidInputError) listing every problem with its path.
+ * @example parseHygieneDump(JSON.parse(readFileSync('dump.json', 'utf8')), 'dump.json').repositories.length
+ */
 export function parseHygieneDump(json: unknown, file: string): HygieneDump {
   const problems: HygieneProblem[] = [];
   const add = (path: string, message: string) => problems.push({ file, path, message });

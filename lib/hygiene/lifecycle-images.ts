@@ -21,7 +21,10 @@ export interface LifecycleImage {
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
-/** Reads `imageDetails[]` of a DescribeImages response. Throws naming the file and the field. */
+/**
+ * Reads `imageDetails[]` of a DescribeImages response. Throws naming the file and the field.
+ * @example imagesFromDescribeImages(JSON.parse(readFileSync('images.json', 'utf8')), 'images.json')[0]?.pushedAt
+ */
 export function imagesFromDescribeImages(json: unknown, file: string): LifecycleImage[] {
   const problems: HygieneProblem[] = [];
   const add = (path: string, message: string) => problems.push({ file, path, message });

@@ -116,6 +116,7 @@ function stringList(
 /**
  * Checks a parsed lifecycle policy document and returns it typed, or every problem found.
  * `textLength` is the length of the policy text when known (the 30,720-character limit applies to the text).
+ * @example checkLifecyclePolicy(JSON.parse(text), 'policy.json', text.length).problems.map(formatProblem)
  */
 export function checkLifecyclePolicy(
   json: unknown,
@@ -380,7 +381,10 @@ export function parseLifecyclePolicyText(text: string, file: string): LifecycleP
   return parseLifecyclePolicy(json, file, text.length);
 }
 
-/** As `parseLifecyclePolicyText` for an already parsed document. */
+/**
+ * As `parseLifecyclePolicyText` for an already parsed document.
+ * @example parseLifecyclePolicy(response.lifecyclePolicyText ? JSON.parse(response.lifecyclePolicyText) : {}, 'get-lifecycle-policy.json')
+ */
 export function parseLifecyclePolicy(json: unknown, file: string, textLength?: number): LifecyclePolicy {
   const { policy, problems } = checkLifecyclePolicy(json, file, textLength);
   if (!policy) throw new LifecyclePolicyInvalidError(problems);

@@ -10,6 +10,10 @@ import type { SweepRequest } from './sweep.ts';
 
 const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
+/**
+ * The sweep request an event asks for; throws `InvalidInputError` naming the field for anything else.
+ * @example parseSweepEvent({ gatekeeperSweep: 'start', dryRun: true }) // { kind: 'start', dryRun: true }
+ */
 export function parseSweepEvent(event: unknown): SweepRequest {
   if (!isRecord(event)) throw new InvalidInputError('hygiene sweep event', null, 'expected a JSON object');
   if (event.gatekeeperSweep !== undefined) {

@@ -1,3 +1,4 @@
+// Not lib/policy/glob.ts: ECR's tagPatternList has only the `*` wildcard, so `?` here is a literal character.
 /**
  * `*` wildcard matching as ECR uses it for `tagPatternList` (and for repository filters): `*` matches any
  * sequence of characters, including none; every other character matches itself. No other metacharacters.

@@ -200,6 +200,36 @@ function imageRules(
   }
 }
 
+/** An image rule that could not be checked because the fact it reads was not given. */
+export interface SkippedImageRule {
+  /** Rule id as in decisions, e.g. `image.runsAsRoot`. */
+  readonly rule: string;
+  /** The fact that was missing: `image facts` (none given) or the missing key, e.g. `sizeBytes`. */
+  readonly missing: string;
+}
+
+/**
+ * The image rules of a policy that {@link evaluate} cannot check with these facts (and therefore skips):
+ * `runsAsRoot` and `requiredLabels` without facts, `maxSizeBytes` without facts or without `sizeBytes`.
+ * Tag rules never need facts. Callers use it to say which checks did not run, instead of staying silent.
+ * @example skippedImageRules(selectPolicy(set, image), null) // [{ rule: 'image.runsAsRoot', missing: 'image facts' }, …]
+ */
+export function skippedImageRules(
+  policy: PolicyDefinition,
+  facts: ImageFacts | null,
+): readonly SkippedImageRule[] {
+  const rules = policy.rules.image;
+  const out: SkippedImageRule[] = [];
+  if (facts === null) {
+    if (rules.runsAsRoot === 'deny') out.push({ rule: 'image.runsAsRoot', missing: 'image facts' });
+    if (rules.requiredLabels.length > 0) out.push({ rule: 'image.requiredLabels', missing: 'image facts' });
+    if (rules.maxSizeBytes !== null) out.push({ rule: 'image.maxSizeBytes', missing: 'image facts' });
+  } else if (rules.maxSizeBytes !== null && facts.sizeBytes === undefined) {
+    out.push({ rule: 'image.maxSizeBytes', missing: 'sizeBytes' });
+  }
+  return out;
+}
+
 function deniedPackage(
   entries: readonly CompiledDenied[],
   pkg: string,

@@ -1,3 +1,4 @@
+// The one `*`/`?` glob of the project (policies and GATEKEEPER_REPOSITORY_SCOPE); lib/hygiene/wildcard.ts stays apart because ECR's tagPatternList knows only `*`.
 /**
  * Glob patterns for repositories, tags and packages, matched without regular expressions.
  *

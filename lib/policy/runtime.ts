@@ -25,7 +25,13 @@ export type {
   WaiverRef,
 } from './decision.ts';
 export { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
-export { decideWithoutFindings, evaluate, selectPolicy } from './evaluate.ts';
+export {
+  decideWithoutFindings,
+  evaluate,
+  type SkippedImageRule,
+  selectPolicy,
+  skippedImageRules,
+} from './evaluate.ts';
 export type { ExceptionDefinition, PolicyDefinition, PolicySet } from './policy-set.ts';
 
 const RELATIVE_FILE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]{1,512}$/;

@@ -10,6 +10,11 @@ const ENHANCED = `${AWS}/ecr-describe-image-scan-findings-enhanced-active.json`;
 const TRIVY = `${SCANNERS}/trivy-image-debian12-ecr.json`;
 const GRYPE = `${SCANNERS}/grype-image-debian12-ecr.json`;
 
+/** The default policy denies root and caps the size: both need facts, so without them both are named. */
+const SKIPPED_DEFAULT =
+  'image rules not checked (no --image-facts given): image.runsAsRoot, image.maxSizeBytes';
+const SKIPPED_WARNING = `gatekeeper: warning: ${SKIPPED_DEFAULT}\n`;
+
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'gk-cli-'));
 }
@@ -34,6 +39,17 @@ describe('help and version', () => {
     ]) {
       expect(out.stdout).toContain(`gatekeeper ${cmd}`);
     }
+  });
+
+  it('--help says exactly when --repository may be left out', async () => {
+    const out = await run(['evaluate', '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      '--repository NAME is optional when the findings file names the repository (ECR repositoryName, Inspector\n' +
+        'resource repositoryName, Trivy ArtifactName, Grype source.target; a registry host is dropped); the option wins\n' +
+        'over the file, and evaluate exits 2 when neither names one.',
+    );
+    expect(out.stdout).toContain('[--repository NAME]');
   });
 
   it('--version prints the package version', async () => {
@@ -181,7 +197,7 @@ describe('evaluate', () => {
       NOW,
     ]);
     expect(out.stderr).toBe(
-      `gatekeeper: ${AWS}/inspector2-finding-ecr-package-vulnerability.json: ignoring image digest "sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE": not a sha256 digest\n`,
+      `gatekeeper: ${AWS}/inspector2-finding-ecr-package-vulnerability.json: ignoring image digest "sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE": not a sha256 digest\n${SKIPPED_WARNING}`,
     );
     expect(JSON.parse(out.stdout).image).toEqual({
       repository: 'amazon/amazon-ecs-sample',
@@ -336,10 +352,10 @@ describe('policy validate and policy test', () => {
   it('the shipped policies are valid and their tests pass', async () => {
     const validate = await run(['policy', 'validate', 'policies', '--now', NOW]);
     expect([validate.code, validate.stderr]).toEqual([0, '']);
-    expect(validate.stdout).toMatch(/^policies: \d+ files valid\n$/);
+    expect(validate.stdout).toBe('policies: 8 files valid\n');
     const test = await run(['policy', 'test', '--now', NOW]);
     expect(test.code).toBe(0);
-    expect(test.stdout).toMatch(/\d+ passed, 0 failed \(policy version sha256:[0-9a-f]{64}\)\n$/);
+    expect(test.stdout).toMatch(/\n16 passed, 0 failed \(policy version sha256:[0-9a-f]{64}\)\n$/);
   });
 
   it.each([
@@ -425,5 +441,121 @@ describe('text output', () => {
       env: { NO_COLOR: '1' },
     });
     expect(noColour.stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('image rules that need facts are never skipped silently', () => {
+  const evaluateBasic = (output: string, extra: string[] = []) =>
+    run(['evaluate', '--findings', BASIC, '--tag', '1.0.0', '--output', output, '--now', NOW, ...extra]);
+
+  it('without --image-facts: one warning line on stderr, a note in text and markdown, a SARIF notification', async () => {
+    const [text, markdown, sarif, json] = await Promise.all([
+      evaluateBasic('text'),
+      evaluateBasic('markdown'),
+      evaluateBasic('sarif'),
+      evaluateBasic('json'),
+    ]);
+    for (const out of [text, markdown, sarif, json])
+      expect([out.code, out.stderr]).toEqual([0, SKIPPED_WARNING]);
+    expect(text.stdout.split('\n')).toContain(`note      ${SKIPPED_DEFAULT}`);
+    expect(markdown.stdout).toContain(
+      `\n> [!WARNING]\n> ${SKIPPED_DEFAULT.replace(/[()]/g, (c) => `\\${c}`)}\n`,
+    );
+    expect(JSON.parse(sarif.stdout).runs[0].invocations).toEqual([
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: [
+          {
+            level: 'warning',
+            message: { text: `${SKIPPED_DEFAULT}; their results are missing from this log` },
+            properties: { skippedRules: ['image.runsAsRoot', 'image.maxSizeBytes'] },
+          },
+        ],
+      },
+    ]);
+    // The JSON contract is unchanged: no extra key anywhere at the top.
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual([
+      'verdict',
+      'image',
+      'policy',
+      'summary',
+      'violations',
+      'waived',
+    ]);
+  });
+
+  it('the payments policy also names its required labels', async () => {
+    const out = await run(['evaluate', '--findings', GRYPE, '--output', 'json', '--now', NOW]);
+    expect(out.stderr).toBe(
+      'gatekeeper: warning: image rules not checked (no --image-facts given): image.runsAsRoot, image.requiredLabels, image.maxSizeBytes\n',
+    );
+  });
+
+  it('complete facts: nothing is skipped and nothing is said', async () => {
+    const file = writeJson(tempDir(), 'facts.json', { sizeBytes: 1000, user: '10001', labels: {} });
+    const [text, sarif] = await Promise.all([
+      evaluateBasic('text', ['--image-facts', file]),
+      evaluateBasic('sarif', ['--image-facts', file]),
+    ]);
+    expect([text.code, text.stderr]).toEqual([0, '']);
+    expect(text.stdout).not.toContain('not checked');
+    expect(JSON.parse(sarif.stdout).runs[0].invocations).toEqual([{ executionSuccessful: true }]);
+  });
+
+  it('a config blob has no size: only the size rule is named', async () => {
+    const file = writeJson(tempDir(), 'config.json', {
+      architecture: 'amd64',
+      os: 'linux',
+      config: { User: 'app' },
+    });
+    const out = await evaluateBasic('text', ['--image-facts', file]);
+    const note = 'image rules not checked (the image facts have no sizeBytes): image.maxSizeBytes';
+    expect([out.code, out.stderr]).toEqual([0, `gatekeeper: warning: ${note}\n`]);
+    expect(out.stdout.split('\n')).toContain(`note      ${note}`);
+  });
+
+  it('a decision without findings (scan failed) runs no rule, so there is nothing to warn about', async () => {
+    const page = JSON.parse(readFileSync(join(ROOT, BASIC), 'utf8'));
+    page.imageScanStatus = {
+      status: 'UNSUPPORTED_IMAGE',
+      description: 'The operating system is not supported',
+    };
+    const file = writeJson(tempDir(), 'unsupported.json', page);
+    const out = await run(['evaluate', '--findings', file, '--output', 'json', '--now', NOW]);
+    expect([out.code, out.stderr]).toEqual([1, '']);
+  });
+});
+
+describe('text output width', () => {
+  const rows = (stdout: string) => {
+    const lines = stdout.split('\n');
+    const from = lines.findIndex((l) => l.startsWith('  SEVERITY'));
+    const to = lines.indexOf('', from);
+    return lines.slice(from, to);
+  };
+
+  it('not a terminal: every message in full, whatever its length', async () => {
+    const out = await run(['evaluate', '--findings', GRYPE, '--output', 'text', '--now', NOW]);
+    const json = await run(['evaluate', '--findings', GRYPE, '--output', 'json', '--now', NOW]);
+    const messages: string[] = JSON.parse(json.stdout).violations.map((v: { message: string }) => v.message);
+    expect(messages).toHaveLength(9);
+    const table = rows(out.stdout);
+    expect(table).toHaveLength(messages.length + 1);
+    expect(table.slice(1).map((row, i) => row.endsWith(`  ${messages[i]}`))).toEqual(
+      messages.map(() => true),
+    );
+    expect(out.stdout).not.toContain('…');
+  });
+
+  it('a terminal: rows are cut to its width', async () => {
+    const out = await run(['evaluate', '--findings', GRYPE, '--output', 'text', '--now', NOW], {
+      tty: true,
+      columns: 100,
+      env: { NO_COLOR: '1' },
+    });
+    const table = rows(out.stdout);
+    expect(table).toHaveLength(10);
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
+    expect(table.some((line) => line.endsWith('…'))).toBe(true);
   });
 });

@@ -15,12 +15,16 @@ export interface Captured {
 /** Runs main() in-process with captured streams, from the repository root unless `cwd` is given. */
 export async function run(
   argv: string[],
-  options: { tty?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { tty?: boolean; columns?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<Captured> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
+    stdout: {
+      write: (s: string) => (stdout += s),
+      isTTY: options.tty ?? false,
+      ...(options.columns === undefined ? {} : { columns: options.columns }),
+    },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     env: options.env ?? {},
     cwd: options.cwd ?? ROOT,

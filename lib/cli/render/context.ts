@@ -1,5 +1,6 @@
 import type { Finding } from '../../findings/finding.ts';
 import type { Decision, Violation } from '../../policy/decision.ts';
+import type { SkippedImageRule } from '../../policy/evaluate.ts';
 
 /** Everything a renderer may show: the decision (the contract) plus the findings it was made from. */
 export interface RenderContext {
@@ -10,6 +11,28 @@ export interface RenderContext {
   /** Records the reader left out, e.g. `{ "status CLOSED": 1 }`. */
   readonly excluded: Readonly<Record<string, number>>;
   readonly toolVersion: string;
+  /** Image rules of the selected policy that were not checked for want of image facts (none when absent). */
+  readonly skippedRules?: readonly SkippedImageRule[];
+}
+
+/**
+ * One sentence naming the image rules that were not checked and why, or null when every rule ran, e.g.
+ * `image rules not checked (no --image-facts given): image.runsAsRoot, image.requiredLabels`.
+ */
+export function skippedRulesNote(skipped: readonly SkippedImageRule[] | undefined): string | null {
+  if (skipped === undefined || skipped.length === 0) return null;
+  const byMissing = new Map<string, string[]>();
+  for (const s of skipped) {
+    const rules = byMissing.get(s.missing);
+    if (rules) rules.push(s.rule);
+    else byMissing.set(s.missing, [s.rule]);
+  }
+  return [...byMissing]
+    .map(([missing, rules]) => {
+      const why = missing === 'image facts' ? 'no --image-facts given' : `the image facts have no ${missing}`;
+      return `image rules not checked (${why}): ${rules.join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** `repo:tag1, tag2` or `repo@sha256:…` (short) for headlines. */

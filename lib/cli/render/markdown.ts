@@ -3,7 +3,7 @@
  * their expiry. Scanner text is escaped so it cannot break the tables or inject markup; long lists are cut
  * so the comment stays well under GitHub's 65,536-character limit.
  */
-import { findingFor, imageLabel, type RenderContext } from './context.ts';
+import { findingFor, imageLabel, type RenderContext, skippedRulesNote } from './context.ts';
 
 const MAX_ROWS = 50;
 
@@ -19,6 +19,8 @@ export function renderMarkdown(ctx: RenderContext): string {
   );
   if (d.image.digest) out.push(`Digest \`${code(d.image.digest)}\``);
   if (d.reason) out.push('', `> ${cell(d.reason)}`);
+  const skipped = skippedRulesNote(ctx.skippedRules);
+  if (skipped !== null) out.push('', `> [!WARNING]\n> ${cell(skipped)}`);
   out.push('');
   const severities = Object.keys(d.summary);
   out.push(`| ${severities.join(' | ')} |`, `|${severities.map(() => '---:').join('|')}|`);

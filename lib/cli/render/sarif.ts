@@ -8,9 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../../findings/finding.ts';
-import { findingFor, type RenderContext } from './context.ts';
+import { findingFor, type RenderContext, skippedRulesNote } from './context.ts';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+/** GitHub code scanning caps rule short and full descriptions at 1,024 characters. */
+const MAX_DESCRIPTION = 1024;
+const MAX_HELP = 4000;
 /** GitHub's bands: >= 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. */
 const SEVERITY_SCORE: Readonly<Record<string, number>> = {
   CRITICAL: 9.5,
@@ -41,31 +44,40 @@ export function renderSarif(ctx: RenderContext): string {
   const ruleIndexes = new Map<string, number>();
   const results: Record<string, unknown>[] = [];
 
+  /**
+   * A rule describes what it checks, never one result: a vulnerability rule uses the scanner's title and
+   * description of that vulnerability, a policy rule the catalogue below (SARIF 2.1.0 §3.49.9–3.49.10: the
+   * short description is concise, the full one comprehensive; GitHub shows both at the top of every alert).
+   */
   const ruleFor = (
     id: string,
     severity: string | null,
     finding: Finding | null,
-    description: string,
+    policyRule: string | null,
   ): number => {
     if (!rules.has(id)) {
       const score = finding?.score ?? SEVERITY_SCORE[severity ?? ''] ?? 5.5;
-      const title = finding?.title ?? description;
+      const text =
+        policyRule === null ? vulnerabilityText(id, severity, finding) : policyRuleText(policyRule);
       const rule: Rule = {
         id,
         name: ruleName(id),
-        shortDescription: { text: oneLine(title, 200) },
-        fullDescription: { text: oneLine(description, 1000) },
+        shortDescription: { text: oneLine(text.short, MAX_DESCRIPTION) },
+        fullDescription: { text: oneLine(text.full, MAX_DESCRIPTION) },
         help: {
-          text: finding?.url ? `${oneLine(title, 500)}\n${finding.url}` : oneLine(description, 500),
+          text: finding?.url
+            ? `${oneLine(text.full, MAX_HELP)}\n${finding.url}`
+            : oneLine(text.full, MAX_HELP),
           markdown: finding?.url
-            ? `${escapeMd(oneLine(title, 500))}\n\n[${escapeMd(id)}](${finding.url})`
-            : escapeMd(oneLine(description, 500)),
+            ? `${escapeMd(oneLine(text.full, MAX_HELP))}\n\n[${escapeMd(id)}](${finding.url})`
+            : escapeMd(oneLine(text.full, MAX_HELP)),
         },
         defaultConfiguration: { level },
         properties: {
-          tags: finding
-            ? ['security', 'vulnerability', 'container-image']
-            : ['security', 'container-image', 'policy'],
+          tags:
+            policyRule === null
+              ? ['security', 'vulnerability', 'container-image']
+              : ['security', 'container-image', 'policy'],
           'security-severity': score.toFixed(1),
           precision: 'very-high',
         },
@@ -80,7 +92,7 @@ export function renderSarif(ctx: RenderContext): string {
   for (const v of d.violations) {
     const finding = findingFor(ctx.findings, v);
     const ruleId = v.findingId ?? `gatekeeper/${v.rule}`;
-    const ruleIndex = ruleFor(ruleId, v.severity, finding, v.message);
+    const ruleIndex = ruleFor(ruleId, v.severity, finding, v.findingId === null ? v.rule : null);
     results.push(
       result(
         ruleId,
@@ -98,12 +110,7 @@ export function renderSarif(ctx: RenderContext): string {
   }
   for (const w of d.waived) {
     const finding = findingFor(ctx.findings, w);
-    const ruleIndex = ruleFor(
-      w.findingId,
-      finding?.severity ?? null,
-      finding,
-      `${w.findingId} in ${w.package ?? 'the image'}`,
-    );
+    const ruleIndex = ruleFor(w.findingId, finding?.severity ?? null, finding, null);
     const e = w.exception;
     const message = `${w.findingId}${w.package ? ` in ${w.package}` : ''} is waived by ${e.id} (${e.file}) until ${e.expires}: ${e.reason}`;
     results.push(
@@ -141,6 +148,7 @@ export function renderSarif(ctx: RenderContext): string {
             rules: [...rules.values()],
           },
         },
+        invocations: [invocation(ctx)],
         automationDetails: { id: `gatekeeper/${d.image.repository}/` },
         artifacts: [
           {
@@ -211,6 +219,84 @@ function result(
   };
   if (suppressions.length > 0) out.suppressions = suppressions;
   return out;
+}
+
+/** The run's invocation; rules that could not be checked are tool notifications (SARIF 2.1.0 §3.20.21). */
+function invocation(ctx: RenderContext): Record<string, unknown> {
+  const note = skippedRulesNote(ctx.skippedRules);
+  if (note === null) return { executionSuccessful: true };
+  return {
+    executionSuccessful: true,
+    toolExecutionNotifications: [
+      {
+        level: 'warning',
+        message: { text: `${note}; their results are missing from this log` },
+        properties: { skippedRules: (ctx.skippedRules ?? []).map((s) => s.rule) },
+      },
+    ],
+  };
+}
+
+interface RuleText {
+  readonly short: string;
+  readonly full: string;
+}
+
+/** A vulnerability: the scanner's title and description where it gives them, else what is known of it. */
+function vulnerabilityText(id: string, severity: string | null, finding: Finding | null): RuleText {
+  const grade = severity ?? finding?.severity ?? null;
+  const generic = `${grade === null ? 'Vulnerability' : `${grade} severity vulnerability`} ${id}`;
+  const title = finding?.title ?? null;
+  const description = finding?.description ?? null;
+  return {
+    short: title ?? generic,
+    full: description ?? (title !== null ? `${generic}: ${title}` : `${generic} in a package of the image.`),
+  };
+}
+
+/** What each policy rule checks (the rule ids of docs/policies.md), for rules not tied to one vulnerability. */
+const POLICY_RULES: Readonly<Record<string, RuleText>> = {
+  deniedPackages: {
+    short: 'Denied package',
+    full: 'The image contains a package version that the policy denies (rules.deniedPackages).',
+  },
+  'image.runsAsRoot': {
+    short: 'Image runs as root',
+    full: 'The image config sets no User, or root or UID 0; the policy requires a non-root user (rules.image.runsAsRoot: deny).',
+  },
+  'image.requiredLabels': {
+    short: 'Required image label missing',
+    full: 'The image config lacks a label the policy requires (rules.image.requiredLabels).',
+  },
+  'image.maxSizeBytes': {
+    short: 'Image larger than allowed',
+    full: "The image's compressed size (config plus layers) is above the policy's maximum (rules.image.maxSizeBytes).",
+  },
+  'image.tagNaming': {
+    short: 'Tag breaks the naming rule',
+    full: 'An image tag matches none of the formats or globs the policy allows (rules.image.tagNaming).',
+  },
+  'image.latestAlone': {
+    short: 'Only tag is latest',
+    full: 'The image\'s only tag is "latest"; the policy requires a versioned tag with it (rules.image.latestAlone: deny).',
+  },
+  'scan.status': {
+    short: 'Unknown scan status',
+    full: 'The scan ended with a status that is not a known outcome, so there is no verdict on findings; the gate fails closed.',
+  },
+};
+
+function policyRuleText(rule: string): RuleText {
+  const known = Object.hasOwn(POLICY_RULES, rule) ? POLICY_RULES[rule] : undefined;
+  if (known) return known;
+  if (rule.startsWith('scan.')) {
+    const status = rule.slice('scan.'.length);
+    return {
+      short: `Image scan ended ${status}`,
+      full: `The image scan ended with ${status}, so there are no findings to judge; the gate quarantines the image unless the policy says onScanFailure.${status}: approve.`,
+    };
+  }
+  return { short: `Policy rule ${rule}`, full: `The image violates the gatekeeper policy rule ${rule}.` };
 }
 
 function ruleName(id: string): string {

@@ -1,6 +1,16 @@
-/** `--output text`: a readable report for people; ANSI colour only when the caller says so (TTY, no NO_COLOR). */
+/**
+ * `--output text`: a readable report for people. ANSI colour and cutting cells to the terminal width happen only
+ * when the caller says so (a TTY); written to a file or a pipe, every message is printed in full.
+ */
 import { type Finding, SEVERITIES } from '../../findings/finding.ts';
-import { findingFor, imageLabel, type RenderContext } from './context.ts';
+import { findingFor, imageLabel, type RenderContext, skippedRulesNote } from './context.ts';
+
+export interface TextOptions {
+  /** ANSI colour (a TTY without NO_COLOR). */
+  readonly colour: boolean;
+  /** Terminal width to fit table rows to; null prints cells in full (not a terminal). */
+  readonly width: number | null;
+}
 
 const RESET = '\u001b[0m';
 const COLOURS: Readonly<Record<string, string>> = {
@@ -13,8 +23,12 @@ const COLOURS: Readonly<Record<string, string>> = {
   dim: '\u001b[2m',
 };
 const MAX_ROWS = 200;
+/** On a terminal, columns before the last are cut to this many characters; the last takes what is left. */
+const MAX_CELL_ON_TTY = 40;
+const MIN_LAST_CELL_ON_TTY = 20;
 
-export function renderText(ctx: RenderContext, colour: boolean): string {
+export function renderText(ctx: RenderContext, options: TextOptions): string {
+  const { colour, width } = options;
   const paint = (key: string, text: string): string =>
     colour && COLOURS[key] ? `${COLOURS[key]}${text}${RESET}` : text;
   const d = ctx.decision;
@@ -32,6 +46,8 @@ export function renderText(ctx: RenderContext, colour: boolean): string {
   lines.push(`findings  ${summary}  (from ${ctx.findingsFile})`);
   const excluded = Object.entries(ctx.excluded);
   if (excluded.length > 0) lines.push(`excluded  ${excluded.map(([why, n]) => `${n} × ${why}`).join(', ')}`);
+  const skipped = skippedRulesNote(ctx.skippedRules);
+  if (skipped !== null) lines.push(`note      ${paint('MEDIUM', skipped)}`);
 
   lines.push('', `Violations (${d.violations.length})`);
   if (d.violations.length === 0) lines.push('  none');
@@ -45,6 +61,7 @@ export function renderText(ctx: RenderContext, colour: boolean): string {
         ['SEVERITY', 'FINDING', 'PACKAGE', 'FIXED IN', 'RULE', 'MESSAGE'],
         rows,
         colour ? paint : null,
+        width,
       ),
     );
     if (d.violations.length > MAX_ROWS)
@@ -64,7 +81,9 @@ export function renderText(ctx: RenderContext, colour: boolean): string {
         w.exception.expires,
         w.exception.reason,
       ]);
-    lines.push(...table(['FINDING', 'PACKAGE', 'EXCEPTION', 'OWNER', 'EXPIRES', 'REASON'], rows, null));
+    lines.push(
+      ...table(['FINDING', 'PACKAGE', 'EXCEPTION', 'OWNER', 'EXPIRES', 'REASON'], rows, null, width),
+    );
     if (d.waived.length > MAX_ROWS)
       lines.push(`  … and ${d.waived.length - MAX_ROWS} more (use --output json)`);
   }
@@ -82,16 +101,32 @@ function fix(f: Finding | null): string {
   return f.fixAvailable === 'NO' ? 'no fix' : '-';
 }
 
-/** Left-aligned columns; the last column is not padded. Cells are cut to keep lines readable. */
+/**
+ * Left-aligned columns; the last column is not padded. Without a width every cell is printed in full; with one
+ * (a terminal) the leading cells are capped and the last is cut so the row fits the width.
+ */
 function table(
   header: string[],
   rows: string[][],
   paint: ((key: string, text: string) => string) | null,
+  width: number | null,
 ): string[] {
-  const clean = rows.map((row) => row.map((cell) => oneLine(cell)));
-  const widths = header.map((h, i) =>
-    i === header.length - 1 ? 0 : Math.max(h.length, ...clean.map((r) => (r[i] ?? '').length)),
+  const last = header.length - 1;
+  const clean = rows.map((row) =>
+    row.map((cell, i) => {
+      const flat = oneLine(cell);
+      return width !== null && i < last ? cut(flat, MAX_CELL_ON_TTY) : flat;
+    }),
   );
+  const widths = header.map((h, i) =>
+    i === last ? 0 : Math.max(h.length, ...clean.map((r) => (r[i] ?? '').length)),
+  );
+  if (width !== null) {
+    // Two spaces of indent, two between columns.
+    const used = 2 + widths.slice(0, last).reduce((n, w) => n + w + 2, 0);
+    const room = Math.max(width - used, MIN_LAST_CELL_ON_TTY);
+    for (const row of clean) row[last] = cut(row[last] ?? '', room);
+  }
   const format = (row: string[], painted: boolean): string =>
     `  ${row
       .map((cell, i) => {
@@ -102,12 +137,33 @@ function table(
       })
       .join('  ')
       .trimEnd()}`;
-  return [format(header, false), ...clean.map((r) => format(r, true))];
+  const lines = [format(header, false), ...clean.map((r) => format(r, true))];
+  // Leading columns wider than the terminal: cut the whole row rather than wrap it.
+  return width === null
+    ? lines
+    : lines.map((line) => (visibleLength(line) > width ? cutVisible(line, width) : line));
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences are what is measured here
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function visibleLength(line: string): number {
+  return line.replace(ANSI, '').length;
+}
+
+/** Cuts a row to `max` visible characters; colour is only ever on the first cell, so it is dropped with a reset. */
+function cutVisible(line: string, max: number): string {
+  const plain = line.replace(ANSI, '');
+  const cutLine = cut(plain, max);
+  return line === plain ? cutLine : `${cutLine}${RESET}`;
+}
+
+/** Control characters from scanner data must not move the cursor or recolour the terminal. */
 function oneLine(text: string): string {
-  // Control characters from scanner data must not move the cursor or recolour the terminal.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
-  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -4,6 +4,7 @@ import type { RenderContext } from '../../../lib/cli/render/context.ts';
 import { renderJson } from '../../../lib/cli/render/json.ts';
 import { renderMarkdown } from '../../../lib/cli/render/markdown.ts';
 import { renderSarif } from '../../../lib/cli/render/sarif.ts';
+import { renderText } from '../../../lib/cli/render/text.ts';
 import type { Finding } from '../../../lib/findings/finding.ts';
 import type { Decision } from '../../../lib/policy/decision.ts';
 
@@ -138,8 +139,13 @@ describe('renderSarif', () => {
       ['gatekeeper/image.runsAsRoot', 1, 'error'],
       ['CVE-2023-45853', 2, 'note'],
     ]);
+    expect(run.results.map((r: { message: { text: string } }) => r.message.text)).toEqual([
+      '1 HIGH | at most 0',
+      'score 7.8 >= 7',
+      'the image runs as root',
+      'CVE-2023-45853 in zlib1g is waived by zlib-minizip (policies/exceptions/platform.yaml) until 2027-03-31: minizip is not built',
+    ]);
     for (const r of run.results) {
-      expect(r.message.text.length).toBeGreaterThan(0);
       expect(r.locations[0].physicalLocation.artifactLocation.uri).toBe('ecr/payments/api');
       expect(r.partialFingerprints['gatekeeperFinding/v1']).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -156,6 +162,101 @@ describe('renderSarif', () => {
       },
     ]);
     expect(run.automationDetails.id).toBe('gatekeeper/payments/api/');
+  });
+
+  it('rules describe what they check, never one violation (GitHub shows them at the top of every alert)', () => {
+    // Prepare: a second CVE without title or description, violated by two policy rules with different messages.
+    const bare: Finding = { ...FINDING, id: 'CVE-2024-0001', title: null, url: null, package: 'openssl' };
+    const described: Finding = {
+      ...FINDING,
+      description: 'A buffer overflow in the dynamic loader lets a local user gain root.',
+    };
+    const d = decision({
+      violations: [
+        ...decision().violations,
+        {
+          rule: 'maxSeverity.HIGH',
+          findingId: 'CVE-2024-0001',
+          severity: 'HIGH',
+          package: 'openssl',
+          message: 'CVE-2024-0001 in openssl: 2 HIGH; at most 0',
+        },
+        {
+          rule: 'score',
+          findingId: 'CVE-2024-0001',
+          severity: 'HIGH',
+          package: 'openssl',
+          message: 'CVE-2024-0001 in openssl: score 7.8 >= 7',
+        },
+        {
+          rule: 'deniedPackages',
+          findingId: null,
+          severity: null,
+          package: 'log4j-core',
+          message: 'package log4j-core 2.14.1 is denied by "log4j-core <2.17.1"',
+        },
+        {
+          rule: 'scan.FAILED',
+          findingId: null,
+          severity: null,
+          package: null,
+          message: 'no findings to judge: scan FAILED',
+        },
+      ],
+    });
+
+    // Act
+    const rules = JSON.parse(renderSarif({ ...ctx(d), findings: [described, bare] })).runs[0].tool.driver
+      .rules;
+    const text = (id: string) => {
+      const r = rules.find((x: { id: string }) => x.id === id);
+      return [r.shortDescription.text, r.fullDescription.text];
+    };
+
+    // Assess
+    expect(text('CVE-2023-4911')).toEqual([
+      'glibc: buffer overflow in ld.so | with a pipe',
+      'A buffer overflow in the dynamic loader lets a local user gain root.',
+    ]);
+    expect(text('CVE-2024-0001')).toEqual([
+      'HIGH severity vulnerability CVE-2024-0001',
+      'HIGH severity vulnerability CVE-2024-0001 in a package of the image.',
+    ]);
+    expect(text('gatekeeper/image.runsAsRoot')).toEqual([
+      'Image runs as root',
+      'The image config sets no User, or root or UID 0; the policy requires a non-root user (rules.image.runsAsRoot: deny).',
+    ]);
+    expect(text('gatekeeper/deniedPackages')).toEqual([
+      'Denied package',
+      'The image contains a package version that the policy denies (rules.deniedPackages).',
+    ]);
+    expect(text('gatekeeper/scan.FAILED')).toEqual([
+      'Image scan ended FAILED',
+      'The image scan ended with FAILED, so there are no findings to judge; the gate quarantines the image unless the policy says onScanFailure.FAILED: approve.',
+    ]);
+    // The waived CVE has no finding in the input: only its id is known.
+    expect(text('CVE-2023-45853')).toEqual([
+      'Vulnerability CVE-2023-45853',
+      'Vulnerability CVE-2023-45853 in a package of the image.',
+    ]);
+    const messages = new Set(d.violations.map((v) => v.message));
+    for (const r of rules) {
+      // GitHub code scanning requires id, shortDescription.text, fullDescription.text and help.text (≤ 1,024 for the descriptions).
+      expect(r.id.length).toBeGreaterThan(0);
+      expect(r.help.text.length).toBeGreaterThan(0);
+      for (const t of [r.shortDescription.text, r.fullDescription.text]) {
+        expect(t.length).toBeGreaterThan(0);
+        expect(t.length).toBeLessThanOrEqual(1024);
+        expect(messages.has(t)).toBe(false);
+      }
+    }
+  });
+
+  it("caps a long scanner description at GitHub's 1,024 characters", () => {
+    const long: Finding = { ...FINDING, description: 'x'.repeat(5000) };
+    const rule = JSON.parse(renderSarif({ ...ctx(decision()), findings: [long] })).runs[0].tool.driver
+      .rules[0];
+    expect(rule.fullDescription.text).toBe(`${'x'.repeat(1023)}…`);
   });
 
   it('fingerprints do not change with the digest or the installed version; audit mode gives warnings', () => {
@@ -222,5 +323,42 @@ describe('renderMarkdown', () => {
       "| LOW | `CVE-1'¦` | `p¦q` | — | `x` | a b \\| \\[link\\]\\(javascript:alert\\(1\\)\\) |",
     );
     expect(md).toContain('#### Waivers (0)\n\nNone.');
+  });
+});
+
+describe('renderText', () => {
+  const long = `the image runs as root; ${'a very long explanation '.repeat(12).trim()}`;
+  const withLong = () =>
+    ctx(
+      decision({
+        violations: [
+          { rule: 'image.runsAsRoot', findingId: null, severity: null, package: null, message: long },
+        ],
+      }),
+    );
+
+  it('not a terminal (no width): the message is printed in full', () => {
+    const out = renderText(withLong(), { colour: false, width: null });
+    expect(long.length).toBeGreaterThan(250);
+    expect(out).toContain(`image.runsAsRoot  ${long}\n`);
+    expect(out).not.toContain('…');
+  });
+
+  it('a terminal: every table row fits its width, the message is cut with an ellipsis', () => {
+    const out = renderText(withLong(), { colour: false, width: 80 });
+    const row = out.split('\n').find((l) => l.includes('image.runsAsRoot')) as string;
+    expect(row).toHaveLength(80);
+    expect(row.endsWith('…')).toBe(true);
+    expect(long.startsWith(row.slice(row.indexOf('the image runs as root'), -1))).toBe(true);
+  });
+
+  it('says which image rules were not checked', () => {
+    const out = renderText(
+      { ...withLong(), skippedRules: [{ rule: 'image.maxSizeBytes', missing: 'sizeBytes' }] },
+      { colour: false, width: null },
+    );
+    expect(out.split('\n')).toContain(
+      'note      image rules not checked (the image facts have no sizeBytes): image.maxSizeBytes',
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, globMatches, isRepositoryInScope, loadConfig } from '../../../lib/config/index.ts';
+import { matchWildcard } from '../../../lib/hygiene/wildcard.ts';
+import { globMatches as policyGlobMatches } from '../../../lib/policy/glob.ts';
 
 const BASE = {
   GATEKEEPER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:gatekeeper-alerts',
@@ -211,6 +213,15 @@ describe('repository scope', () => {
     const started = performance.now();
     expect(globMatches(`${'*a'.repeat(30)}b`, 'a'.repeat(256))).toBe(false);
     expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it("is the policy engine's matcher, so a scope and a policy match.repositories read the same", () => {
+    expect(globMatches).toBe(policyGlobMatches);
+  });
+
+  it('differs from ECR tagPatternList matching only in "?": one character here, a literal there', () => {
+    expect([globMatches('svc-?', 'svc-1'), matchWildcard('svc-?', 'svc-1')]).toEqual([true, false]);
+    expect([globMatches('svc-*', 'svc-1'), matchWildcard('svc-*', 'svc-1')]).toEqual([true, true]);
   });
 
   it('isRepositoryInScope matches any glob', () => {

@@ -20,6 +20,16 @@ import {
   TRIVY,
 } from './fixtures.ts';
 
+/** Each finding's description, exactly as the fixture has it (kept for reports; never read by evaluation). */
+const DESCRIPTIONS = {
+  basic:
+    'A code execution vulnerability exists in the directory rehashing functionality of E2fsprogs e2fsck 1.45.4. A specially crafted ext4 directory can cause an out-of-bounds write on the stack, resulting in code execution. An attacker can corrupt a partition to trigger this vulnerability.',
+  enhanced: 'xmlXIncludeAddNode in xinclude.c in libxml2 before 2.11.0 has a use-after-free.',
+  list: "When curl is instructed to get content using the metalink feature, and a user name and password are used to download the metalink XML file, those same credentials are then subsequently passed on to each of the servers from which curl will download or try to download the contents from. Often contrary to the user's expectations and intentions and without telling the user it happened.",
+  event:
+    'In libssh2 v1.9.0 and earlier versions, the SSH_MSG_DISCONNECT logic in packet.c has an integer overflow in a bounds check, enabling an attacker to specify an arbitrary (out-of-bounds) offset for a subsequent memory read. A crafted SSH server may be able to disclose sensitive information or cause a denial of service condition on the client system when a user connects to the server.',
+};
+
 const DIGEST_74 = 'sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6';
 
 describe('readFindingsFile on every findings-bearing AWS fixture', () => {
@@ -42,6 +52,7 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
           fixedIn: null,
           url: 'http://people.ubuntu.com/~ubuntu-security/cve/CVE-2019-5188',
           title: null,
+          description: DESCRIPTIONS.basic,
           source: 'ecr-basic',
           firstObservedAt: null,
         },
@@ -68,6 +79,7 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
           fixedIn: null,
           url: 'https://security-tracker.debian.org/tracker/CVE-2022-49043',
           title: 'CVE-2022-49043 - libxml2',
+          description: DESCRIPTIONS.enhanced,
           source: 'ecr-enhanced',
           firstObservedAt: '2025-05-27T17:54:07.765Z',
         },
@@ -125,6 +137,7 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         fixedIn: '0:7.61.1-18.el8_4.1',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2021-22923',
         title: 'CVE-2021-22923 - curl, libcurl-minimal',
+        description: DESCRIPTIONS.list,
         source: 'inspector',
         firstObservedAt: '2023-04-15T02:03:02.932Z',
       },
@@ -140,6 +153,7 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         fixedIn: '0:7.61.1-18.el8_4.1',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2021-22923',
         title: 'CVE-2021-22923 - curl, libcurl-minimal',
+        description: DESCRIPTIONS.list,
         source: 'inspector',
         firstObservedAt: '2023-04-15T02:03:02.932Z',
       },
@@ -168,6 +182,7 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         fixedIn: null,
         url: 'https://access.redhat.com/security/cve/CVE-2019-17498',
         title: 'CVE-2019-17498 - libssh2',
+        description: DESCRIPTIONS.event,
         source: 'inspector',
         firstObservedAt: '2021-12-03T18:02:30.000Z',
       },
@@ -357,4 +372,50 @@ describe('findingsFromEcrResponse (ECR adapter, one page)', () => {
       'ecr:repo: expected a DescribeImageScanFindings response (imageScanFindings or imageScanStatus)',
     );
   });
+});
+
+describe('descriptions (display text for reports)', () => {
+  it.each([
+    [
+      'Trivy',
+      TRIVY,
+      (j: Record<string, unknown>) => dig(j, 'Results', 0, 'Vulnerabilities', 1),
+      'Description',
+    ],
+    ['Grype', GRYPE, (j: Record<string, unknown>) => dig(j, 'matches', 0, 'vulnerability'), 'description'],
+    [
+      'ECR basic',
+      BASIC,
+      (j: Record<string, unknown>) => dig(j, 'imageScanFindings', 'findings', 0),
+      'description',
+    ],
+  ] as const)(
+    '%s: kept as given; a non-string or blank one is dropped, not an error',
+    (_name, file, at, key) => {
+      // Prepare: the same fixture with a known description, then with a number and with spaces.
+      const dir = file === BASIC ? 'aws' : 'scanners';
+      const json = loadFixture(dir, file);
+      at(json)[key] = 'Heap overflow in the dynamic loader.';
+      const numeric = loadFixture(dir, file);
+      at(numeric)[key] = 42;
+      const blank = loadFixture(dir, file);
+      at(blank)[key] = '   ';
+
+      // Act
+      const described = parseFindings(json, file, 'auto').findings;
+      const others = [numeric, blank].map((j) => parseFindings(j, file, 'auto').findings);
+
+      // Assess
+      expect(described.filter((f) => f.description === 'Heap overflow in the dynamic loader.')).toHaveLength(
+        1,
+      );
+      for (const findings of others) {
+        expect(findings.map((f) => f.description ?? null)).toEqual(
+          described.map((f) =>
+            f.description === 'Heap overflow in the dynamic loader.' ? null : (f.description ?? null),
+          ),
+        );
+      }
+    },
+  );
 });
