@@ -13,16 +13,24 @@ interface EventBase {
   readonly replayName: string | null;
 }
 
-/** ECR Image Action, PUSH + SUCCESS. */
+/**
+ * An ECR Image Action that makes an image available at a digest: PUSH + SUCCESS, or a restore from the
+ * archive (UPDATE_STORAGE_CLASS with `target-storage-class: STANDARD` + SUCCESS). Both go to the image-pushed
+ * function; a restored image is decided afresh (archiving, `target-storage-class: ARCHIVE`, is ignored).
+ */
 export interface ImagePushedEvent extends EventBase {
   readonly kind: 'image-pushed';
+  /** `push`, or `restore` for an image restored from the archive. Absent means `push`. */
+  readonly action?: 'push' | 'restore';
   readonly image: ImageRef;
-  /** The tag pushed, or null for a push by digest. */
+  /** The tag pushed, or null for a push by digest (always null for a restore: the event carries no tag). */
   readonly tag: string | null;
   /** `detail.manifest-media-type` when ECR sends it (newer events), else null/absent. */
   readonly manifestMediaType?: string | null;
   /** `detail.artifact-media-type` when ECR sends it: lets the gate tell signatures/SBOMs from images. */
   readonly artifactMediaType?: string | null;
+  /** Restore only: `detail.last-activated-at` as ISO-8601, or null when absent or unreadable. */
+  readonly lastActivatedAt?: string | null;
 }
 
 /** ECR Image Scan (basic) or Inspector2 Scan (enhanced) for an ECR image. */

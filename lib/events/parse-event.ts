@@ -215,19 +215,13 @@ function parseImageAction(envelope: Envelope): ImagePushedEvent | IgnoredEvent {
   const { id, detail } = envelope;
   const actionType = requireString(id, detail, 'action-type', 'detail.');
   const result = requireString(id, detail, 'result', 'detail.');
-  // DELETE, UPDATE_STORAGE_CLASS (archive/restore) … need no decision; their details differ (no image-tag).
+  if (actionType === 'UPDATE_STORAGE_CLASS') return parseStorageClassChange(envelope, result);
+  // DELETE and other actions need no decision; their details differ (no image-tag).
   if (actionType !== 'PUSH') return ignored(envelope, `ECR Image Action ${actionType} needs no decision`);
   if (result !== 'SUCCESS')
     return ignored(envelope, `ECR Image Action PUSH with result ${result}: nothing was pushed`);
 
-  const image = imageRef(
-    envelope,
-    envelope.account,
-    envelope.region,
-    detail,
-    'repository-name',
-    'image-digest',
-  );
+  const image = actionImage(envelope);
   const tag = detail['image-tag'];
   if (tag !== undefined && tag !== null && !isImageTag(tag)) {
     throw new InvalidEventError(
@@ -238,11 +232,63 @@ function parseImageAction(envelope: Envelope): ImagePushedEvent | IgnoredEvent {
   }
   return {
     kind: 'image-pushed',
+    action: 'push',
     ...base(envelope),
     image,
     tag: typeof tag === 'string' ? tag : null,
-    manifestMediaType: optionalString(id, detail, 'manifest-media-type'),
-    artifactMediaType: optionalString(id, detail, 'artifact-media-type'),
+    ...mediaTypes(envelope),
+  };
+}
+
+/**
+ * UPDATE_STORAGE_CLASS: a restore (`target-storage-class: STANDARD`, SUCCESS) makes the image usable again and
+ * is decided afresh (an image-pushed event with action `restore`, no tag); an archive (ARCHIVE) or a failed
+ * transition needs no decision.
+ */
+function parseStorageClassChange(envelope: Envelope, result: string): ImagePushedEvent | IgnoredEvent {
+  const { id, detail } = envelope;
+  const target = requireString(id, detail, 'target-storage-class', 'detail.');
+  if (target !== 'STANDARD') {
+    return ignored(
+      envelope,
+      `ECR Image Action UPDATE_STORAGE_CLASS to ${target} needs no decision (an archived image cannot be pulled)`,
+    );
+  }
+  if (result !== 'SUCCESS') {
+    return ignored(
+      envelope,
+      `ECR Image Action UPDATE_STORAGE_CLASS to STANDARD with result ${result}: nothing was restored`,
+    );
+  }
+  return {
+    kind: 'image-pushed',
+    action: 'restore',
+    ...base(envelope),
+    image: actionImage(envelope),
+    tag: null,
+    ...mediaTypes(envelope),
+    lastActivatedAt: toIsoTimestamp(detail['last-activated-at']),
+  };
+}
+
+function actionImage(envelope: Envelope): ImageRef {
+  return imageRef(
+    envelope,
+    envelope.account,
+    envelope.region,
+    envelope.detail,
+    'repository-name',
+    'image-digest',
+  );
+}
+
+function mediaTypes(envelope: Envelope): {
+  manifestMediaType: string | null;
+  artifactMediaType: string | null;
+} {
+  return {
+    manifestMediaType: optionalString(envelope.id, envelope.detail, 'manifest-media-type'),
+    artifactMediaType: optionalString(envelope.id, envelope.detail, 'artifact-media-type'),
   };
 }
 

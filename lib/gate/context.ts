@@ -6,6 +6,7 @@ import type { ImageRef } from '../events/image-ref.ts';
 import type { Finding } from '../findings/finding.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log/logger.ts';
+import type { SpoofedTagDetail } from '../notify/format.ts';
 import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
 import type { Decision, Verdict } from '../policy/decision.ts';
 import type { PolicySet } from '../policy/policy-set.ts';
@@ -58,6 +59,8 @@ export interface DecisionMessageInput {
   /** Decision tags an immutable repository refused. */
   readonly refusedTags: readonly string[];
   readonly problems: readonly string[];
+  /** The image is archived by the quarantine option: the message says how to restore it. */
+  readonly archived?: boolean;
 }
 
 export type GateAlertKind =
@@ -77,6 +80,8 @@ export interface GateAlertInput {
   readonly tags: readonly string[];
   readonly detail: string;
   readonly decision: Decision | null;
+  /** spoofed-tag only: where the tag came from, and whether it is put back on the digest it was written on. */
+  readonly spoof?: SpoofedTagDetail | null;
 }
 
 /** Renders the gate's messages. messages.ts implements it with lib/notify's formatters. */
@@ -119,6 +124,8 @@ export type GateTrigger =
       readonly findingArn: string;
     }
   | { readonly kind: 'push'; readonly id: string; readonly time: string; readonly tag: string | null }
+  /** An archived image was restored (ECR Image Action UPDATE_STORAGE_CLASS → STANDARD): decide it afresh. */
+  | { readonly kind: 'restored'; readonly id: string; readonly time: string }
   | { readonly kind: 'sweep'; readonly id: string; readonly reason: 'undecided' | 'exception-expired' };
 
 export type GateOutcomeKind =

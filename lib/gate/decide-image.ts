@@ -33,9 +33,15 @@ import { applyPlan } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
 import { findingsDigest, uniqueFindings } from './fingerprint.ts';
-import { type DecisionPlan, planDecision } from './plan.ts';
+import { archiveKey, type DecisionPlan, planDecision } from './plan.ts';
 import { classifyScan, type Readiness } from './readiness.ts';
 import { sourceTagsOf } from './tags.ts';
+
+/**
+ * Scan statuses that say nothing about a restored image: IMAGE_ARCHIVED (read while it was archived) and
+ * SCAN_ELIGIBILITY_EXPIRED (continuous scanning stopped watching it). A restore re-scans instead of judging them.
+ */
+const STALE_AFTER_RESTORE: ReadonlySet<string> = new Set(['IMAGE_ARCHIVED', 'SCAN_ELIGIBILITY_EXPIRED']);
 
 /** How many violations a ledger record keeps (the count is always exact). */
 const RECORDED_VIOLATIONS = 20;
@@ -194,6 +200,15 @@ async function decideOnce(
     }
   }
 
+  const awaitingRescan = !archived && (trigger.kind === 'restored' || Boolean(record?.restoredAt));
+  if (awaitingRescan && readiness.kind === 'no-findings' && STALE_AFTER_RESTORE.has(readiness.status)) {
+    // The scan result describes the image as it was before (or while) it was archived: not a basis for a
+    // verdict now. The restore flow makes sure a scan runs; its event (or the sweep) decides the image.
+    readiness = {
+      kind: 'not-ready',
+      why: `restored image: its scan status ${readiness.status} predates the restore; it needs a new scan`,
+    };
+  }
   if (readiness.kind === 'not-ready') {
     log.info('scan not ready: no verdict yet', { why: readiness.why, trigger: triggerLabel(trigger) });
     return baseOutcome(ref, 'not-ready', readiness.why, summary.tags);
@@ -230,7 +245,15 @@ async function decideOnce(
     record !== null;
   if (noEffects) {
     // Nothing to write to ECR or SNS; remember when findings were read so finding bursts coalesce.
-    await deps.ledger.put({ ...record, lastEvaluatedAt: now.toISOString() }, record.version);
+    await deps.ledger.put(
+      {
+        ...record,
+        lastEvaluatedAt: now.toISOString(),
+        // A restored image is no longer the gatekeeper's archive.
+        archivedByGatekeeper: archived && record.archivedByGatekeeper,
+      },
+      record.version,
+    );
     log.info('decision unchanged: no ECR write, no notification', {
       verdict: decision.verdict,
       trigger: triggerLabel(trigger),
@@ -282,6 +305,7 @@ async function decideOnce(
       lastEvaluatedAt: now.toISOString(),
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
+      restoredAt: null,
     },
     base.version,
   );
@@ -296,6 +320,12 @@ async function decideOnce(
       tags: plan.spoofed,
       detail: `reserved-prefix tags not written by the gatekeeper were found on the image and are removed: ${plan.spoofed.join(', ')}`,
       decision: null,
+      spoof: {
+        writtenOn: null,
+        putBack: false,
+        explanation:
+          'Found on the image while it was being decided; the gatekeeper did not write it for this digest, so it is removed here and not moved anywhere.',
+      },
     });
   }
 
@@ -318,12 +348,22 @@ async function decideOnce(
       : current.removedSourceTags;
   const archivedByGatekeeper =
     applied.storageClass === 'ARCHIVE' || (archived && current.archivedByGatekeeper);
+  const archivedFor =
+    applied.storageClass === 'ARCHIVE'
+      ? archiveKey(decision, digestOfFindings)
+      : (current.archivedFor ?? null);
+  if (plan.keptRestored) {
+    log.info('quarantined again by the decision it was archived for: left restored, not archived again', {
+      archivedFor,
+    });
+  }
   current = await putRetrying(deps, current, (latest) => ({
     ...latest,
     appliedSeq: Math.max(latest.appliedSeq, seq),
     ownTags: latest.decisionSeq === seq ? ownTags : latest.ownTags,
     removedSourceTags,
     archivedByGatekeeper,
+    archivedFor,
     decision:
       latest.decision && latest.decisionSeq === seq
         ? {
@@ -351,6 +391,7 @@ async function decideOnce(
       scanStatus,
       refusedTags,
       problems,
+      archived: archivedByGatekeeper,
     });
   let notified: string | null = null;
   if (

@@ -1,5 +1,6 @@
 /**
- * The push flow (ECR Image Action PUSH/SUCCESS):
+ * The push flow (ECR Image Action PUSH/SUCCESS; a restore from the archive, `action: 'restore'`, goes to
+ * handle-restore.ts instead):
  * 1. a reserved-prefix tag the gatekeeper wrote (or is writing: the ledger records intended tags before the
  *    PutImage) is its own push: ignored, so the gate never loops on itself;
  * 2. a reserved-prefix tag it did not write is a spoof: alerted, then removed by tag;
@@ -14,11 +15,15 @@ import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError } from '../ledger/errors.ts';
 import { newLedgerRecord } from '../ledger/ledger.ts';
 import type { Logger } from '../log/logger.ts';
+import type { SpoofedTagDetail } from '../notify/format.ts';
 import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.ts';
 import type { StoredManifest } from '../registry/registry.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { baseOutcome, decideImage, publishAlert } from './decide-image.ts';
+import { ensureScan } from './ensure-scan.ts';
 import { GateContentionError } from './errors.ts';
+import { handleImageRestored } from './handle-restore.ts';
+import { updateLedgerRecord } from './ledger-update.ts';
 import { ownTagsOf } from './plan.ts';
 import { digestDecisionTag, reservedKind } from './tags.ts';
 
@@ -39,6 +44,7 @@ export async function handleImagePushed(
   if (event.artifactMediaType && !isImageConfigMediaType(event.artifactMediaType)) {
     return outcome(ref, 'ignored', `not a container image (artifact ${event.artifactMediaType})`);
   }
+  if (event.action === 'restore') return handleImageRestored(deps, event);
 
   if (event.tag !== null && reservedKind(deps.scheme, event.tag) !== null) {
     const record = await deps.ledger.get(ref);
@@ -105,40 +111,7 @@ async function recordPending(
     return decided.outcome === 'not-ready' ? { ...decided, outcome: 'pending' } : decided;
   }
 
-  const scanning = await deps.registry.getRepositoryScanning(ref.repository);
-  if (scanning.frequency !== 'MANUAL') {
-    log.info('push recorded: the registry scans this repository on push', {
-      scanType: scanning.scanType,
-      frequency: scanning.frequency,
-    });
-    return outcome(
-      ref,
-      'pending',
-      `waiting for the ${scanning.scanType.toLowerCase()} scan (${scanning.frequency})`,
-    );
-  }
-  const started = await deps.registry.startScan(ref);
-  switch (started) {
-    case 'started':
-      log.info('push recorded: scan started (repository not covered by scan-on-push)');
-      return outcome(ref, 'pending', 'scan started');
-    case 'limit-exceeded':
-      // One scan per image per 24 h: final. The existing scan (or the sweep) decides the image.
-      log.warn('scan not started: one scan per image per 24 hours already used (final, not retried)');
-      return outcome(
-        ref,
-        'pending',
-        'scan limit reached for this image (1 per 24 h); the existing scan decides it',
-      );
-    case 'unsupported':
-    case 'archived': {
-      log.info('scan cannot run; deciding through the fail-closed table', { startScan: started });
-      const decided = await decideImage(deps, ref, trigger);
-      return decided.outcome === 'not-ready' ? { ...decided, outcome: 'pending' } : decided;
-    }
-    case 'gone':
-      return outcome(ref, 'gone', 'the image was deleted');
-  }
+  return ensureScan(deps, ref, trigger, log);
 }
 
 /** Alerts, then removes a reserved-prefix tag the gatekeeper did not write. Never deletes the image. */
@@ -162,8 +135,9 @@ async function removeSpoof(
         ? summary.tags.filter((t) => t !== tag)
         : [digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest)],
     tags: [tag],
-    detail: `tag ${tag} uses a reserved gatekeeper prefix but was not written by the gatekeeper for this digest; it is removed. ${moved.detail}`,
+    detail: `tag ${tag} uses a reserved gatekeeper prefix but was not written by the gatekeeper for this digest; it is removed. ${moved.origin.explanation}`,
     decision: null,
+    spoof: moved.origin,
   });
   let tagsAfter = summary.tags.filter((t) => t !== tag);
   if (tagsAfter.length === 0) {
@@ -198,8 +172,8 @@ async function removeSpoof(
 interface MovedFrom {
   /** Where to put the tag back, when the ledger says the gatekeeper wrote it there and it still belongs. */
   readonly restore: { readonly ref: ImageRef; readonly manifest: StoredManifest } | null;
-  /** One sentence for the alert: restored, or precisely why not. */
-  readonly detail: string;
+  /** For the alert: where the tag came from, put back or precisely why not. */
+  readonly origin: SpoofedTagDetail;
 }
 
 /**
@@ -209,44 +183,44 @@ interface MovedFrom {
  */
 async function movedFrom(deps: GateDependencies, ref: ImageRef, tag: string): Promise<MovedFrom> {
   const holder = await deps.ledger.getTagHolder(ref, tag);
+  const notBack = (writtenOn: string | null, explanation: string): MovedFrom => ({
+    restore: null,
+    origin: { writtenOn, putBack: false, explanation },
+  });
   if (holder === null || holder === ref.digest) {
-    return { restore: null, detail: 'The gatekeeper never wrote this tag in this repository.' };
+    return notBack(null, 'The gatekeeper never wrote this tag in this repository.');
   }
   const original: ImageRef = { ...ref, digest: holder };
   const record = await deps.ledger.get(original);
   const kind = reservedKind(deps.scheme, tag);
   if (record?.state !== 'decided' || record.decision?.verdict !== kind || !ownTagsOf(record).has(tag)) {
-    return {
-      restore: null,
-      detail: `The gatekeeper had written it on ${holder}, but that image's recorded decision no longer includes it, so it is not put back.`,
-    };
+    return notBack(
+      holder,
+      `The gatekeeper had written it on ${holder}, but that image's recorded decision no longer includes it, so it is not put back.`,
+    );
   }
   const summary = await deps.registry.describeImage(original);
   const manifest = summary ? await deps.registry.getManifest(original) : null;
   if (!summary || !manifest) {
-    return {
-      restore: null,
-      detail: `The gatekeeper had written it on ${holder}, which no longer exists (or is archived), so it is not put back.`,
-    };
+    return notBack(
+      holder,
+      `The gatekeeper had written it on ${holder}, which no longer exists (or is archived), so it is not put back.`,
+    );
   }
-  if (summary.tags.includes(tag)) return { restore: null, detail: `It is still on ${holder}.` };
+  if (summary.tags.includes(tag)) return notBack(holder, `It is still on ${holder}.`);
   return {
     restore: { ref: original, manifest },
-    detail: `It was moved off ${holder}, where the gatekeeper had written it; it is put back there.`,
+    origin: {
+      writtenOn: holder,
+      putBack: true,
+      explanation: `It was moved off ${holder}, where the gatekeeper had written it; it is put back there.`,
+    },
   };
 }
 
 async function recordOwnTag(deps: GateDependencies, ref: ImageRef, tag: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const record = (await deps.ledger.get(ref)) ?? newLedgerRecord(imageKey(ref), ref, deps.now());
-    try {
-      await deps.ledger.put(
-        { ...record, ownTags: [...new Set([...record.ownTags, tag])].sort() },
-        record.version,
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof LedgerConflictError) || attempt >= deps.settings.contentionAttempts) throw error;
-    }
-  }
+  await updateLedgerRecord(deps, ref, (record) => ({
+    ...record,
+    ownTags: [...new Set([...record.ownTags, tag])].sort(),
+  }));
 }

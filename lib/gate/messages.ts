@@ -69,6 +69,7 @@ export function notifyMessages(
             image,
             decision: input.decision,
             scanStatus: input.scanStatus,
+            archived: input.archived ?? false,
           },
           options(),
         );
@@ -80,6 +81,7 @@ export function notifyMessages(
           image,
           previousVerdict: input.previousVerdict,
           findings: input.findings,
+          archived: input.archived ?? false,
         },
         options(),
       );
@@ -87,15 +89,10 @@ export function notifyMessages(
     alert(input: GateAlertInput): OutboundMessage {
       const image = input.image ? context(input.image, input.tagsBefore, input.tagsAfter) : null;
       if (input.kind === 'spoofed-tag' && image) {
-        const message = formatSpoofedTag({ kind: 'spoofed-tag', image, removedTags: input.tags }, options());
-        // The formatter has no field for where the tag came from (restored or not, and why): the email says it.
-        const email = message.bodies.email;
-        return email === undefined
-          ? message
-          : {
-              ...message,
-              bodies: { ...message.bodies, email: `${email.trimEnd()}\n\nDetail\n  ${input.detail}\n` },
-            };
+        return formatSpoofedTag(
+          { kind: 'spoofed-tag', image, removedTags: input.tags, detail: input.spoof ?? null },
+          options(),
+        );
       }
       return formatError(
         {

@@ -59,8 +59,13 @@ export interface DecisionPlan {
   readonly removeTags: readonly TagRemoval[];
   /** Reserved-prefix tags on the digest that the gatekeeper never wrote. */
   readonly spoofed: readonly string[];
-  /** ARCHIVE after a quarantine when the policy asks for it (`actions.archiveQuarantined`). */
+  /**
+   * ARCHIVE after a quarantine when the policy asks for it (`actions.archiveQuarantined`), at most once per
+   * decision: an image restored after being archived for this same decision stays restored.
+   */
   readonly storageClass: 'ARCHIVE' | null;
+  /** True when the policy archives quarantined images but this decision already archived the image once. */
+  readonly keptRestored: boolean;
   /** True when the decision differs from the recorded one (verdict, policy version, findings, reason, tags). */
   readonly changed: boolean;
   /** `verdict|reason|clean-or-violations`: the state a notification announces. */
@@ -74,6 +79,14 @@ export interface DecisionPlan {
 /** The state a notification announces; a new message is owed only when it changes. */
 export function notificationStateKey(decision: Decision): string {
   return `${decision.verdict}|${decision.reason ?? ''}|${decision.violations.length > 0 ? 'violations' : 'clean'}`;
+}
+
+/**
+ * The identity of a decision for the archive option (`<policy version>|<findings digest>`): the gatekeeper
+ * archives a quarantined image at most once per decision, so restoring it never starts an archive loop.
+ */
+export function archiveKey(decision: Decision, findingsDigest: string): string {
+  return `${decision.policy.version}|${findingsDigest}`;
 }
 
 /** Reserved-prefix tags the gatekeeper wrote or is about to write for this digest, per its ledger record. */
@@ -153,8 +166,10 @@ export function planDecision(input: PlanInput): DecisionPlan {
     kept.length + putTags.length > 0 ? removals : keepOne(removals, problems, verdict === 'quarantined');
 
   let storageClass: DecisionPlan['storageClass'] = null;
+  let keptRestored = false;
   if (verdict === 'quarantined' && input.actions.archiveQuarantined && input.storageClass !== 'ARCHIVE') {
-    storageClass = 'ARCHIVE';
+    if ((record?.archivedFor ?? null) === archiveKey(decision, input.findingsDigest)) keptRestored = true;
+    else storageClass = 'ARCHIVE';
   }
 
   const changed =
@@ -179,6 +194,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
     removeTags: finalRemovals,
     spoofed,
     storageClass,
+    keptRestored,
     changed,
     stateKey,
     notify,

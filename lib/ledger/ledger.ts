@@ -101,8 +101,24 @@ export interface LedgerRecord {
   readonly ownTags: readonly string[];
   /** Source tags the gatekeeper removed (quarantine option), kept so approval can name them again. */
   readonly removedSourceTags: readonly string[];
-  /** True when the gatekeeper archived the image (quarantine option) and should restore it on approval. */
+  /**
+   * True while the image is archived because the gatekeeper archived it (quarantine option). Such an image is
+   * left alone until someone restores it; the restore event re-decides it.
+   */
   readonly archivedByGatekeeper: boolean;
+  /**
+   * The decision (`<policy version>|<findings digest>`) the gatekeeper last archived the image for. A restored
+   * image that the same decision still quarantines is not archived again (no archive/restore loop); a new
+   * decision (another policy version or other findings) that quarantines it archives it once more.
+   * Absent on records written before this field existed.
+   */
+  readonly archivedFor?: string | null;
+  /**
+   * Set when the image was restored from the archive and awaits a new scan (ISO-8601); cleared by the next
+   * decision. Until then a scan status from before the restore (IMAGE_ARCHIVED, SCAN_ELIGIBILITY_EXPIRED)
+   * is "not ready", never a verdict, whatever triggers the evaluation (scan event, sweep).
+   */
+  readonly restoredAt?: string | null;
   readonly notification: NotificationRecord | null;
   /** When findings were last read for this image (coalesces bursts of finding events). ISO-8601. */
   readonly lastEvaluatedAt: string | null;
@@ -169,6 +185,8 @@ export function newLedgerRecord(key: string, image: ImageRef, now: Date): Ledger
     ownTags: [],
     removedSourceTags: [],
     archivedByGatekeeper: false,
+    archivedFor: null,
+    restoredAt: null,
     notification: null,
     lastEvaluatedAt: null,
     parentDigest: null,

@@ -63,6 +63,8 @@ export interface DecisionNotice {
   readonly previousVerdict: Verdict | null;
   /** The findings evaluated, when available: they add scores, fixed-in versions and links to the alert. */
   readonly findings?: readonly Finding[];
+  /** The quarantined image is archived (policy option `actions.archiveQuarantined`): say how to restore it. */
+  readonly archived?: boolean;
 }
 
 /** (b) Reserved-prefix tags that the gatekeeper did not write were removed. */
@@ -70,6 +72,22 @@ export interface SpoofedTagNotice {
   readonly kind: 'spoofed-tag';
   readonly image: ImageContext;
   readonly removedTags: readonly string[];
+  /** Where the tag came from and whether the gatekeeper puts it back where it belongs (absent: unknown). */
+  readonly detail?: SpoofedTagDetail | null;
+}
+
+/**
+ * Where a spoofed decision tag came from. In a mutable repository a push of `approved-1.0` onto another image
+ * moves the tag off the digest the gatekeeper had written it on; the gatekeeper puts it back there when its
+ * ledger still vouches for it, and otherwise says precisely why not.
+ */
+export interface SpoofedTagDetail {
+  /** The digest (in the same repository) the gatekeeper had written the tag on, or null if it never did. */
+  readonly writtenOn: string | null;
+  /** True when the gatekeeper puts the tag back on `writtenOn` (done right after this alert is published). */
+  readonly putBack: boolean;
+  /** One or two sentences for people: where the tag came from, and put back or precisely why not. */
+  readonly explanation: string;
 }
 
 /** (c) The repository's tag immutability blocks the gatekeeper's tags. */
@@ -111,6 +129,8 @@ export interface ErrorNotice {
   /** Where the problem is when there is no image (policy-set-invalid). */
   readonly registryId?: string | null;
   readonly region?: string | null;
+  /** The quarantined image is archived (policy option `actions.archiveQuarantined`): say how to restore it. */
+  readonly archived?: boolean;
 }
 
 /** (e) One hygiene sweep's summary (same field names as lib/hygiene's sweep summary). */
@@ -210,6 +230,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   const display = imageDisplayName(image, options);
   const severity = highestSeverity(decision.summary);
   const violationSeverity = highestViolationSeverity(decision.violations);
+  const archived = notice.archived && decision.verdict === 'quarantined' ? archivedParts(image) : null;
 
   const subject = sanitiseSubject(
     `[gatekeeper] ${headline.label}: ${display}${
@@ -276,6 +297,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
     }
     email.push('');
   }
+  if (archived) email.push(...archived.email, '');
   email.push(...linksSection(links));
   const snippet =
     decision.verdict === 'quarantined' || (audit && decision.violations.length > 0)
@@ -317,6 +339,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   if (audit) chatLines.push('_Audit mode: no tag changed because of violations._');
   chatLines.push(`Findings: ${summaryText(decision.summary)}`);
   if (decision.reason) chatLines.push(`Reason: ${chatText(decision.reason, 400)}`);
+  if (archived) chatLines.push(archived.chat);
   if (findingViolations.length > 0) {
     chatLines.push('*Top findings*');
     for (const entry of findingViolations.slice(0, 5)) chatLines.push(chatFindingLine(entry));
@@ -372,11 +395,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   const machine = (cap: number): unknown => {
     const violations = machineViolations;
     const waived = machineWaived;
-    const truncated: Record<string, { shown: number; total: number }> = {};
-    const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
-      if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
-      return list.slice(0, limit);
-    };
+    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
     const body = {
       schema: NOTIFICATION_SCHEMA,
@@ -394,6 +413,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
         waived: cut('decision.waived', waived, cap),
       },
       links,
+      ...(archived ? { archived: archived.machine } : {}),
       ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
     };
     return { ...body, image: capStrings(body.image) };
@@ -422,6 +442,7 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
   const prefixes = prefixesOf(options);
   const display = imageDisplayName(image, options);
   const removed = [...new Set(notice.removedTags)].sort();
+  const detail = notice.detail ?? null;
   const links = imageLinks(image, options);
   const trail = cloudTrailPutImageUrl(consoleRegion(image, options));
   const subject = sanitiseSubject(
@@ -444,6 +465,15 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
   for (const tag of removed.slice(0, EMAIL_LIST_LIMIT)) email.push(`  - ${oneLine(tag, 300)}`);
   if (removed.length > EMAIL_LIST_LIMIT)
     email.push(`  … and ${formatCount(removed.length - EMAIL_LIST_LIMIT)} more`);
+  if (detail) {
+    email.push('', 'Where the tag came from');
+    email.push(...indent(wrapParagraph(multiLine(detail.explanation, 2_000))));
+    if (detail.writtenOn) {
+      email.push(
+        `  ${detail.putBack ? 'Put back on' : 'Written by the gatekeeper on'}: ${oneLine(detail.writtenOn, 100)}`,
+      );
+    }
+  }
   email.push('', ...imageSection(image, null), '');
   email.push('What to do');
   email.push(
@@ -469,6 +499,7 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
       } removed from \`${chatText(display, 300)}\`:`,
       ...removed.slice(0, 10).map((tag) => `• \`${chatText(tag, 200)}\``),
       ...(removed.length > 10 ? [`… and ${formatCount(removed.length - 10)} more`] : []),
+      ...(detail ? [`Origin: ${chatText(detail.explanation, 600)}`] : []),
     ].join('\n'),
     nextSteps: [
       ...(trail ? [`Who pushed it (CloudTrail PutImage): ${trail}`] : []),
@@ -477,20 +508,21 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
     keywords: ['spoofed-tag', oneLine(image.repository, 50)],
     summary: subject,
     relatedResources: [repositoryArn(image)],
-    additionalContext: { repository: oneLine(image.repository, 256), digest: image.digest },
+    additionalContext: {
+      repository: oneLine(image.repository, 256),
+      digest: image.digest,
+      ...(detail?.writtenOn ? { writtenOn: detail.writtenOn, putBack: String(detail.putBack) } : {}),
+    },
   });
   const machine = (cap: number): unknown => {
-    const truncated: Record<string, { shown: number; total: number }> = {};
-    const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
-      if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
-      return list.slice(0, limit);
-    };
+    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
     return capStrings({
       schema: NOTIFICATION_SCHEMA,
       kind: 'spoofed-tag',
       image: machineImage(image, tagCap, cut),
       removedTags: cut('removedTags', removed, tagCap),
+      detail,
       links: { ...links, cloudTrail: trail },
       ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
     });
@@ -529,6 +561,46 @@ export function immutabilityExclusionCommand(
     '  --image-tag-mutability IMMUTABLE_WITH_EXCLUSION \\',
     `  --image-tag-mutability-exclusion-filters ${filters.map((f) => `'filterType=WILDCARD,filter=${f}'`).join(' ')}`,
   ].join('\n');
+}
+
+/** The AWS CLI command that restores an archived image to the standard storage class. */
+export function restoreFromArchiveCommand(
+  image: Pick<ImageLocation, 'registryId' | 'region' | 'repository' | 'digest'>,
+): string {
+  return [
+    'aws ecr update-image-storage-class \\',
+    `  --region ${image.region} --registry-id ${image.registryId} \\`,
+    `  --repository-name '${image.repository}' \\`,
+    `  --image-id imageDigest=${image.digest} \\`,
+    '  --target-storage-class STANDARD',
+  ].join('\n');
+}
+
+/** What an archived, quarantined image's alert says about getting it back (email, chat, machine JSON). */
+function archivedParts(image: ImageContext): { email: string[]; chat: string; machine: unknown } {
+  const command = restoreFromArchiveCommand(image);
+  const automatic =
+    'When the restore completes the gatekeeper re-decides the image automatically (no push needed): it gets its approved tags if an exception or a policy change now allows it. If the same decision still quarantines it, it stays restored and quarantined; it is not archived again for that decision.';
+  return {
+    email: [
+      'Archived',
+      ...indent(
+        wrapParagraph(
+          "The policy archives quarantined images (actions.archiveQuarantined): this image is in ECR's archive storage class and cannot be pulled or scanned. Once an exception or a policy change makes it approvable, restore it:",
+        ),
+      ),
+      '',
+      ...command.split('\n').map((line) => `  ${line}`),
+      '',
+      ...indent(wrapParagraph(automatic)),
+    ],
+    chat: `Archived (cannot be pulled). Once an exception or a policy change allows it, restore it with \`aws ecr update-image-storage-class --target-storage-class STANDARD\` (full command in the email); it is then re-decided automatically.`,
+    machine: {
+      storageClass: 'ARCHIVE',
+      restoreCommand: command.replace(/ \\\n\s*/g, ' '),
+      reDecidedOnRestore: true,
+    },
+  };
 }
 
 /** (c) ImageTagAlreadyExistsException: the repository's tag immutability blocks the gatekeeper's tags. */
@@ -620,11 +692,7 @@ export function formatImmutableRepository(
     },
   });
   const machine = (cap: number): unknown => {
-    const truncated: Record<string, { shown: number; total: number }> = {};
-    const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
-      if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
-      return list.slice(0, limit);
-    };
+    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
     return capStrings({
       schema: NOTIFICATION_SCHEMA,
@@ -724,6 +792,8 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
       a.file.localeCompare(b.file) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message),
   );
   const where = display ?? 'policy set';
+  const archived =
+    image && notice.archived && decision?.verdict === 'quarantined' ? archivedParts(image) : null;
   const subject = sanitiseSubject(`[gatekeeper] ERROR: ${text.title} - ${where}`);
 
   const email: string[] = [];
@@ -766,6 +836,7 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
     );
   }
   email.push('');
+  if (archived) email.push(...archived.email, '');
   email.push(...linksSection(links));
   const emailText = finishEmail(email);
 
@@ -788,6 +859,7 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
         .slice(0, 5)
         .map((p) => `• \`${chatText(p.file, 100)}\` ${chatText(p.path, 100)}: ${chatText(p.message, 200)}`),
       ...(problems.length > 5 ? [`… and ${formatCount(problems.length - 5)} more problems`] : []),
+      ...(archived ? [archived.chat] : []),
     ].join('\n'),
     nextSteps: [text.action, ...(links.image ? [`Open the image: ${links.image}`] : [])],
     keywords: ['error', notice.problem, ...(image ? [oneLine(image.repository, 50)] : [])],
@@ -800,11 +872,7 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
     },
   });
   const machine = (cap: number): unknown => {
-    const truncated: Record<string, { shown: number; total: number }> = {};
-    const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
-      if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
-      return list.slice(0, limit);
-    };
+    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
     return capStrings({
       schema: NOTIFICATION_SCHEMA,
@@ -823,6 +891,7 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
         : null,
       problems: cut('problems', problems, cap),
       links,
+      ...(archived ? { archived: archived.machine } : {}),
       ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
     });
   };
@@ -1282,6 +1351,19 @@ function linksSection(links: Readonly<Record<string, string | null>>): string[] 
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
     .map(([key, url]) => `  ${labels[key] ?? key}: ${url}`);
   return lines.length > 0 ? ['Links', ...lines] : [];
+}
+
+/** Cuts lists for the machine JSON and remembers what was cut (`truncated: { name: { shown, total } }`). */
+function listCutter(): {
+  truncated: Record<string, { shown: number; total: number }>;
+  cut: <T>(name: string, list: readonly T[], limit: number) => T[];
+} {
+  const truncated: Record<string, { shown: number; total: number }> = {};
+  const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
+    if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
+    return list.slice(0, limit);
+  };
+  return { truncated, cut };
 }
 
 function machineImage(

@@ -22,6 +22,8 @@ export {
   immutabilityExclusionCommand,
   NOTIFICATION_SCHEMA,
   type Notice,
+  restoreFromArchiveCommand,
+  type SpoofedTagDetail,
   type SpoofedTagNotice,
 } from './format.ts';
 export {

@@ -19,7 +19,7 @@ export interface SnsClientSettings {
   readonly region?: string;
   /** Total attempts per publish, first included. Default 3. */
   readonly maxAttempts?: number;
-  /** Per-attempt timeout for the whole request. Default 5,000 ms. */
+  /** Per-attempt timeout for the whole request; a breach throws a retryable TimeoutError. Default 5,000 ms. */
   readonly requestTimeoutMs?: number;
   readonly connectionTimeoutMs?: number;
   /** Extra client settings (tests: credentials). The endpoint comes from AWS_ENDPOINT_URL_SNS when set. */
@@ -53,6 +53,8 @@ export function createSnsClient(settings: SnsClientSettings): SNSClient {
     requestHandler: {
       requestTimeout: settings.requestTimeoutMs ?? SNS_RETRY_DEFAULTS.requestTimeoutMs,
       connectionTimeout: settings.connectionTimeoutMs ?? SNS_RETRY_DEFAULTS.connectionTimeoutMs,
+      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting on a hung socket.
+      throwOnRequestTimeout: true,
     },
   });
 }

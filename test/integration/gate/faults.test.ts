@@ -222,15 +222,13 @@ describe('a spoofed decision tag that moved off an approved digest', () => {
       status: 'COMPLETE',
       findings: basicFindings(1, 'CRITICAL'),
     });
-    await aws.clients
-      .ecr()
-      .send(
-        new PutImageCommand({
-          repositoryName: repository,
-          imageManifest: b.manifest,
-          imageTag: 'approved-1.0.0',
-        }),
-      );
+    await aws.clients.ecr().send(
+      new PutImageCommand({
+        repositoryName: repository,
+        imageManifest: b.manifest,
+        imageTag: 'approved-1.0.0',
+      }),
+    );
     expect(tagsOf(repository, a.digest)).toEqual(['1.0.0']);
     expect(tagsOf(repository, b.digest)).toContain('approved-1.0.0');
 
@@ -245,6 +243,15 @@ describe('a spoofed decision tag that moved off an approved digest', () => {
     const alert = publishesAbout(b.digest).at(-1);
     expect(alert?.message).toContain(`moved off ${a.digest}`);
     expect(alert?.message).toContain('put back');
+    // Every subscriber learns where the tag came from: email, Slack (Chatbot) and the machine JSON.
+    const structure = JSON.parse(alert?.message ?? '{}') as Record<string, string>;
+    expect(JSON.parse(structure.default ?? '{}').detail).toEqual({
+      writtenOn: a.digest,
+      putBack: true,
+      explanation: expect.stringContaining(`moved off ${a.digest}`),
+    });
+    expect(JSON.parse(structure.https ?? '{}').content.description).toContain(`Origin: It was moved off`);
+    expect(structure.email).toContain(`Put back on: ${a.digest}`);
   });
 
   it('is not put back when the ledger no longer vouches for it there, and the alert says why', async () => {
@@ -261,8 +268,12 @@ describe('a spoofed decision tag that moved off an approved digest', () => {
 
     expect(tagsOf(repository, a.digest)).toEqual(['1.0.0', 'quarantined-1.0.0']);
     expect(tagsOf(repository, b.digest)).toEqual(['x']);
-    expect(publishesAbout(b.digest).at(-1)?.message).toContain(
-      'no longer includes it, so it is not put back',
-    );
+    const alert = publishesAbout(b.digest).at(-1);
+    expect(alert?.message).toContain('no longer includes it, so it is not put back');
+    const structure = JSON.parse(alert?.message ?? '{}') as Record<string, string>;
+    expect(JSON.parse(structure.default ?? '{}').detail).toMatchObject({
+      writtenOn: a.digest,
+      putBack: false,
+    });
   });
 });

@@ -143,6 +143,47 @@ describe('SnsNotifier against the local SNS endpoint', () => {
     expect(aws.callStats().sns.Publish?.attempts).toBe(3);
   });
 
+  it('a hung Publish times out after requestTimeoutMs and is retried, instead of waiting for the hang', async () => {
+    // The production factory with a short timeout: without throwOnRequestTimeout the SDK only logs a warning
+    // and waits until the endpoint gives up on the socket (3 s here), then retries.
+    const hangMs = 3_000;
+    const quick = createSnsClient({
+      topicArn,
+      requestTimeoutMs: 200,
+      clientConfig: {
+        endpoint: aws.endpoints.sns,
+        credentials: {
+          accessKeyId: aws.env.AWS_ACCESS_KEY_ID ?? '',
+          secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY ?? '',
+        },
+      },
+    });
+    try {
+      aws.faults.sns.failNext('Publish', 1, { hangMs });
+      const before = aws.sns.publishes(topicArn).length;
+      const started = Date.now();
+
+      await new SnsNotifier(quick, topicArn).publish(tenThousandFindings());
+
+      expect(Date.now() - started).toBeLessThan(hangMs / 2);
+      expect(aws.callStats().sns.Publish).toMatchObject({ attempts: 2, faulted: 1, calls: 1 });
+      expect(aws.sns.publishes(topicArn)).toHaveLength(before + 1);
+
+      // Every attempt hung: a retryable NotifierUnavailableError (TimeoutError), well before the hangs end.
+      aws.faults.sns.failNext('Publish', 3, { hangMs });
+      const again = Date.now();
+      const error = await new SnsNotifier(quick, topicArn)
+        .publish(tenThousandFindings())
+        .catch((e: unknown) => e);
+      expect(Date.now() - again).toBeLessThan(hangMs);
+      expect(error).toBeInstanceOf(NotifierUnavailableError);
+      expect((error as NotifierUnavailableError).retryable).toBe(true);
+      expect(aws.sns.publishes(topicArn)).toHaveLength(before + 1);
+    } finally {
+      quick.destroy();
+    }
+  });
+
   it('an authorization error is final', async () => {
     aws.faults.sns.failNext('Publish', 1, {
       status: 403,

@@ -69,6 +69,7 @@ describe('parseEvent: real AWS payloads (test/fixtures/aws)', () => {
     // Assess
     expect(event).toEqual({
       kind: 'image-pushed',
+      action: 'push',
       eventId: '13cde686-328b-6117-af20-0e5566167482',
       time: '2019-11-16T01:54:34Z',
       replayName: null,
@@ -86,14 +87,66 @@ describe('parseEvent: real AWS payloads (test/fixtures/aws)', () => {
 
   it.each([
     ['ecr-image-action-delete-success.json', /DELETE needs no decision/],
-    ['ecr-image-action-archive.json', /UPDATE_STORAGE_CLASS needs no decision/],
-    ['ecr-image-action-restore.json', /UPDATE_STORAGE_CLASS needs no decision/],
+    ['ecr-image-action-archive.json', /UPDATE_STORAGE_CLASS to ARCHIVE needs no decision/],
     ['ecr-replication-action-success.json', /"ECR Replication Action" is not handled/],
     ['ecr-scan-resource-change-scan-frequency.json', /"ECR Scan Resource Change" is not handled/],
   ])('ignores %s with a reason', (name, reason) => {
     const event = parseEvent(fixture(name));
     expect(event.kind).toBe('ignored');
     expect(event.kind === 'ignored' && event.reason).toMatch(reason);
+  });
+
+  it('reads a restore from the archive (UPDATE_STORAGE_CLASS to STANDARD, SUCCESS) as image-pushed with action restore', () => {
+    const raw = fixture('ecr-image-action-restore.json');
+    const event = parseEvent(raw);
+    expect(event).toEqual({
+      kind: 'image-pushed',
+      action: 'restore',
+      eventId: '7b8fc5e6-5ef5-8bbe-b157-EXAMPLE',
+      time: '2019-08-06T01:15:22Z',
+      replayName: null,
+      image: {
+        registryId: '123456789012',
+        region: 'us-east-1',
+        repository: 'ubuntu',
+        digest: 'sha256:f98d67af8e53a536502bfc600de3266556b06ed635a32d60aa7a5fe6d7e609d7',
+      },
+      tag: null,
+      manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactMediaType: 'application/vnd.oci.image.config.v1+json',
+      lastActivatedAt: '2025-10-10T19:13:02.740Z',
+    });
+  });
+
+  it.each([
+    ['a failed restore', { result: 'FAILURE' }, /STANDARD with result FAILURE: nothing was restored/],
+    ['a transition to another class', { 'target-storage-class': 'GLACIER' }, /to GLACIER needs no decision/],
+  ])('ignores %s', (_name, change, reason) => {
+    const raw = fixture('ecr-image-action-restore.json');
+    Object.assign(raw.detail, change);
+    const event = parseEvent(raw);
+    expect(event.kind).toBe('ignored');
+    expect(event.kind === 'ignored' && event.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['target-storage-class', undefined, 'detail.target-storage-class', /is missing/],
+    ['image-digest', 'sha256:f98d67afEXAMPLE', 'detail.image-digest', /64 lowercase hex/],
+    ['repository-name', 'Ubuntu', 'detail.repository-name', /ECR repository name/],
+    ['manifest-media-type', 7, 'detail.manifest-media-type', /must be a string/],
+  ])('rejects a restore whose %s is %j', (key, value, field, message) => {
+    const raw = fixture('ecr-image-action-restore.json');
+    if (value === undefined) delete raw.detail[key];
+    else raw.detail[key] = value;
+    expectInvalid(raw, raw.id, field, message);
+  });
+
+  it('a restore with an unreadable last-activated-at is still a restore (the time is informational)', () => {
+    const raw = fixture('ecr-image-action-restore.json');
+    raw.detail['last-activated-at'] = 'yesterday-ish';
+    const event = parseEvent(raw);
+    expect(event.kind === 'image-pushed' && event.action).toBe('restore');
+    expect(event.kind === 'image-pushed' && event.lastActivatedAt).toBeNull();
   });
 
   it('rejects the pull-through-cache doc sample: its time 2023-02-29 is not a real date', () => {

@@ -483,6 +483,75 @@ describe('formatSpoofedTag', () => {
   });
 });
 
+describe('formatSpoofedTag with the origin of the tag', () => {
+  const moved = 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+  const cases = [
+    {
+      name: 'put back on the approved digest it had been written on',
+      detail: {
+        writtenOn: moved,
+        putBack: true,
+        explanation: `It was moved off ${moved}, where the gatekeeper had written it; it is put back there.`,
+      },
+      emailLine: `  Put back on: ${moved}`,
+    },
+    {
+      name: 'not put back, with the reason',
+      detail: {
+        writtenOn: moved,
+        putBack: false,
+        explanation: `The gatekeeper had written it on ${moved}, but that image's recorded decision no longer includes it, so it is not put back.`,
+      },
+      emailLine: `  Written by the gatekeeper on: ${moved}`,
+    },
+    {
+      name: 'never written by the gatekeeper',
+      detail: {
+        writtenOn: null,
+        putBack: false,
+        explanation: 'The gatekeeper never wrote this tag in this repository.',
+      },
+      emailLine: null,
+    },
+  ];
+
+  it.each(cases)('$name: email, Slack and the machine JSON all carry it', ({ detail, emailLine }) => {
+    const message = formatSpoofedTag(
+      {
+        kind: 'spoofed-tag',
+        image: imageContext({ tagsBefore: ['approved-1.4.2'], tagsAfter: ['quarantined-sha256-abc'] }),
+        removedTags: ['approved-1.4.2'],
+        detail,
+      },
+      OPTIONS,
+    );
+    const { machine, chat } = bodies(message);
+    const email = message.bodies.email ?? '';
+    expect(email).toContain('Where the tag came from');
+    expect(email.replace(/\s+/g, ' ')).toContain(detail.explanation);
+    if (emailLine) expect(email).toContain(emailLine);
+    else expect(email).not.toMatch(/Put back on|Written by the gatekeeper on/);
+    expect(JSON.stringify(chat.content.description)).toContain('Origin: ');
+    expect(machine.detail).toEqual(detail);
+    if (detail.writtenOn) {
+      expect(chat.metadata.additionalContext).toMatchObject({
+        writtenOn: detail.writtenOn,
+        putBack: String(detail.putBack),
+      });
+    }
+    expectSizeBound(message);
+  });
+
+  it('without a detail the email has no origin section and the JSON says null', () => {
+    const message = formatSpoofedTag(
+      { kind: 'spoofed-tag', image: imageContext({}), removedTags: ['approved-1.4.2'] },
+      OPTIONS,
+    );
+    expect(message.bodies.email).not.toContain('Where the tag came from');
+    expect(bodies(message).machine.detail).toBeNull();
+  });
+});
+
 describe('formatImmutableRepository', () => {
   const notice = {
     kind: 'immutable-repository' as const,
