@@ -152,6 +152,16 @@ describe('event patterns match the real AWS payloads', () => {
   };
   const failedPush = structuredClone(fixture('ecr-image-action-push-success.json'));
   (failedPush.detail as JsonObject).result = 'FAILURE';
+  const failedRestore = structuredClone(fixture('ecr-image-action-restore.json'));
+  (failedRestore.detail as JsonObject).result = 'FAILURE';
+  // A PUSH never carries target-storage-class; one that did must still match through the PUSH branch only.
+  const archiveLabelledPush = structuredClone(fixture('ecr-image-action-push-success.json'));
+  (archiveLabelledPush.detail as JsonObject)['target-storage-class'] = 'ARCHIVE';
+  // A storage-class change without a target (not sent by ECR) must not be taken for a restore.
+  const untargetedStorageChange = structuredClone(fixture('ecr-image-action-restore.json'));
+  delete (untargetedStorageChange.detail as JsonObject)['target-storage-class'];
+  const restoreFromCustomSource = structuredClone(fixture('ecr-image-action-restore.json'));
+  restoreFromCustomSource.source = 'my.app';
   const customSource = structuredClone(fixture('ecr-image-scan-complete-real-event.json'));
   customSource.source = 'my.app';
   // The documented shape of a CloudTrail management event on the default bus (no AWS sample in the fixtures).
@@ -177,7 +187,13 @@ describe('event patterns match the real AWS payloads', () => {
     { fn: 'image-pushed', event: 'ecr-image-action-push-success.json', matches: true },
     { fn: 'image-pushed', event: 'ecr-image-action-delete-success.json', matches: false },
     { fn: 'image-pushed', event: 'ecr-image-action-archive.json', matches: false },
+    { fn: 'image-pushed', event: 'ecr-image-action-restore.json', matches: true },
     { fn: 'image-pushed', event: failedPush, matches: false },
+    { fn: 'image-pushed', event: failedRestore, matches: false },
+    { fn: 'image-pushed', event: archiveLabelledPush, matches: true },
+    { fn: 'image-pushed', event: untargetedStorageChange, matches: false },
+    { fn: 'image-pushed', event: restoreFromCustomSource, matches: false },
+    { fn: 'image-pushed', event: 'ecr-pull-through-cache-action-success.json', matches: false },
     { fn: 'image-pushed', event: 'ecr-replication-action-success.json', matches: false },
     { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-real-event.json', matches: true },
     { fn: 'basic-scan-completed', event: 'ecr-image-scan-complete-basic-partial-counts.json', matches: true },
@@ -211,6 +227,7 @@ describe('event patterns match the real AWS payloads', () => {
   it('delivers every gate event kind to exactly one function', () => {
     for (const event of [
       'ecr-image-action-push-success.json',
+      'ecr-image-action-restore.json',
       'ecr-image-scan-complete-real-event.json',
       'inspector2-scan-initial-scan-complete-ecr.json',
       'inspector2-finding-ecr-package-vulnerability.json',
@@ -222,6 +239,16 @@ describe('event patterns match the real AWS payloads', () => {
       );
       expect(receivers, event).toHaveLength(1);
     }
+  });
+
+  it('routes archive events to no function (archiving needs no decision)', () => {
+    const receivers = FUNCTIONS.filter((fn) =>
+      rulesFor(template, fn).some(
+        (rule) =>
+          rule.EventPattern && matchesPattern(rule.EventPattern, fixture('ecr-image-action-archive.json')),
+      ),
+    );
+    expect(receivers).toEqual([]);
   });
 
   it('runs the sweep nightly and resumes it every 10 minutes', () => {

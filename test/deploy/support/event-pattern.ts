@@ -1,7 +1,8 @@
 /**
  * EventBridge pattern matching, enough to prove our rules match the real AWS payloads in test/fixtures/aws
- * and nothing else: exact values, `exists`, `prefix`, `anything-but`, nested objects, and arrays in the
- * event (a field matches when any element matches, which is how `detail.resources[].type` is filtered).
+ * and nothing else: exact values, `exists`, `prefix`, `anything-but`, nested objects, arrays in the
+ * event (a field matches when any element matches, which is how `detail.resources[].type` is filtered), and
+ * `$or` (the object matches when its other fields match and at least one of the listed sub-patterns does).
  */
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -41,6 +42,11 @@ function matchesCondition(condition: Json, values: Json[] | undefined): boolean 
 export function matchesPattern(pattern: Json, event: Json): boolean {
   if (!isObject(pattern)) throw new Error('pattern must be an object');
   return Object.entries(pattern).every(([key, expected]) => {
+    if (key === '$or') {
+      if (!Array.isArray(expected) || expected.length < 2 || !expected.every(isObject))
+        throw new Error('$or must list at least two sub-patterns');
+      return expected.some((branch) => matchesPattern(branch, event));
+    }
     if (Array.isArray(expected)) {
       const values = valuesAt(event, key);
       return expected.some((condition) => matchesCondition(condition, values));
