@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { GatekeeperError, InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { formatProblem, PolicySetInvalidError } from '../policy/index.ts';
+import { HYGIENE_USAGE, LIFECYCLE_USAGE, REPLAY_USAGE } from './command-usage.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { EVALUATE_USAGE, runEvaluate } from './evaluate-command.ts';
 import type { CliIo } from './io.ts';
@@ -12,17 +13,7 @@ import { POLICY_USAGE, runPolicy } from './policy-command.ts';
 
 export type { CliIo } from './io.ts';
 
-const HELP = `gatekeeper — vet container images against policies as code (the same decision the ECR gate makes)
-
-${EVALUATE_USAGE}
-${POLICY_USAGE}
-usage: gatekeeper lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--output json|text]
-usage: gatekeeper hygiene plan --repositories FILE [--baseline FILE] [--scope GLOB]... [--now ISO-8601]
-                              [--output text|json]
-usage: gatekeeper replay EVENT.json --findings FILE [--dry-run]
-usage: gatekeeper --help | --version
-
---findings accepts an ECR DescribeImageScanFindings response (basic or enhanced; one page or a JSON array
+const NOTES = `--findings accepts an ECR DescribeImageScanFindings response (basic or enhanced; one page or a JSON array
 of pages), an Inspector2 ListFindings response, Trivy JSON (trivy image -f json) or Grype JSON (grype -o json).
 --repository NAME is optional when the findings file names the repository (ECR repositoryName, Inspector
 resource repositoryName, Trivy ArtifactName, Grype source.target; a registry host is dropped); the option wins
@@ -31,9 +22,29 @@ over the file, and evaluate exits 2 when neither names one. --tag and --digest d
 without it the image rules that need facts (runsAsRoot, requiredLabels, maxSizeBytes) are not checked, and
 evaluate says which on stderr and in its text, markdown and SARIF output.
 
-Exit codes: 0 approved / valid / tests pass; 1 quarantined / tests fail; 2 bad usage or bad input
-(one line on stderr naming the file and field).
+Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan);
+2 bad usage or bad input (one line on stderr naming the file and field).
 `;
+
+const HELP = `gatekeeper — vet container images against policies as code (the same decision the ECR gate makes)
+
+${EVALUATE_USAGE}
+${POLICY_USAGE}
+${LIFECYCLE_USAGE}
+${HYGIENE_USAGE}
+${REPLAY_USAGE}
+usage: gatekeeper --help | --version
+
+${NOTES}`;
+
+/** `gatekeeper COMMAND --help` prints that command's usage. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  evaluate: EVALUATE_USAGE,
+  policy: POLICY_USAGE,
+  replay: REPLAY_USAGE,
+  lifecycle: LIFECYCLE_USAGE,
+  hygiene: HYGIENE_USAGE,
+};
 
 /** Loads an owner's command module only when it is used; a missing module is a clear exit 2. */
 type Runner = (args: string[], io: CliIo) => Promise<number>;
@@ -59,7 +70,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(HELP);
+      const usage = Object.hasOwn(COMMAND_USAGE, command) ? COMMAND_USAGE[command] : undefined;
+      io.stdout.write(usage === undefined ? HELP : `${usage}\n\n${NOTES}`);
       return EXIT.ok;
     }
     if (command === 'evaluate') return await runEvaluate(args, io, toolVersion());

@@ -33,9 +33,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
 import type { CliIo } from './io.ts';
 
-export const REPLAY_USAGE = `usage: gatekeeper replay EVENT.json --findings FILE [--dry-run] [--input auto|ecr|inspector|trivy|grype]
-                        [--policies DIR] [--tags TAG[,TAG…]]... [--image-facts FILE] [--now ISO-8601]
-                        [--output text|json]`;
+export { REPLAY_USAGE } from './command-usage.ts';
 
 const SPEC = {
   findings: 'single',

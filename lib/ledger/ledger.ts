@@ -72,7 +72,7 @@ export type NotificationState =
   | 'sent';
 
 export interface NotificationRecord {
-  /** Stable id of the state change: `<image key>#<decision seq>`; sent as a message attribute. */
+  /** Stable id of the state change in the ledger: `<image key>#<decision seq>` (messages carry their own `dedupeKey`). */
   readonly dedupeKey: string;
   /** `verdict|reason|clean-or-violations`: a new message is owed only when this changes. */
   readonly stateKey: string;

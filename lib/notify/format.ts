@@ -1032,11 +1032,16 @@ interface Parts {
   readonly listLength: number;
 }
 
+/** Machine subscribers get the dedupe key in the body: a redelivered publish carries the same key. */
+function withDedupeKey(body: unknown, dedupeKey: string): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, dedupeKey } : body;
+}
+
 function assemble(parts: Parts): OutboundMessage {
   const https = JSON.stringify(parts.chat);
   const build = (cap: number, email: string): OutboundMessage => ({
     subject: parts.subject,
-    bodies: { default: JSON.stringify(parts.machine(cap)), email, https },
+    bodies: { default: JSON.stringify(withDedupeKey(parts.machine(cap), parts.dedupeKey)), email, https },
     attributes: parts.attributes,
     dedupeKey: parts.dedupeKey,
   });

@@ -559,3 +559,17 @@ describe('text output width', () => {
     expect(table.some((line) => line.endsWith('…'))).toBe(true);
   });
 });
+
+describe('COMMAND --help', () => {
+  it.each([
+    ['replay', 'usage: gatekeeper replay EVENT.json --findings FILE [--dry-run] [--input'],
+    ['lifecycle', 'usage: gatekeeper lifecycle preview --policy FILE --images FILE'],
+    ['hygiene', 'usage: gatekeeper hygiene plan --repositories FILE'],
+    ['policy', 'usage: gatekeeper policy validate [DIR]'],
+  ])("%s --help prints that command's usage first and exits 0", async (command, usage) => {
+    const out = await run([command, '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.startsWith(usage)).toBe(true);
+    expect(out.stdout).not.toContain('usage: gatekeeper evaluate');
+  });
+});

@@ -714,3 +714,21 @@ describe('console links', () => {
     );
   });
 });
+
+describe('dedupe key for machine subscribers', () => {
+  it('is in the machine body, the same for a republished decision and different for another verdict', () => {
+    const notice = (verdict: Verdict) => ({
+      kind: 'decision' as const,
+      decision: decision({ verdict }),
+      image: imageContext(),
+      previousVerdict: null,
+    });
+    const first = formatDecision(notice('quarantined'), OPTIONS);
+    const again = formatDecision(notice('quarantined'), OPTIONS);
+    const other = formatDecision(notice('approved'), OPTIONS);
+
+    expect(bodies(first).machine.dedupeKey).toBe(first.dedupeKey);
+    expect(bodies(again).machine.dedupeKey).toBe(first.dedupeKey);
+    expect(bodies(other).machine.dedupeKey).not.toBe(first.dedupeKey);
+  });
+});
