@@ -13,15 +13,8 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { createLedgerTable } from '../lib/ledger/table.ts';
-import {
-  basicFindings,
-  buildImage,
-  buildIndex,
-  fixtureJson,
-  imageConfig,
-  type LocalAws,
-  startLocalAws,
-} from '../test/support/local-aws.ts';
+import { fixtureManifest, seedDemoImage } from '../test/support/demo-images.ts';
+import { basicFindings, buildIndex, startLocalAws } from '../test/support/local-aws.ts';
 
 type Raw = Record<string, unknown> & { detail: Record<string, unknown> };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -46,31 +39,6 @@ function event(file: string, edit: (e: Raw) => void): Raw {
   raw.time = new Date().toISOString();
   edit(raw);
   return raw;
-}
-
-/** Enhanced findings as ECR returns them for this image: their resource names the image. */
-function aboutImage(
-  findings: readonly unknown[],
-  aws: LocalAws,
-  repository: string,
-  digest: string,
-): unknown[] {
-  return findings.map((f) => {
-    const copy = structuredClone(f) as {
-      resources?: { id?: string; details?: { awsEcrContainerImage?: Record<string, unknown> } }[];
-    };
-    for (const resource of copy.resources ?? []) {
-      resource.id = `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/${repository}/${digest}`;
-      if (resource.details?.awsEcrContainerImage) {
-        Object.assign(resource.details.awsEcrContainerImage, {
-          repositoryName: repository,
-          imageHash: digest,
-          registry: aws.accountId,
-        });
-      }
-    }
-    return copy;
-  });
 }
 
 function pushedAgo(minutes: number): Date {
@@ -126,11 +94,8 @@ async function main(): Promise<number> {
       );
 
     // 1. A clean image.
-    aws.ecr.seedRepository('demo/web', { scanOnPush: true });
-    const web = buildImage(imageConfig('demo-web', { user: 'www-data' }));
-    const webDigest = aws.ecr.seedImage('demo/web', {
-      manifest: web.manifest,
-      config: web.config,
+    const webDigest = seedDemoImage(aws, 'demo/web', {
+      image: { build: 'demo-web', user: 'www-data' },
       tags: ['1.4.2'],
       pushedAt: pushedAgo(5),
       scan: { status: 'COMPLETE', findings: [...basicFindings(3, 'LOW'), ...basicFindings(2, 'MEDIUM')] },
@@ -141,29 +106,18 @@ async function main(): Promise<number> {
     ]);
 
     // 2. A critical CVE waived by policies/exceptions/platform.yaml.
-    aws.ecr.seedRepository('platform/base', { scanOnPush: true });
-    const base = buildImage(imageConfig('platform-base', { user: 'app' }));
-    const baseDigest = aws.ecr.seedImage('platform/base', {
-      manifest: base.manifest,
-      config: base.config,
-      tags: ['1.2.0'],
-      pushedAt: pushedAgo(5),
-    }).digest;
     const waivedPage = JSON.parse(
       readFileSync(
         new URL('../policies/tests/findings/ecr-enhanced-critical-no-fix.json', import.meta.url),
         'utf8',
       ),
     ) as { imageScanFindings: { enhancedFindings: unknown[] } };
-    aws.ecr.seedScan('platform/base', baseDigest, {
-      status: 'ACTIVE',
-      enhancedFindings: aboutImage(
-        waivedPage.imageScanFindings.enhancedFindings,
-        aws,
-        'platform/base',
-        baseDigest,
-      ),
-    });
+    const baseDigest = seedDemoImage(aws, 'platform/base', {
+      image: { build: 'platform-base', user: 'app' },
+      tags: ['1.2.0'],
+      pushedAt: pushedAgo(5),
+      enhancedFindings: waivedPage.imageScanFindings.enhancedFindings,
+    }).digest;
     await run('platform/base:1.2.0 (waived CVE)', 'platform/base', baseDigest, [
       [push, pushOf('platform/base', baseDigest, '1.2.0')],
       [
@@ -181,11 +135,8 @@ async function main(): Promise<number> {
     ]);
 
     // 3. A critical CVE.
-    aws.ecr.seedRepository('demo/api', { scanOnPush: true });
-    const api = buildImage(imageConfig('demo-api', { user: 'app' }));
-    const apiDigest = aws.ecr.seedImage('demo/api', {
-      manifest: api.manifest,
-      config: api.config,
+    const apiDigest = seedDemoImage(aws, 'demo/api', {
+      image: { build: 'demo-api', user: 'app' },
       tags: ['2.0.0'],
       pushedAt: pushedAgo(5),
       scan: {
@@ -199,12 +150,8 @@ async function main(): Promise<number> {
     ]);
 
     // 4. A failed scan, on the byte-exact amazonlinux manifest of the ECR API reference (events/ecr-basic-scan-failed.json).
-    aws.ecr.seedRepository('demo/legacy-batch', { scanOnPush: true });
-    const legacy = fixtureJson<{ images: { imageManifest: string }[] }>(
-      'ecr-batch-get-image-amazonlinux.json',
-    );
-    const legacyDigest = aws.ecr.seedImage('demo/legacy-batch', {
-      manifest: legacy.images[0]?.imageManifest ?? '',
+    const legacyDigest = seedDemoImage(aws, 'demo/legacy-batch', {
+      image: { manifest: fixtureManifest('ecr-batch-get-image-amazonlinux.json') },
       tags: ['2016.09'],
       pushedAt: pushedAgo(5),
       scan: {
@@ -218,21 +165,17 @@ async function main(): Promise<number> {
     ]);
 
     // 5. A multi-arch image: children pushed and scanned first, then the index; the index digest is tagged.
-    aws.ecr.seedRepository('demo/multiarch', { scanOnPush: true });
-    const children = ['amd64', 'arm64'].map((arch) => {
-      const image = buildImage({ ...imageConfig(`multiarch-${arch}`, { user: 'app' }), architecture: arch });
-      const { digest } = aws.ecr.seedImage('demo/multiarch', {
-        manifest: image.manifest,
-        config: image.config,
+    const children = ['amd64', 'arm64'].map((arch) => ({
+      ...seedDemoImage(aws, 'demo/multiarch', {
+        image: { build: `multiarch-${arch}`, user: 'app', architecture: arch },
         pushedAt: pushedAgo(6),
         scan: { status: 'COMPLETE', findings: basicFindings(1, 'LOW') },
-      });
-      return { digest, manifest: image.manifest, mediaType: image.mediaType, arch };
-    });
+      }),
+      arch,
+    }));
     const index = buildIndex(children);
-    const indexDigest = aws.ecr.seedImage('demo/multiarch', {
-      manifest: index.manifest,
-      mediaType: index.mediaType,
+    const indexDigest = seedDemoImage(aws, 'demo/multiarch', {
+      image: { manifest: index.manifest, mediaType: index.mediaType },
       tags: ['3.0.0'],
       pushedAt: pushedAgo(5),
     }).digest;

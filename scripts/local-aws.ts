@@ -16,10 +16,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createLedgerTable } from '../lib/ledger/table.ts';
+import { type DemoImageSeed, fixtureManifest, seedDemoImage } from '../test/support/demo-images.ts';
 import {
   basicFindings,
   enhancedFindings,
-  fixtureJson,
   fixtureText,
   type LocalAws,
   startLocalAws,
@@ -44,124 +44,69 @@ export interface SeededImage {
   readonly events: readonly string[];
 }
 
-function manifestOf(fixture: string): string {
-  const response = fixtureJson<{ images: { imageManifest: string }[] }>(fixture);
-  const manifest = response.images[0]?.imageManifest;
-  if (!manifest) throw new Error(`test/fixtures/aws/${fixture}: no images[0].imageManifest`);
-  return manifest;
-}
-
-/** Enhanced findings cloned from the fixtures, rewritten to be about the given image (ECR checks that). */
-function findingsAbout(
-  aws: LocalAws,
-  repository: string,
-  digest: string,
-  findings: readonly unknown[],
-): unknown[] {
-  return findings.map((finding) => {
-    const copy = structuredClone(finding) as {
-      resources?: { id?: string; details?: { awsEcrContainerImage?: Record<string, unknown> } }[];
-    };
-    for (const resource of copy.resources ?? []) {
-      resource.id = `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/${repository}/${digest}`;
-      if (resource.details?.awsEcrContainerImage) {
-        Object.assign(resource.details.awsEcrContainerImage, {
-          repositoryName: repository,
-          imageHash: digest,
-          registry: aws.accountId,
-        });
-      }
-    }
-    return copy;
-  });
-}
-
-function expectDigest(repository: string, actual: string, expected: string): string {
-  if (actual !== expected)
-    throw new Error(`${repository}: seeded digest ${actual} differs from the events/ samples' ${expected}`);
-  return actual;
-}
-
 /**
  * Seeds the images the samples in events/ name (same repositories, digests and tags), with scan results that
  * give each sample a decision. Manifests are the byte-exact fixtures, so the digests match the events.
  */
 export function seedSampleImages(aws: LocalAws): SeededImage[] {
-  const seeded: SeededImage[] = [];
   const pushedAt = new Date(Date.now() - 10 * 60_000);
-
-  aws.ecr.seedRepository('demo/web', { scanOnPush: true });
-  const web = aws.ecr.seedImage('demo/web', {
-    manifest: fixtureText('manifest-docker-v2s2-dockerhub-real.json'),
-    tags: ['1.4.2'],
-    pushedAt,
-    // The counts of events/ecr-basic-scan-complete.json: HIGH 2, MEDIUM 9, LOW 3.
-    scan: {
-      status: 'COMPLETE',
-      findings: [...basicFindings(2, 'HIGH'), ...basicFindings(9, 'MEDIUM'), ...basicFindings(3, 'LOW')],
-    },
-  });
-  seeded.push({
-    repository: 'demo/web',
-    digest: expectDigest(
+  const sample = (
+    repository: string,
+    tag: string,
+    seed: Omit<DemoImageSeed, 'tags' | 'pushedAt'>,
+    scan: string,
+    events: readonly string[],
+  ): SeededImage => {
+    const { digest } = seedDemoImage(aws, repository, { ...seed, tags: [tag], pushedAt });
+    return { repository, digest, tags: [tag], scan, events };
+  };
+  return [
+    sample(
       'demo/web',
-      web.digest,
-      'sha256:888206c77cd2811ec47e752ba291e5b7734e3ef137dfd222daadaca39a9f17bc',
+      '1.4.2',
+      {
+        image: { manifest: fixtureText('manifest-docker-v2s2-dockerhub-real.json') },
+        expectDigest: 'sha256:888206c77cd2811ec47e752ba291e5b7734e3ef137dfd222daadaca39a9f17bc',
+        // The counts of events/ecr-basic-scan-complete.json: HIGH 2, MEDIUM 9, LOW 3.
+        scan: {
+          status: 'COMPLETE',
+          findings: [...basicFindings(2, 'HIGH'), ...basicFindings(9, 'MEDIUM'), ...basicFindings(3, 'LOW')],
+        },
+      },
+      'basic, COMPLETE: 2 HIGH, 9 MEDIUM, 3 LOW',
+      ['ecr-image-push.json', 'ecr-basic-scan-complete.json'],
     ),
-    tags: ['1.4.2'],
-    scan: 'basic, COMPLETE: 2 HIGH, 9 MEDIUM, 3 LOW',
-    events: ['ecr-image-push.json', 'ecr-basic-scan-complete.json'],
-  });
-
-  aws.ecr.seedRepository('demo/legacy-batch', { scanOnPush: true });
-  const legacy = aws.ecr.seedImage('demo/legacy-batch', {
-    manifest: manifestOf('ecr-batch-get-image-amazonlinux.json'),
-    tags: ['2016.09'],
-    pushedAt,
-    scan: {
-      status: 'FAILED',
-      description: 'UnsupportedImageError: The operating system and/or package manager are not supported.',
-    },
-  });
-  seeded.push({
-    repository: 'demo/legacy-batch',
-    digest: expectDigest(
+    sample(
       'demo/legacy-batch',
-      legacy.digest,
-      'sha256:f1d4ae3f7261a72e98c6ebefe9985cf10a0ea5bd762585a43e0700ed99863807',
+      '2016.09',
+      {
+        image: { manifest: fixtureManifest('ecr-batch-get-image-amazonlinux.json') },
+        expectDigest: 'sha256:f1d4ae3f7261a72e98c6ebefe9985cf10a0ea5bd762585a43e0700ed99863807',
+        scan: {
+          status: 'FAILED',
+          description:
+            'UnsupportedImageError: The operating system and/or package manager are not supported.',
+        },
+      },
+      'basic, FAILED (UnsupportedImageError)',
+      ['ecr-basic-scan-failed.json'],
     ),
-    tags: ['2016.09'],
-    scan: 'basic, FAILED (UnsupportedImageError)',
-    events: ['ecr-basic-scan-failed.json'],
-  });
-
-  aws.ecr.seedRepository('demo/cluster-autoscaler', { scanOnPush: true });
-  const autoscaler = aws.ecr.seedImage('demo/cluster-autoscaler', {
-    manifest: manifestOf('ecr-batch-get-image-cluster-autoscaler.json'),
-    tags: ['v1.13.6'],
-    pushedAt,
-  });
-  const autoscalerDigest = expectDigest(
-    'demo/cluster-autoscaler',
-    autoscaler.digest,
-    'sha256:4a1c6567c38904384ebc64e35b7eeddd8451110c299e3368d2210066487d97e5',
-  );
-  aws.ecr.seedScan('demo/cluster-autoscaler', autoscalerDigest, {
-    status: 'ACTIVE',
-    enhancedFindings: findingsAbout(aws, 'demo/cluster-autoscaler', autoscalerDigest, [
-      ...enhancedFindings(1, 'CRITICAL'),
-      ...enhancedFindings(4, 'HIGH'),
-      ...enhancedFindings(6, 'MEDIUM'),
-    ]),
-  });
-  seeded.push({
-    repository: 'demo/cluster-autoscaler',
-    digest: autoscalerDigest,
-    tags: ['v1.13.6'],
-    scan: 'enhanced, ACTIVE: 1 CRITICAL, 4 HIGH, 6 MEDIUM',
-    events: ['inspector2-enhanced-scan-complete.json', 'inspector2-finding-ecr-image.json'],
-  });
-  return seeded;
+    sample(
+      'demo/cluster-autoscaler',
+      'v1.13.6',
+      {
+        image: { manifest: fixtureManifest('ecr-batch-get-image-cluster-autoscaler.json') },
+        expectDigest: 'sha256:4a1c6567c38904384ebc64e35b7eeddd8451110c299e3368d2210066487d97e5',
+        enhancedFindings: [
+          ...enhancedFindings(1, 'CRITICAL'),
+          ...enhancedFindings(4, 'HIGH'),
+          ...enhancedFindings(6, 'MEDIUM'),
+        ],
+      },
+      'enhanced, ACTIVE: 1 CRITICAL, 4 HIGH, 6 MEDIUM',
+      ['inspector2-enhanced-scan-complete.json', 'inspector2-finding-ecr-image.json'],
+    ),
+  ];
 }
 
 /** Starts the endpoints and prepares the `local` stage's table and topic (and the sample images). */

@@ -23,3 +23,27 @@ export class InvalidInputError extends GatekeeperError {
     this.path = path;
   }
 }
+
+/**
+ * A call to an outside service failed (an ECR or Inspector operation …): which operation, the service's error
+ * code (or a local code), and whether a later attempt may succeed. Each adapter module derives its own base
+ * from it (RegistryError, InspectorError) so callers can tell the services apart.
+ */
+export class ServiceCallError extends GatekeeperError {
+  readonly operation: string;
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(
+    operation: string,
+    code: string,
+    message: string,
+    retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation}: ${code}: ${message}`, options);
+    this.operation = operation;
+    this.code = code;
+    this.retryable = retryable;
+  }
+}

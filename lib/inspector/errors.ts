@@ -11,29 +11,19 @@
  *
  * `classifyInspectorError` is the single table deciding which is which (test/unit/inspector/errors.test.ts).
  */
-import { GatekeeperError } from '../errors/gatekeeper-error.ts';
+import {
+  classifySdkError,
+  type ServiceErrorCodes,
+  sdkErrorCode,
+  sdkErrorMessage,
+  sdkHttpStatus,
+} from '../aws/sdk-error.ts';
+import { ServiceCallError } from '../errors/gatekeeper-error.ts';
 
 export type InspectorErrorKind = 'no-access' | 'retryable' | 'final';
 
 /** Base of the module's errors: the Inspector operation and the AWS error code (or a local code). */
-export class InspectorError extends GatekeeperError {
-  readonly operation: string;
-  readonly code: string;
-  readonly retryable: boolean;
-
-  constructor(
-    operation: string,
-    code: string,
-    message: string,
-    retryable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(`${operation}: ${code}: ${message}`, options);
-    this.operation = operation;
-    this.code = code;
-    this.retryable = retryable;
-  }
-}
+export class InspectorError extends ServiceCallError {}
 
 /** Inspector could not be reached or asked us to slow down, after the SDK's retries: retry later. */
 export class InspectorUnavailableError extends InspectorError {
@@ -56,6 +46,7 @@ export class InspectorNoAccessError extends InspectorError {
   }
 }
 
+/** No permission, or Inspector not enabled for the account or Region (checked before the shared rules). */
 const NO_ACCESS_CODES = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -64,58 +55,14 @@ const NO_ACCESS_CODES = new Set([
   'OptInRequired',
 ]);
 
-const THROTTLING_CODES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-]);
-
-const TRANSIENT_CODES = new Set([
-  'InternalServerException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'RequestAbortedError',
-  'ExpiredTokenException',
-]);
-
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
-interface ErrorLike {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly message?: unknown;
-  readonly cause?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
+/** Inspector adds no codes to the shared lists (lib/aws/sdk-error.ts); its own errors keep their code. */
+const INSPECTOR_CODES: ServiceErrorCodes = {
+  ownCode: (error) => (error instanceof InspectorError ? error.code : undefined),
+};
 
 /** The AWS error code of an SDK exception, or the Node.js error code. */
 export function inspectorErrorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'UnknownError';
-  const e = error as ErrorLike;
-  if (error instanceof InspectorError) return error.code;
-  if (typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'TypeError') return e.name;
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause !== undefined && e.cause !== error) return inspectorErrorCode(e.cause);
-  return typeof e.name === 'string' ? e.name : 'UnknownError';
+  return sdkErrorCode(error, INSPECTOR_CODES.ownCode);
 }
 
 /**
@@ -132,28 +79,17 @@ export function classifyInspectorError(error: unknown): InspectorErrorKind {
   if (error instanceof InspectorNoAccessError) return 'no-access';
   if (error instanceof InspectorError) return error.retryable ? 'retryable' : 'final';
   if (typeof error !== 'object' || error === null) return 'retryable';
-  const e = error as ErrorLike;
-  const code = inspectorErrorCode(error);
-  const status = e.$metadata?.httpStatusCode;
-  if (NO_ACCESS_CODES.has(code) || status === 403) return 'no-access';
-  if (status === 429 || THROTTLING_CODES.has(code)) return 'retryable';
-  if (TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return 'retryable';
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return 'retryable';
-  if (status !== undefined && status >= 500) return 'retryable';
-  if (status !== undefined && status >= 400) return 'final';
-  // No HTTP status: the request failed in transit. Retrying later is the safe answer: nothing is changed meanwhile.
-  return 'retryable';
+  if (NO_ACCESS_CODES.has(inspectorErrorCode(error)) || sdkHttpStatus(error) === 403) return 'no-access';
+  // Then the shared rules; without any HTTP status the request failed in transit, and retrying later is the safe
+  // answer: nothing is changed meanwhile.
+  return classifySdkError(error, INSPECTOR_CODES);
 }
 
 /** Wraps any failure of `operation` into the module's errors, chaining the original as `cause`. */
 export function toInspectorError(error: unknown, operation: string, context: string): InspectorError {
   if (error instanceof InspectorError) return error;
   const code = inspectorErrorCode(error);
-  const detail =
-    typeof error === 'object' && error !== null && typeof (error as ErrorLike).message === 'string'
-      ? ((error as ErrorLike).message as string)
-      : String(error);
-  const message = `${context}: ${detail}`;
+  const message = `${context}: ${sdkErrorMessage(error)}`;
   switch (classifyInspectorError(error)) {
     case 'no-access':
       return new InspectorNoAccessError(operation, code, message, { cause: error });

@@ -5,25 +5,19 @@
  * which the SDK reads itself.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
 
 export const DYNAMODB_CLIENT_DEFAULTS = {
   maxAttempts: 5,
+  retryMode: 'standard',
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 5_000,
-} as const;
+} as const satisfies AwsClientDefaults;
 
-/** @example new DynamoDbLedger({ client: createDynamoDbClient(), tableName: config.ledgerTable }) */
+/**
+ * Builds the ledger's client from {@link DYNAMODB_CLIENT_DEFAULTS}; `overrides` replace any field as given.
+ * @example new DynamoDbLedger({ client: createDynamoDbClient(), tableName: config.ledgerTable })
+ */
 export function createDynamoDbClient(overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBClient {
-  return new DynamoDBClient({
-    retryMode: 'standard',
-    maxAttempts: DYNAMODB_CLIENT_DEFAULTS.maxAttempts,
-    requestHandler: {
-      connectionTimeout: DYNAMODB_CLIENT_DEFAULTS.connectionTimeoutMs,
-      requestTimeout: DYNAMODB_CLIENT_DEFAULTS.requestTimeoutMs,
-      // Without it the SDK only logs a warning when the request timeout passes and keeps waiting on a hung
-      // connection; with it the call fails with a retryable TimeoutError and is retried.
-      throwOnRequestTimeout: true,
-    },
-    ...overrides,
-  });
+  return new DynamoDBClient({ ...sdkClientConfig({}, DYNAMODB_CLIENT_DEFAULTS), ...overrides });
 }

@@ -9,6 +9,14 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
+import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import {
+  NETWORK_CODES,
+  sdkErrorMessage,
+  sdkHttpStatus,
+  THROTTLING_CODES,
+  TIMEOUT_CODES,
+} from '../aws/sdk-error.ts';
 import { NotifierRejectedError, NotifierUnavailableError } from './errors.ts';
 import { serialiseBodies, wireAttributes } from './message-size.ts';
 import type { Notifier, OutboundMessage } from './notifier.ts';
@@ -28,9 +36,10 @@ export interface SnsClientSettings {
 
 export const SNS_RETRY_DEFAULTS = {
   maxAttempts: 3,
+  retryMode: 'standard',
   requestTimeoutMs: 5_000,
   connectionTimeoutMs: 2_000,
-} as const;
+} as const satisfies AwsClientDefaults;
 
 /** Region of an SNS topic ARN (`arn:aws:sns:<region>:<account>:<name>`). */
 export function regionOfTopicArn(topicArn: string): string {
@@ -40,22 +49,23 @@ export function regionOfTopicArn(topicArn: string): string {
 }
 
 /**
- * Creates the SNS client with explicit retry settings: standard retry mode (exponential backoff with jitter,
- * throttling and 5xx retried), bounded attempts and timeouts, so a slow SNS cannot eat the Lambda's time.
+ * Creates the SNS client with explicit retry settings (lib/aws/client-settings.ts): standard retry mode
+ * (exponential backoff with jitter, throttling and 5xx retried), bounded attempts (1 to 20) and timeouts, so a
+ * slow SNS cannot eat the Lambda's time.
  * @example createSnsClient({ topicArn: config.topicArn })
  */
 export function createSnsClient(settings: SnsClientSettings): SNSClient {
   return new SNSClient({
     ...settings.clientConfig,
-    region: settings.region ?? regionOfTopicArn(settings.topicArn),
-    retryMode: 'standard',
-    maxAttempts: settings.maxAttempts ?? SNS_RETRY_DEFAULTS.maxAttempts,
-    requestHandler: {
-      requestTimeout: settings.requestTimeoutMs ?? SNS_RETRY_DEFAULTS.requestTimeoutMs,
-      connectionTimeout: settings.connectionTimeoutMs ?? SNS_RETRY_DEFAULTS.connectionTimeoutMs,
-      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting on a hung socket.
-      throwOnRequestTimeout: true,
-    },
+    ...sdkClientConfig(
+      {
+        region: settings.region ?? regionOfTopicArn(settings.topicArn),
+        maxAttempts: settings.maxAttempts,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        connectionTimeoutMs: settings.connectionTimeoutMs,
+      },
+      SNS_RETRY_DEFAULTS,
+    ),
   });
 }
 
@@ -97,23 +107,19 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-// Retryable by nature. Names as the SDK reports them (awsQuery codes and their exception classes).
-const RETRYABLE = new Set([
+// Retryable by nature, on top of the shared throttling and timeout codes (lib/aws/sdk-error.ts): SNS's own
+// names as the SDK reports them (awsQuery codes and their exception classes).
+const SNS_RETRYABLE = new Set([
   'Throttled',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestThrottled',
   'InternalError',
   'InternalErrorException',
   'ServiceUnavailable',
   'KMSThrottling',
   'KMSThrottlingException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
 ]);
+
+const isRetryable = (name: string) =>
+  SNS_RETRYABLE.has(name) || THROTTLING_CODES.has(name) || TIMEOUT_CODES.has(name);
 
 // Final whatever the status: the request or the account's setup must change.
 const FINAL = new Set([
@@ -135,39 +141,22 @@ const FINAL = new Set([
   'CredentialsProviderError',
 ]);
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-]);
-
 /** Maps an SDK error from Publish to the module's errors (exported for table tests). */
 export function translateSnsError(
   error: unknown,
   what = 'message',
 ): NotifierUnavailableError | NotifierRejectedError {
-  const e = (error ?? {}) as {
-    name?: unknown;
-    message?: unknown;
-    code?: unknown;
-    $fault?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
+  const e = (error ?? {}) as { name?: unknown; code?: unknown; $fault?: unknown };
   const name = typeof e.name === 'string' ? e.name : 'UnknownError';
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : null;
-  const text = typeof e.message === 'string' ? e.message : String(error);
+  const status = sdkHttpStatus(error);
   const describe = (kind: string) =>
-    `SNS publish of ${what} ${kind}: ${name}${status ? ` (HTTP ${status})` : ''}: ${text}`;
+    `SNS publish of ${what} ${kind}: ${name}${status ? ` (HTTP ${status})` : ''}: ${sdkErrorMessage(error)}`;
 
-  if (name.startsWith('KMS') && !RETRYABLE.has(name)) {
+  if (name.startsWith('KMS') && !isRetryable(name)) {
     return new NotifierRejectedError(describe('refused by KMS'), name, status, { cause: error });
   }
   if (FINAL.has(name)) return new NotifierRejectedError(describe('rejected'), name, status, { cause: error });
-  if (RETRYABLE.has(name))
+  if (isRetryable(name))
     return new NotifierUnavailableError(describe('failed'), name, status, { cause: error });
   if (status !== null) {
     if (status === 429 || status >= 500) {
@@ -183,8 +172,6 @@ export function translateSnsError(
     describe('failed (no response)'),
     NETWORK_CODES.has(code) ? code : 'NetworkError',
     null,
-    {
-      cause: error,
-    },
+    { cause: error },
   );
 }

@@ -16,30 +16,17 @@
  * demo point the real client at the local ECR without any option here.
  */
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { type AwsClientDefaults, type AwsClientSettings, sdkClientConfig } from '../aws/client-settings.ts';
 
-export interface EcrClientOptions {
-  /** AWS Region; defaults to the SDK's resolution (AWS_REGION in Lambda). */
-  readonly region?: string;
-  /** Explicit endpoint (tests); normally left unset so AWS_ENDPOINT_URL_ECR or the real endpoint applies. */
-  readonly endpoint?: string;
-  /** Total attempts per call including the first (default 5). */
-  readonly maxAttempts?: number;
-  /** `adaptive` (default) or `standard`. */
-  readonly retryMode?: 'adaptive' | 'standard';
-  /** Time allowed to establish a connection, ms (default 3,000). */
-  readonly connectionTimeoutMs?: number;
-  /** Time allowed for one request and its response, ms (default 15,000); a breach throws a retryable TimeoutError. */
-  readonly requestTimeoutMs?: number;
-  /** Static credentials (tests); normally the SDK's default provider chain. */
-  readonly credentials?: ECRClientConfig['credentials'];
-}
+/** Region, endpoint, attempts (default 5), retry mode (default `adaptive`), timeouts, credentials. */
+export type EcrClientOptions = AwsClientSettings<ECRClientConfig['credentials']>;
 
 export const ECR_CLIENT_DEFAULTS = {
   maxAttempts: 5,
   retryMode: 'adaptive',
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 15_000,
-} as const;
+} as const satisfies AwsClientDefaults;
 
 /**
  * Builds the ECR client used by every handler and by the CLI.
@@ -47,21 +34,5 @@ export const ECR_CLIENT_DEFAULTS = {
  * @example const registry = new EcrRegistry({ client: createEcrClient({ region: 'eu-west-1' }) });
  */
 export function createEcrClient(options: EcrClientOptions = {}): ECRClient {
-  const maxAttempts = options.maxAttempts ?? ECR_CLIENT_DEFAULTS.maxAttempts;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-    throw new RangeError(`maxAttempts must be an integer from 1 to 20 (got ${maxAttempts})`);
-  }
-  const config: ECRClientConfig = {
-    maxAttempts,
-    retryMode: options.retryMode ?? ECR_CLIENT_DEFAULTS.retryMode,
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? ECR_CLIENT_DEFAULTS.connectionTimeoutMs,
-      requestTimeout: options.requestTimeoutMs ?? ECR_CLIENT_DEFAULTS.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
-  };
-  if (options.region !== undefined) config.region = options.region;
-  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
-  if (options.credentials !== undefined) config.credentials = options.credentials;
-  return new ECRClient(config);
+  return new ECRClient(sdkClientConfig(options, ECR_CLIENT_DEFAULTS));
 }

@@ -8,29 +8,13 @@
  *
  * `classifyRegistryError` is the single table deciding which is which (test/unit/registry/errors.test.ts).
  */
-import { GatekeeperError } from '../errors/gatekeeper-error.ts';
+import { classifySdkError, type ServiceErrorCodes, sdkErrorCode, sdkErrorMessage } from '../aws/sdk-error.ts';
+import { GatekeeperError, ServiceCallError } from '../errors/gatekeeper-error.ts';
 
 export type RegistryErrorKind = 'retryable' | 'final';
 
 /** Base of the module's errors: the ECR operation and the AWS error code (or a local code) that caused it. */
-export class RegistryError extends GatekeeperError {
-  readonly operation: string;
-  readonly code: string;
-  readonly retryable: boolean;
-
-  constructor(
-    operation: string,
-    code: string,
-    message: string,
-    retryable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(`${operation}: ${code}: ${message}`, options);
-    this.operation = operation;
-    this.code = code;
-    this.retryable = retryable;
-  }
-}
+export class RegistryError extends ServiceCallError {}
 
 /** ECR could not be reached or asked us to slow down, after the SDK's retries: retry later. */
 export class RegistryUnavailableError extends RegistryError {
@@ -76,97 +60,42 @@ export class ScanQuotaExceededError extends GatekeeperError {
   readonly code = 'LimitExceededException';
 }
 
-/** AWS error codes that mean "slow down": retried. ThrottleException is ECR's own wording (troubleshooting page). */
-const THROTTLING_CODES = new Set([
-  'ThrottlingException',
-  'ThrottleException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'LimitExceededException',
-]);
-
-/** Server-side or transport problems: retried. */
-const TRANSIENT_CODES = new Set([
-  'ServerException',
-  'InternalFailure',
-  'InternalServerError',
-  'InternalServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'RequestAbortedError',
-  'ExpiredTokenException',
-  'UpstreamUnavailable',
-  'UpstreamTooManyRequests',
-]);
-
-/** Node.js socket/DNS error codes (and undici's) that a later attempt can get past. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
 /**
- * Codes that are final even though their HTTP status might suggest otherwise. The default for any other
- * 4xx is final too; this list documents the ones the gate meets (and keeps the table test honest).
+ * ECR's own codes on top of the shared lists (lib/aws/sdk-error.ts). ThrottleException is ECR's wording
+ * (troubleshooting page); LimitExceededException is ECR's quota error (except on StartImageScan, see below);
+ * ServerException is ECR's 500; Upstream* come from pull-through cache and KMS trouble in BatchGetImage.
+ * `final` lists codes that are final even though their HTTP status might suggest otherwise. The default for
+ * any other 4xx is final too; the list documents the ones the gate meets (and keeps the table test honest).
  */
-const FINAL_CODES = new Set([
-  'RepositoryNotFoundException',
-  'ImageNotFoundException',
-  'InvalidParameterException',
-  'ValidationException',
-  'LayersNotFoundException',
-  'ReferencedImagesNotFoundException',
-  'KmsException',
-  'ImageDigestDoesNotMatchException',
-  'ImageTagAlreadyExistsException',
-  'ImageAlreadyExistsException',
-  'UnsupportedImageTypeException',
-  'ImageArchivedException',
-  'ScanNotFoundException',
-  'LifecyclePolicyNotFoundException',
-  'TooManyTagsException',
-  'AccessDeniedException',
-  'UnrecognizedClientException',
-  'UnableToGetUpstreamImageException',
-]);
-
-interface ErrorLike {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly message?: unknown;
-  readonly cause?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly $retryable?: unknown;
-}
+const ECR_CODES: ServiceErrorCodes = {
+  throttling: new Set(['ThrottleException', 'LimitExceededException']),
+  transient: new Set(['ServerException', 'UpstreamUnavailable', 'UpstreamTooManyRequests']),
+  final: new Set([
+    'RepositoryNotFoundException',
+    'ImageNotFoundException',
+    'InvalidParameterException',
+    'ValidationException',
+    'LayersNotFoundException',
+    'ReferencedImagesNotFoundException',
+    'KmsException',
+    'ImageDigestDoesNotMatchException',
+    'ImageTagAlreadyExistsException',
+    'ImageAlreadyExistsException',
+    'UnsupportedImageTypeException',
+    'ImageArchivedException',
+    'ScanNotFoundException',
+    'LifecyclePolicyNotFoundException',
+    'TooManyTagsException',
+    'AccessDeniedException',
+    'UnrecognizedClientException',
+    'UnableToGetUpstreamImageException',
+  ]),
+  ownCode: (error) => (error instanceof ScanQuotaExceededError ? error.code : undefined),
+};
 
 /** The AWS error code of an SDK exception (`__type` → `name`), or the Node.js error code. */
 export function errorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'UnknownError';
-  const e = error as ErrorLike;
-  if (e instanceof ScanQuotaExceededError) return e.code;
-  if (typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'TypeError') return e.name;
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause !== undefined && e.cause !== error) return errorCode(e.cause);
-  return typeof e.name === 'string' ? e.name : 'UnknownError';
+  return sdkErrorCode(error, ECR_CODES.ownCode);
 }
 
 /**
@@ -183,32 +112,18 @@ export function errorCode(error: unknown): string {
 export function classifyRegistryError(error: unknown, operation: string): RegistryErrorKind {
   if (error instanceof RegistryError) return error.retryable ? 'retryable' : 'final';
   if (error instanceof ScanQuotaExceededError) return 'final';
-  if (typeof error !== 'object' || error === null) return 'retryable';
-  const e = error as ErrorLike;
-  const code = errorCode(error);
-  const status = e.$metadata?.httpStatusCode;
-
-  if (code === 'LimitExceededException' && operation === 'StartImageScan') return 'final';
-  if (status === 429 || THROTTLING_CODES.has(code)) return 'retryable';
-  if (FINAL_CODES.has(code)) return 'final';
-  if (TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return 'retryable';
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return 'retryable';
-  if (status !== undefined && status >= 500) return 'retryable';
-  if (status !== undefined && status >= 400) return 'final';
-  // No HTTP status: the request failed in transit (socket hang up, aborted, DNS). A retry is the safe answer:
-  // nothing is approved meanwhile, and the DLQ + alarm catch what never recovers.
-  return 'retryable';
+  if (errorCode(error) === 'LimitExceededException' && operation === 'StartImageScan') return 'final';
+  // Then the shared rules: throttling, ECR's final codes, transient and network errors retried; other 4xx final;
+  // no HTTP status (failed in transit) retried: nothing is approved meanwhile, and the DLQ + alarm catch what
+  // never recovers.
+  return classifySdkError(error, ECR_CODES);
 }
 
 /** Wraps any failure of `operation` into the module's error kinds, chaining the original as `cause`. */
 export function toRegistryError(error: unknown, operation: string, context: string): RegistryError {
   if (error instanceof RegistryError) return error;
   const code = errorCode(error);
-  const detail =
-    typeof error === 'object' && error !== null && typeof (error as ErrorLike).message === 'string'
-      ? ((error as ErrorLike).message as string)
-      : String(error);
-  const message = `${context}: ${detail}`;
+  const message = `${context}: ${sdkErrorMessage(error)}`;
   return classifyRegistryError(error, operation) === 'retryable'
     ? new RegistryUnavailableError(operation, code, message, { cause: error })
     : new RegistryRejectedError(operation, code, message, { cause: error });

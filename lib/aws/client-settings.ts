@@ -1,0 +1,87 @@
+/**
+ * The retry and timeout settings every AWS client of the gatekeeper is built with, in one place. Each adapter
+ * still constructs its own client (`createEcrClient`, `createInspectorClient`, `createSnsClient`,
+ * `createDynamoDbClient`); they pass their options and per-client defaults through {@link sdkClientConfig}.
+ *
+ * Why explicit settings at all: the SDK defaults are 3 attempts and no request timeout, which would let a hung
+ * connection eat a Lambda's time budget. `throwOnRequestTimeout` turns a breached request timeout into a retryable
+ * TimeoutError; without it the SDK only logs a warning and keeps waiting on the hung socket.
+ *
+ * Type-only imports: nothing here adds code to the Lambda bundles beyond the function itself.
+ */
+
+export type RetryMode = 'adaptive' | 'standard';
+
+/** What a caller may set on any gatekeeper AWS client; unset fields fall back to the client's defaults. */
+export interface AwsClientSettings<Credentials = unknown> {
+  /** AWS Region; defaults to the SDK's resolution (AWS_REGION in Lambda). */
+  readonly region?: string;
+  /** Explicit endpoint (tests); normally unset so AWS_ENDPOINT_URL_<SERVICE> or the real endpoint applies. */
+  readonly endpoint?: string;
+  /** Total attempts per call including the first, an integer from 1 to 20. */
+  readonly maxAttempts?: number;
+  /** `adaptive` (standard retries plus a client-side rate limiter after throttling) or `standard`. */
+  readonly retryMode?: RetryMode;
+  /** Time allowed to establish a connection, ms. */
+  readonly connectionTimeoutMs?: number;
+  /** Time allowed for one request and its response, ms; a breach throws a retryable TimeoutError. */
+  readonly requestTimeoutMs?: number;
+  /** Static credentials (tests); normally the SDK's default provider chain. */
+  readonly credentials?: Credentials;
+}
+
+/** A client's defaults for the settings every client must have. */
+export interface AwsClientDefaults {
+  readonly maxAttempts: number;
+  readonly retryMode: RetryMode;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** The SDK v3 client configuration fields the settings map to (assignable to every `<Service>ClientConfig`). */
+export interface SdkClientConfig<Credentials = unknown> {
+  maxAttempts: number;
+  retryMode: RetryMode;
+  requestHandler: {
+    connectionTimeout: number;
+    requestTimeout: number;
+    throwOnRequestTimeout: true;
+  };
+  region?: string;
+  endpoint?: string;
+  credentials?: Credentials;
+}
+
+export const MAX_ATTEMPTS_LIMIT = 20;
+
+/**
+ * Maps settings (falling back to `defaults`) to the SDK's client configuration. Optional fields are only set
+ * when given, so the SDK's own resolution (region chain, AWS_ENDPOINT_URL_*, credential chain) applies otherwise.
+ * Throws RangeError for a `maxAttempts` that is not an integer from 1 to 20.
+ *
+ * @example new ECRClient(sdkClientConfig({ region: 'eu-west-1' }, ECR_CLIENT_DEFAULTS))
+ */
+export function sdkClientConfig<Credentials>(
+  settings: AwsClientSettings<Credentials>,
+  defaults: AwsClientDefaults,
+): SdkClientConfig<Credentials> {
+  const maxAttempts = settings.maxAttempts ?? defaults.maxAttempts;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+    throw new RangeError(
+      `maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT} (got ${maxAttempts})`,
+    );
+  }
+  const config: SdkClientConfig<Credentials> = {
+    maxAttempts,
+    retryMode: settings.retryMode ?? defaults.retryMode,
+    requestHandler: {
+      connectionTimeout: settings.connectionTimeoutMs ?? defaults.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs ?? defaults.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  };
+  if (settings.region !== undefined) config.region = settings.region;
+  if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
+  if (settings.credentials !== undefined) config.credentials = settings.credentials;
+  return config;
+}
