@@ -410,7 +410,9 @@ async function decideOnce(
     const message = decisionMessage(null, applied.refused);
     await deps.notifier.publish(message);
     notified = message.subject;
-  } else if (plan.problems.length > 0 && plan.changed) {
+  }
+  if (plan.problems.length > 0 && plan.changed) {
+    // Also when a verdict message went out: it does not carry the problems (tag quota, a kept last tag).
     const alert = await publishAlert(deps, {
       kind: 'tag-limit',
       image: ref,
@@ -420,7 +422,7 @@ async function decideOnce(
       detail: problems.join('; '),
       decision,
     });
-    notified = alert.subject;
+    notified ??= alert.subject;
   }
 
   log.info('image decided', {

@@ -68,7 +68,10 @@ export async function handleGateEvent(
     event = parseEvent(raw);
   } catch (error) {
     if (error instanceof InvalidEventError || error instanceof InvalidInputError) {
-      base.error('event rejected: not a valid event for the gate (no AWS write)', { error: error.message });
+      const claimed = claimedIdentity(raw);
+      base
+        .child(claimed)
+        .error('event rejected: not a valid event for the gate (no AWS write)', { error: error.message });
       return { eventId: null, outcome: 'rejected', verdict: null, detail: error.message };
     }
     throw error;
@@ -118,6 +121,29 @@ export async function handleGateEvent(
   } catch (error) {
     return handleFailure(scoped, event, error, log);
   }
+}
+
+/**
+ * The id and digest a rejected event claims, for its log line only (cut short; nothing is trusted or acted on):
+ * so an operator can find the rejected delivery by its EventBridge id.
+ */
+function claimedIdentity(raw: unknown): { eventId?: string; digest?: string } {
+  let value: unknown = raw;
+  if (typeof raw === 'string' && raw.length <= 256 * 1024) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return {};
+    }
+  }
+  if (typeof value !== 'object' || value === null) return {};
+  const envelope = value as { id?: unknown; detail?: unknown };
+  const detail = typeof envelope.detail === 'object' && envelope.detail !== null ? envelope.detail : {};
+  const digest = (detail as Record<string, unknown>)['image-digest'];
+  const claimed: { eventId?: string; digest?: string } = {};
+  if (typeof envelope.id === 'string') claimed.eventId = envelope.id.slice(0, 128);
+  if (typeof digest === 'string') claimed.digest = digest.slice(0, 128);
+  return claimed;
 }
 
 async function dispatch(

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../lib/config/index.ts';
+import { LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger/table.ts';
 import { FUNCTIONS } from '../../scripts/build-functions.ts';
 import type { Json, JsonObject, Resource, Template } from '../../scripts/template-checks/template.ts';
 import { matchesPattern } from './support/event-pattern.ts';
@@ -93,6 +94,22 @@ describe('functions', () => {
         ]),
       );
       expect(() => loadConfig(env), name).not.toThrow();
+    }
+  });
+
+  it('holds no secret: no secret-named variable, no webhook URL or token anywhere in the template', () => {
+    for (const [id, fn] of ofType(template, 'AWS::Lambda::Function')) {
+      for (const name of Object.keys(variablesOf(fn))) {
+        expect(name, id).not.toMatch(/SECRET|TOKEN|PASSWORD|WEBHOOK|API_?KEY|CREDENTIAL/i);
+      }
+    }
+    const text = JSON.stringify(template);
+    expect(text).not.toMatch(/hooks\.slack\.com|xox[abpr]-|AKIA[0-9A-Z]{16}|aws_secret_access_key/i);
+    // Slack is reached through AWS Chatbot (workspace and channel ids), so no webhook secret exists to leak.
+    for (const [name, parameter] of Object.entries(
+      (template.Parameters ?? {}) as Record<string, JsonObject>,
+    )) {
+      if (/secret|token|password|webhook/i.test(name)) expect(parameter.NoEcho, name).toBe(true);
     }
   });
 
@@ -268,6 +285,17 @@ describe('event patterns match the real AWS payloads', () => {
   });
 });
 
+describe('ledger table', () => {
+  it('expires records through the TTL attribute the ledger writes (only records of deleted images carry it)', () => {
+    const tables = ofType(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    expect(props(tables[0]?.[1] as Resource).TimeToLiveSpecification).toEqual({
+      AttributeName: LEDGER_TTL_ATTRIBUTE,
+      Enabled: true,
+    });
+  });
+});
+
 describe('roles', () => {
   const roleOf = (name: string) =>
     String((props(functionFor(template, name)[1]).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
@@ -301,6 +329,31 @@ describe('roles', () => {
         }
       }
     }
+  });
+
+  it('lets only the gatekeeper functions publish to the alert topic, and nobody without TLS', () => {
+    const functionRoles = FUNCTIONS.map((name) => ({ 'Fn::GetAtt': [roleOf(name), 'Arn'] }));
+    const policy = ofType(template, 'AWS::SNS::TopicPolicy')
+      .map(([, p]) => props(p))
+      .find((p) => JSON.stringify(p.Topics) === JSON.stringify([{ Ref: 'AlertTopic' }]));
+    if (!policy) throw new Error('no topic policy for AlertTopic');
+    const statementsOf = (policy.PolicyDocument as { Statement: JsonObject[] }).Statement;
+    const publishes = (s: JsonObject) => [s.Action].flat().some((a) => a === 'sns:Publish' || a === 'sns:*');
+
+    const allows = statementsOf.filter((s) => s.Effect === 'Allow' && publishes(s));
+    expect(allows.map((s) => s.Principal)).toEqual([{ AWS: functionRoles }]);
+    const denyOthers = statementsOf.find(
+      (s) => s.Effect === 'Deny' && s.Principal === '*' && s.Action === 'sns:Publish',
+    );
+    expect(denyOthers?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': functionRoles } });
+    expect(statementsOf).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   });
 
   it('scopes ECR actions to the repositoryScope parameter', async () => {

@@ -11,7 +11,7 @@ import { handler as enhancedScanHandler } from '../../../handlers/enhanced-scan-
 import { handler as findingHandler } from '../../../handlers/finding-changed.ts';
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
 import { NotReadyError } from '../../../lib/gate/errors.ts';
-import type { GateHandlerResult } from '../../../lib/gate/handle-event.ts';
+import { type GateHandlerResult, isRetryable } from '../../../lib/gate/handle-event.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
 import {
   basicFindings,
@@ -238,6 +238,69 @@ describe('gate over HTTP', () => {
     expect(publishes().length).toBe(before + 1);
     expect(tagsOf('it/dup', digest)).toEqual(['5.0.0', 'quarantined-5.0.0']);
   });
+
+  it('5 tags pushed and scanned at once (10 concurrent events) → one decision, one notification, no AlreadyExists escapes', async () => {
+    const tags = ['20.0.0', '20.0', '20', 'stable', 'latest'];
+    const digest = pushImage('it/race', tags, { status: 'COMPLETE', findings: [] });
+    const events: [typeof basicScanHandler, Raw][] = [
+      ...tags.map((tag): [typeof basicScanHandler, Raw] => [pushHandler, pushEvent('it/race', digest, tag)]),
+      ...tags.map((): [typeof basicScanHandler, Raw] => [
+        basicScanHandler,
+        scanEvent('it/race', digest, tags),
+      ]),
+    ];
+    const before = publishes().length;
+    const escaped: unknown[] = [];
+    // What Lambda does with a thrown event: deliver it again a little later.
+    const deliver = async (h: typeof basicScanHandler, event: Raw): Promise<GateHandlerResult> => {
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        try {
+          return await invoke(h, structuredClone(event));
+        } catch (error) {
+          escaped.push(error);
+          await new Promise((resolve) => setTimeout(resolve, 40 * attempt));
+        }
+      }
+      throw new Error(`event ${String(event.id)} never converged`);
+    };
+
+    // Slow PutImage answers keep invocations inside the retag together, so ECR sees the same tag twice.
+    aws.faults.ecr.latency('PutImage', 40);
+    aws.resetCounts();
+    const results = await Promise.all(events.map(([h, event]) => deliver(h, event)));
+
+    // The race reached ECR: the same tag was put more than once (ImageAlreadyExists answered and absorbed).
+    expect(aws.callCounts().ecr.PutImage ?? 0).toBeGreaterThan(tags.length);
+    expect(results.filter((r) => r.outcome === 'failed' || r.outcome === 'rejected')).toEqual([]);
+    expect(new Set(results.map((r) => r.verdict).filter((v) => v !== null))).toEqual(new Set(['approved']));
+    for (const error of escaped) {
+      expect(isRetryable(error), String(error)).toBe(true);
+      expect(`${(error as Error).name} ${(error as Error).message}`).not.toMatch(/AlreadyExists/);
+    }
+    expect(tagsOf('it/race', digest)).toEqual([...tags, ...tags.map((t) => `approved-${t}`)].sort());
+    expect(publishes().length).toBe(before + 1);
+  });
+
+  it.each<[string, (e: Raw) => void]>([
+    ['missing digest', (e) => delete e.detail['image-digest']],
+    ['invalid digest', (e) => (e.detail['image-digest'] = 'sha256:not-hex')],
+    ['invalid repository name', (e) => (e.detail['repository-name'] = '../Other Repo')],
+    ['wrong type', (e) => (e.detail['image-tags'] = { latest: true })],
+    ['unknown detail-type', (e) => (e['detail-type'] = 'ECR Image Scan v2')],
+    ['oversized payload', (e) => (e.detail.note = 'x'.repeat(300 * 1024))],
+  ])(
+    'malformed event (%s) → rejected, not retried, no call to ECR, SNS or DynamoDB',
+    async (_name, mutate) => {
+      const digest = pushImage('it/malformed', ['21.0.0'], { status: 'COMPLETE', findings: [] });
+      const event = scanEvent('it/malformed', digest, ['21.0.0']);
+      mutate(event);
+      aws.resetCounts();
+      const result = await invoke(basicScanHandler, event);
+      expect(result.outcome).toBe('rejected');
+      expect(aws.callCounts()).toEqual({ ecr: {}, sns: {}, dynamodb: {} });
+      expect(tagsOf('it/malformed', digest)).toEqual(['21.0.0']);
+    },
+  );
 
   it('push processed after the scan → no downgrade', async () => {
     const digest = pushImage('it/late-push', ['6.0.0'], { status: 'COMPLETE', findings: [] });

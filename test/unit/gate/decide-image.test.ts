@@ -3,6 +3,7 @@ import { imageKey } from '../../../lib/events/image-ref.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
 import { NotificationInFlightError } from '../../../lib/gate/errors.ts';
 import { handleImagePushed } from '../../../lib/gate/handle-push.ts';
+import { GONE_RECORD_TTL_SECONDS } from '../../../lib/ledger/index.ts';
 import {
   completeScan,
   digestOf,
@@ -243,6 +244,90 @@ describe('decideImage: exactly-once effects', () => {
 
     expect(again.outcome).toBe('unchanged');
     expect(gate.registry.writes()).toBe(writes);
+    expect(gate.notifier.messages).toHaveLength(1);
+  });
+});
+
+describe('decideImage: the 1,000 tags-per-image quota', () => {
+  it('600 source tags: one digest-form decision tag instead of 600, one alert that says so, nothing on redelivery', async () => {
+    const gate = await testGate();
+    const tags = Array.from({ length: 600 }, (_, i) => `build-${i}`);
+    const ref = gate.registry.seed({ tags, scan: completeScan([]) });
+
+    const outcome = await decideImage(gate.deps, ref, scanTrigger('evt-1'));
+
+    const digestTag = `approved-sha256-${ref.digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
+    expect(outcome.verdict).toBe('approved');
+    expect(gate.registry.tagsOf(ref)).toEqual([...tags, digestTag].sort());
+    expect(gate.registry.calls.putTag).toBe(1);
+    expect(outcome.problems.join(' ')).toMatch(/exceed 1000 tags/);
+    // The verdict, and the alert that the quota changed the tag scheme.
+    expect(gate.notifier.messages).toHaveLength(2);
+    expect(gate.notifier.messages.filter((m) => /exceed 1000 tags/.test(m.bodies.email ?? ''))).toHaveLength(
+      1,
+    );
+
+    const writes = gate.registry.writes();
+    await decideImage(gate.deps, ref, scanTrigger('evt-1'));
+    expect(gate.registry.writes()).toBe(writes);
+    expect(gate.notifier.messages).toHaveLength(2);
+  });
+
+  it('an image that already carries 1,000 tags gets no approved tag, and the alert says why', async () => {
+    const gate = await testGate();
+    const tags = Array.from({ length: 1000 }, (_, i) => `build-${i}`);
+    const ref = gate.registry.seed({ tags, scan: completeScan([]) });
+
+    const outcome = await decideImage(gate.deps, ref, scanTrigger('evt-1'));
+
+    expect(gate.registry.calls.putTag ?? 0).toBe(0);
+    expect(gate.registry.tagsOf(ref).some((t) => t.startsWith('approved-'))).toBe(false);
+    expect(outcome.problems.join(' ')).toMatch(/already carries 1000 tags/);
+    expect(gate.notifier.messages.map((m) => m.bodies.email).join('\n')).toMatch(/already carries 1000 tags/);
+  });
+});
+
+describe('decideImage: idempotency records outlive the redelivery window', () => {
+  // EventBridge retries a delivery for up to 24 h; Lambda keeps an asynchronous event for up to 6 h more.
+  const REDELIVERY_WINDOW_MS = (24 + 6) * 3600_000;
+
+  it('a decided record never expires: the same event redelivered 30 h later writes and publishes nothing', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      tags: ['1.0.0'],
+      scan: completeScan([finding('CVE-2099-7', 'CRITICAL')]),
+    });
+    await decideImage(gate.deps, ref, scanTrigger('evt-late'));
+    const record = await gate.ledger.get(ref);
+    expect(record?.state).toBe('decided');
+    expect(record?.expiresAt).toBeNull();
+    const writes = gate.registry.writes();
+
+    gate.clock = new Date(NOW.getTime() + REDELIVERY_WINDOW_MS + 60_000);
+    const late = await decideImage(gate.deps, ref, scanTrigger('evt-late', NOW.toISOString()));
+
+    expect(late.outcome).toBe('unchanged');
+    expect(gate.registry.writes()).toBe(writes);
+    expect(gate.notifier.messages).toHaveLength(1);
+  });
+
+  it('the record of a deleted image expires only after the window; a redelivery inside it stays a no-op', async () => {
+    expect(GONE_RECORD_TTL_SECONDS * 1000).toBeGreaterThan(REDELIVERY_WINDOW_MS);
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([]) });
+    await decideImage(gate.deps, ref, scanTrigger('evt-1'));
+    gate.registry.deleteImage(ref);
+
+    await decideImage(gate.deps, ref, scanTrigger('evt-2'));
+    const gone = await gate.ledger.get(ref);
+    expect(gone?.state).toBe('gone');
+    const expiresAtMs = (gone?.expiresAt ?? 0) * 1000;
+    expect(expiresAtMs - gate.clock.getTime()).toBeGreaterThanOrEqual(REDELIVERY_WINDOW_MS);
+
+    gate.clock = new Date(NOW.getTime() + REDELIVERY_WINDOW_MS);
+    expect(expiresAtMs).toBeGreaterThan(gate.clock.getTime());
+    const again = await decideImage(gate.deps, ref, scanTrigger('evt-2'));
+    expect(again.outcome).toBe('gone');
     expect(gate.notifier.messages).toHaveLength(1);
   });
 });

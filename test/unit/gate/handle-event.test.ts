@@ -45,6 +45,10 @@ describe('handleGateEvent', () => {
     ['invalid digest', (e: Raw) => (e.detail['image-digest'] = 'sha256:XYZ')],
     ['wrong type', (e: Raw) => (e.detail['image-tags'] = 'latest')],
     ['unknown detail-type', (e: Raw) => (e['detail-type'] = 'Something Else')],
+    ['invalid repository name', (e: Raw) => (e.detail['repository-name'] = 'Team A/App!')],
+    ['repository name of the wrong type', (e: Raw) => (e.detail['repository-name'] = 42)],
+    ['missing detail', (e: Raw) => delete (e as Record<string, unknown>).detail],
+    ['oversized payload (over 256 KiB)', (e: Raw) => (e.detail.padding = 'x'.repeat(256 * 1024))],
   ])('rejects a malformed event (%s) with a logged error and no AWS write', async (_name, mutate) => {
     const gate = await testGate();
     const ref = gate.registry.seed({ tags: ['1.4.2'] });
@@ -52,9 +56,42 @@ describe('handleGateEvent', () => {
     mutate(event);
     const result = await handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], event);
     expect(result.outcome).toBe('rejected');
-    expect(gate.registry.writes()).toBe(0);
+    expect(result.detail).toMatch(/\S/);
+    // No AWS call at all: no ECR read or write, no ledger write, no SNS publish.
+    expect(gate.registry.calls).toEqual({});
     expect(gate.ledger.writes).toBe(0);
-    expect(gate.lines.some((l) => l.level === 'error')).toBe(true);
+    expect(gate.notifier.messages).toHaveLength(0);
+    const error = gate.lines.find((l) => l.level === 'error');
+    expect(error?.message).toMatch(/event rejected/);
+    expect(error?.error).toBe(result.detail);
+  });
+
+  it('a replayed, days-old event whose counts say clean is re-evaluated on fresh findings (counts are a hint)', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      tags: ['1.4.2'],
+      scan: completeScan([finding('CVE-2099-12', 'CRITICAL')]),
+    });
+    const event = scanEvent('app', ref.digest, new Date(NOW.getTime() - 3 * 24 * 3600_000).toISOString());
+    event['replay-name'] = 'gatekeeper-replay-2026-11-23';
+    event.detail['finding-severity-counts'] = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0 };
+
+    const result = await handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], event);
+
+    expect(result).toMatchObject({ outcome: 'decided', verdict: 'quarantined' });
+    expect(gate.registry.calls.getScanResult).toBe(1);
+    expect(gate.registry.tagsOf(ref)).toEqual(['1.4.2', 'quarantined-1.4.2']);
+  });
+
+  it('an event whose counts report a critical approves an image whose fresh findings are clean', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.4.2'], scan: completeScan([finding('CVE-2099-13', 'LOW')]) });
+    const event = scanEvent('app', ref.digest);
+    event.detail['finding-severity-counts'] = { CRITICAL: 7 };
+
+    const result = await handleGateEvent(gate.deps, 'basic-scan-completed', ['scan-completed'], event);
+
+    expect(result).toMatchObject({ outcome: 'decided', verdict: 'approved' });
   });
 
   it('rejects an event sent to the wrong function', async () => {

@@ -79,6 +79,10 @@ describe('ReDoS corpus: matching stays fast on long hostile subjects', () => {
     expect(checkGlob('(a+)+$', 'package')).not.toEqual([]);
     expect(checkGlob('*(a|aa)*', 'package')).not.toEqual([]);
     expect(checkGlob('a'.repeat(10) + '*'.repeat(20), 'tag')).not.toEqual([]);
+    // Nested extglobs (the patterns that backtrack worst in extglob engines).
+    for (const nested of ['+(a|*(a|b))*', '@(x|!(y|*(z)))', '*(*(a))b']) {
+      expect(checkGlob(nested, 'package'), nested).not.toEqual([]);
+    }
   });
 });
 

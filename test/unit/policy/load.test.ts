@@ -42,6 +42,12 @@ describe('validatePolicyDir: every problem with file and path', () => {
       expected: ['policies/exceptions/a.yaml: exceptions[0].expires: is required'],
     },
     {
+      name: 'exception without reason',
+      file: 'exceptions/a.yaml',
+      text: EXCEPTION.replace('    reason: not reachable\n', '').replace('EXPIRES', '2027-01-31'),
+      expected: ['policies/exceptions/a.yaml: exceptions[0].reason: is required'],
+    },
+    {
       name: 'exception without owner and a bad date',
       file: 'exceptions/a.yaml',
       text: EXCEPTION.replace('    owner: team-a@example.com\n', '').replace('EXPIRES', '2027-02-30'),
