@@ -15,11 +15,10 @@ import { loadConfig } from '../config/index.ts';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { parseEvent } from '../events/index.ts';
 import { readFindingsFile, severityCounts } from '../findings/index.ts';
-import type { GateDependencies, GateOutcome, GateTrigger } from '../gate/context.ts';
+import type { GateDependencies, GateOutcome } from '../gate/context.ts';
 import { DEFAULT_GATE_SETTINGS } from '../gate/context.ts';
-import { decideImage } from '../gate/decide-image.ts';
 import { DryRunRegistry, type RecordedAction } from '../gate/dry-run-registry.ts';
-import { handleImagePushed } from '../gate/handle-push.ts';
+import { routeEvent } from '../gate/handle-event.ts';
 import { notifyMessages } from '../gate/messages.ts';
 import { makeTagScheme } from '../gate/tags.ts';
 import { MemoryLedger } from '../ledger/memory-ledger.ts';
@@ -154,23 +153,7 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   };
 
   const before = [...tags].sort();
-  let outcome: GateOutcome;
-  if (event.kind === 'image-pushed') {
-    outcome = await handleImagePushed(deps, event);
-  } else {
-    const trigger: GateTrigger =
-      event.kind === 'scan-completed'
-        ? {
-            kind: 'scan-completed',
-            id: event.eventId,
-            time: event.time,
-            scanner: event.scanner,
-            scanStatus: event.scanStatus,
-            severityCountsHint: event.severityCountsHint,
-          }
-        : { kind: 'finding-changed', id: event.eventId, time: event.time, findingArn: event.findingArn };
-    outcome = await decideImage(deps, event.image, trigger);
-  }
+  const outcome = await routeEvent(deps, event);
 
   if (output === 'json') {
     io.stdout.write(

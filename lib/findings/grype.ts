@@ -7,6 +7,7 @@
  * Ignored matches (`ignoredMatches`, suppressed by grype's own rules) are not read.
  */
 import { displayText, type FindingsCollector } from './collector.ts';
+import { preferredCvssScore } from './cvss.ts';
 import type { FixAvailability, Severity } from './finding.ts';
 import { parseImageReference } from './image-reference.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
@@ -105,16 +106,10 @@ function addGrypeMatch(out: FindingsCollector, raw: unknown, path: string): void
 
 /** First CVSS v3.x base score, else v4, else v2. */
 function cvssScore(r: JsonReader, value: unknown, path: string): number | null {
-  const list = r.optionalArray(value, path);
-  let v3: number | null = null;
-  let v4: number | null = null;
-  let v2: number | null = null;
-  for (let i = 0; i < list.length; i++) {
-    const entryPath = r.at(path, i);
-    const entry = r.record(list[i], entryPath);
+  return preferredCvssScore(r, value, path, (entry, entryPath) => {
     const metricsPath = r.at(entryPath, 'metrics');
     const metrics = entry.metrics;
-    if (metrics === undefined || metrics === null) continue;
+    if (metrics === undefined || metrics === null) return null;
     const score = r.optionalNumber(
       own(r.record(metrics, metricsPath), 'baseScore'),
       0,
@@ -122,14 +117,9 @@ function cvssScore(r: JsonReader, value: unknown, path: string): number | null {
       metricsPath,
       'baseScore',
     );
-    if (score === null) continue;
-    const version = r.optionalString(entry.version, entryPath, 'version') ?? '';
-    const major = version.charAt(0);
-    if (major === '3') v3 ??= score;
-    else if (major === '4') v4 ??= score;
-    else if (major === '2') v2 ??= score;
-  }
-  return v3 ?? v4 ?? v2;
+    if (score === null) return null;
+    return { score, version: r.optionalString(entry.version, entryPath, 'version') ?? '' };
+  });
 }
 
 /** Highest EPSS probability listed (grype lists one per CVE the record maps to). */

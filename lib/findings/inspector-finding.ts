@@ -7,6 +7,7 @@
  * status CLOSED / SUPPRESSED (excluded: no longer applies, or muted in Inspector), and dates in any form.
  */
 import { displayText, type FindingFields, type FindingsCollector } from './collector.ts';
+import { preferredCvssScore } from './cvss.ts';
 import type { FindingSource, FixAvailability, Severity } from './finding.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 import { toIsoTimestamp } from './timestamps.ts';
@@ -211,22 +212,15 @@ function nestedScore(
 }
 
 function cvssListScore(r: JsonReader, value: unknown, path: string): number | null {
-  const list = r.optionalArray(value, path);
-  let v3: number | null = null;
-  let v4: number | null = null;
-  let v2: number | null = null;
-  for (let i = 0; i < list.length; i++) {
-    const entryPath = r.at(path, i);
-    const entry = r.record(list[i], entryPath);
+  return preferredCvssScore(r, value, path, (entry, entryPath) => {
     const score = r.optionalNumber(entry.baseScore, 0, 10, entryPath, 'baseScore');
-    if (score === null) continue;
+    if (score === null) return null;
     const version = entry.version;
-    const major = typeof version === 'string' || typeof version === 'number' ? String(version).charAt(0) : '';
-    if (major === '3') v3 ??= score;
-    else if (major === '4') v4 ??= score;
-    else if (major === '2') v2 ??= score;
-  }
-  return v3 ?? v4 ?? v2;
+    return {
+      score,
+      version: typeof version === 'string' || typeof version === 'number' ? String(version) : '',
+    };
+  });
 }
 
 function readEpss(r: JsonReader, finding: JsonRecord, path: string): number | null {

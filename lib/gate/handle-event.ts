@@ -146,7 +146,14 @@ function claimedIdentity(raw: unknown): { eventId?: string; digest?: string } {
   return claimed;
 }
 
-async function dispatch(
+/**
+ * The gate's work for one parsed event, without retry policy: a push is handled as a push; a scan result
+ * or a changed finding decides the image. Shared by the handler and the offline `gatekeeper replay`.
+ *
+ * @example
+ * const outcome = await routeEvent(deps, parseEvent(eventBridgeEvent));
+ */
+export async function routeEvent(
   deps: GateDependencies,
   event: Exclude<GatekeeperEvent, { kind: 'ignored' }>,
 ): Promise<GateOutcome> {
@@ -162,7 +169,14 @@ async function dispatch(
           severityCountsHint: event.severityCountsHint,
         }
       : { kind: 'finding-changed', id: event.eventId, time: event.time, findingArn: event.findingArn };
-  const outcome = await decideImage(deps, event.image, trigger);
+  return decideImage(deps, event.image, trigger);
+}
+
+async function dispatch(
+  deps: GateDependencies,
+  event: Exclude<GatekeeperEvent, { kind: 'ignored' }>,
+): Promise<GateOutcome> {
+  const outcome = await routeEvent(deps, event);
   if (outcome.outcome === 'not-ready') {
     const age = deps.now().getTime() - Date.parse(event.time);
     if (Number.isFinite(age) && age < deps.settings.notReadyRetryWindowMs) {

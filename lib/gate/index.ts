@@ -27,7 +27,13 @@ export {
   RetryableGateError,
 } from './errors.ts';
 export { findingsDigest } from './fingerprint.ts';
-export { type GateHandlerResult, handleGateEvent, isFinal, isRetryable } from './handle-event.ts';
+export {
+  type GateHandlerResult,
+  handleGateEvent,
+  isFinal,
+  isRetryable,
+  routeEvent,
+} from './handle-event.ts';
 export { handleImagePushed } from './handle-push.ts';
 export { notifyMessages } from './messages.ts';
 export { type DecisionPlan, type PlanInput, type PolicyActions, planDecision } from './plan.ts';

@@ -18,7 +18,11 @@
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Logger } from '../log/index.ts';
 import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
-import type { RegistryAdmin, RegistryScanningConfiguration } from '../registry/registry.ts';
+import type {
+  RegistryAdmin,
+  RegistryScanningConfiguration,
+  RepositorySummary,
+} from '../registry/registry.ts';
 import { type HygieneBaseline, settingsFor } from './baseline.ts';
 import { type ImageUsage, type PlannedChange, planRepository, type RepositoryPlan } from './drift.ts';
 import { CheckpointConflictError } from './errors.ts';
@@ -161,6 +165,43 @@ interface SweepState {
   dryRun: boolean;
 }
 
+/** A repository's current settings, as the sweep compares them with the baseline. */
+interface RepositorySettings {
+  scanOnPush: boolean;
+  tagMutability: string;
+  exclusions: readonly string[];
+  registryId: string;
+}
+
+function repositorySettings(repo: RepositorySummary): RepositorySettings {
+  return {
+    scanOnPush: repo.scanOnPush,
+    tagMutability: repo.tagMutability,
+    exclusions: repo.tagMutabilityExclusions,
+    registryId: repo.registryId,
+  };
+}
+
+/** A sweep that has not looked at any repository yet. */
+function newSweepState(sweepId: string, mode: SweepMode, now: Date, dryRun: boolean): SweepState {
+  return {
+    sweepId,
+    mode,
+    startedAt: now.toISOString(),
+    status: 'running',
+    cursor: null,
+    counters: zeroCounters(),
+    topDrift: [],
+    safetyNet: { undecidedDecided: 0, exceptionExpiredDecided: 0, notReady: 0, errors: 0, deferred: 0 },
+    exceptionsChecked: false,
+    finishedAt: null,
+    summarySent: false,
+    invocations: 0,
+    registryId: null,
+    dryRun,
+  };
+}
+
 export type SweepRequest =
   /** `dryRun`: report mode AND no safety-net decisions: nothing at all is written to the registry. */
   | { readonly kind: 'start'; readonly dryRun?: boolean }
@@ -231,22 +272,7 @@ export async function runSweep(
     }
     const now = deps.now();
     const dryRun = request.kind === 'start' && request.dryRun === true;
-    state = {
-      sweepId: `sweep-${now.toISOString()}`,
-      mode: dryRun ? 'report' : settings.mode,
-      startedAt: now.toISOString(),
-      status: 'running',
-      cursor: null,
-      counters: zeroCounters(),
-      topDrift: [],
-      safetyNet: { undecidedDecided: 0, exceptionExpiredDecided: 0, notReady: 0, errors: 0, deferred: 0 },
-      exceptionsChecked: false,
-      finishedAt: null,
-      summarySent: false,
-      invocations: 0,
-      registryId: null,
-      dryRun,
-    };
+    state = newSweepState(`sweep-${now.toISOString()}`, dryRun ? 'report' : settings.mode, now, dryRun);
   }
   state.invocations += 1;
   const log = logger.child({ sweepId: state.sweepId, mode: state.mode });
@@ -280,20 +306,12 @@ export async function runSweep(
   };
 
   const names: string[] = [];
-  const summaries = new Map<
-    string,
-    { scanOnPush: boolean; tagMutability: string; exclusions: readonly string[]; registryId: string }
-  >();
+  const summaries = new Map<string, RepositorySettings>();
   for await (const repo of deps.admin.listRepositories()) {
     if (!globMatch(settings.scope, repo.name)) continue;
     names.push(repo.name);
     state.registryId ??= repo.registryId;
-    summaries.set(repo.name, {
-      scanOnPush: repo.scanOnPush,
-      tagMutability: repo.tagMutability,
-      exclusions: repo.tagMutabilityExclusions,
-      registryId: repo.registryId,
-    });
+    summaries.set(repo.name, repositorySettings(repo));
   }
   names.sort();
   const todo = state.cursor === null ? names : names.filter((n) => n > (state?.cursor ?? ''));
@@ -306,21 +324,26 @@ export async function runSweep(
   const plans: RepositoryPlan[] = [];
   let processed = 0;
   let sinceSave = 0;
+  /** Out of time: the checkpoint is saved and the next invocation resumes after `state.cursor`. */
+  const saveIncomplete = async (): Promise<SweepRunResult> => {
+    await save();
+    return {
+      status: 'incomplete',
+      sweepId: state.sweepId,
+      processed,
+      counters: { ...state.counters },
+      plans,
+      summarySent: false,
+    };
+  };
   for (const repository of todo) {
     if (remainingMs() < settings.safetyMarginMs) {
-      await save();
+      const result = await saveIncomplete();
       log.info('time budget low: checkpoint saved, resume will continue', {
         cursor: state.cursor,
         processed,
       });
-      return {
-        status: 'incomplete',
-        sweepId: state.sweepId,
-        processed,
-        counters: { ...state.counters },
-        plans,
-        summarySent: false,
-      };
+      return result;
     }
     const summary = summaries.get(repository);
     if (!summary) continue;
@@ -335,17 +358,7 @@ export async function runSweep(
     }
   }
   if (!state.exceptionsChecked && !state.dryRun && deps.gate?.listExpiredWaiverDecisions) {
-    if (remainingMs() < settings.safetyMarginMs) {
-      await save();
-      return {
-        status: 'incomplete',
-        sweepId: state.sweepId,
-        processed,
-        counters: { ...state.counters },
-        plans,
-        summarySent: false,
-      };
-    }
+    if (remainingMs() < settings.safetyMarginMs) return saveIncomplete();
     await reevaluateExpiredWaivers(deps, state, log);
   }
   state.exceptionsChecked = true;
@@ -414,7 +427,7 @@ async function sweepRepository(
   deps: SweepDependencies,
   state: SweepState,
   repository: string,
-  summary: { scanOnPush: boolean; tagMutability: string; exclusions: readonly string[]; registryId: string },
+  summary: RepositorySettings,
   registryScanning: RegistryScanningConfiguration,
   parent: Logger,
 ): Promise<RepositoryPlan | null> {
@@ -580,21 +593,12 @@ async function reevaluateExpiredWaivers(
 /** Repository-creation path: plan (and in enforce mode apply) the named repositories now; no checkpoint, no alert. */
 async function sweepNamed(deps: SweepDependencies, repositories: readonly string[]): Promise<SweepRunResult> {
   const wanted = new Set(repositories.filter((r) => globMatch(deps.settings.scope, r)));
+  const now = deps.now();
+  // No waiver re-evaluation on this path, and it is its own single invocation.
   const state: SweepState = {
-    sweepId: `create-${deps.now().toISOString()}`,
-    mode: deps.settings.mode,
-    startedAt: deps.now().toISOString(),
-    status: 'running',
-    cursor: null,
-    counters: zeroCounters(),
-    topDrift: [],
-    safetyNet: { undecidedDecided: 0, exceptionExpiredDecided: 0, notReady: 0, errors: 0, deferred: 0 },
+    ...newSweepState(`create-${now.toISOString()}`, deps.settings.mode, now, false),
     exceptionsChecked: true,
-    finishedAt: null,
-    summarySent: false,
     invocations: 1,
-    registryId: null,
-    dryRun: false,
   };
   const plans: RepositoryPlan[] = [];
   if (wanted.size === 0)
@@ -613,12 +617,7 @@ async function sweepNamed(deps: SweepDependencies, repositories: readonly string
       deps,
       state,
       repo.name,
-      {
-        scanOnPush: repo.scanOnPush,
-        tagMutability: repo.tagMutability,
-        exclusions: repo.tagMutabilityExclusions,
-        registryId: repo.registryId,
-      },
+      repositorySettings(repo),
       registryScanning,
       deps.logger.child({ sweepId: state.sweepId }),
     );

@@ -395,9 +395,8 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   const machine = (cap: number): unknown => {
     const violations = machineViolations;
     const waived = machineWaived;
-    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    const body = {
+    const body = cutBody((cut) => ({
       schema: NOTIFICATION_SCHEMA,
       kind: 'decision',
       change,
@@ -414,8 +413,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
       },
       links,
       ...(archived ? { archived: archived.machine } : {}),
-      ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
-    };
+    }));
     return { ...body, image: capStrings(body.image) };
   };
 
@@ -515,17 +513,17 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
     },
   });
   const machine = (cap: number): unknown => {
-    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings({
-      schema: NOTIFICATION_SCHEMA,
-      kind: 'spoofed-tag',
-      image: machineImage(image, tagCap, cut),
-      removedTags: cut('removedTags', removed, tagCap),
-      detail,
-      links: { ...links, cloudTrail: trail },
-      ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
-    });
+    return capStrings(
+      cutBody((cut) => ({
+        schema: NOTIFICATION_SCHEMA,
+        kind: 'spoofed-tag',
+        image: machineImage(image, tagCap, cut),
+        removedTags: cut('removedTags', removed, tagCap),
+        detail,
+        links: { ...links, cloudTrail: trail },
+      })),
+    );
   };
   const attributes = compactAttributes({
     kind: 'spoofed-tag',
@@ -546,6 +544,15 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
 
 // ---------------------------------------------------------------------------------------------- (c) immutable
 
+/** The existing exclusion filters plus the gatekeeper's two prefixes, without repeats. */
+function exclusionFilters(
+  existing: readonly string[],
+  approvedPrefix: string,
+  quarantinedPrefix: string,
+): string[] {
+  return [...new Set([...existing, `${approvedPrefix}*`, `${quarantinedPrefix}*`])];
+}
+
 /** The AWS CLI command that keeps the repository immutable but lets the gatekeeper move its own tags. */
 export function immutabilityExclusionCommand(
   image: Pick<ImageLocation, 'registryId' | 'region' | 'repository'>,
@@ -553,7 +560,7 @@ export function immutabilityExclusionCommand(
   quarantinedPrefix: string,
   existingFilters: readonly string[] = [],
 ): string {
-  const filters = [...new Set([...existingFilters, `${approvedPrefix}*`, `${quarantinedPrefix}*`])];
+  const filters = exclusionFilters(existingFilters, approvedPrefix, quarantinedPrefix);
   return [
     'aws ecr put-image-tag-mutability \\',
     `  --region ${image.region} --registry-id ${image.registryId} \\`,
@@ -615,8 +622,9 @@ export function formatImmutableRepository(
   const links = imageLinks(image, options);
   // Filters outside ECR's grammar ([0-9a-zA-Z._*-], 1–128) cannot be passed back; they are dropped here.
   const existing = (notice.existingExclusionFilters ?? []).filter((f) => /^[0-9a-zA-Z._*-]{1,128}$/.test(f));
+  const filters = exclusionFilters(existing, prefixes.approved, prefixes.quarantined);
   const command = immutabilityExclusionCommand(image, prefixes.approved, prefixes.quarantined, existing);
-  const tooManyFilters = new Set([...existing, `${prefixes.approved}*`, `${prefixes.quarantined}*`]).size > 5;
+  const tooManyFilters = filters.length > 5;
   const subject = sanitiseSubject(
     `[gatekeeper] ACTION NEEDED: immutable repository blocks tags on ${image.repository}`,
   );
@@ -692,26 +700,24 @@ export function formatImmutableRepository(
     },
   });
   const machine = (cap: number): unknown => {
-    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings({
-      schema: NOTIFICATION_SCHEMA,
-      kind: 'immutable-repository',
-      image: machineImage(image, tagCap, cut),
-      verdict: decision.verdict,
-      policy: decision.policy,
-      blockedTags: cut('blockedTags', blocked, tagCap),
-      mutability: notice.mutability ?? null,
-      fix: {
-        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-        imageTagMutabilityExclusionFilters: [
-          ...new Set([...existing, `${prefixes.approved}*`, `${prefixes.quarantined}*`]),
-        ].map((filter) => ({ filterType: 'WILDCARD', filter })),
-        command,
-      },
-      links,
-      ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
-    });
+    return capStrings(
+      cutBody((cut) => ({
+        schema: NOTIFICATION_SCHEMA,
+        kind: 'immutable-repository',
+        image: machineImage(image, tagCap, cut),
+        verdict: decision.verdict,
+        policy: decision.policy,
+        blockedTags: cut('blockedTags', blocked, tagCap),
+        mutability: notice.mutability ?? null,
+        fix: {
+          imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+          imageTagMutabilityExclusionFilters: filters.map((filter) => ({ filterType: 'WILDCARD', filter })),
+          command,
+        },
+        links,
+      })),
+    );
   };
   const attributes = compactAttributes({
     kind: 'immutable-repository',
@@ -872,28 +878,28 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
     },
   });
   const machine = (cap: number): unknown => {
-    const { truncated, cut } = listCutter();
     const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings({
-      schema: NOTIFICATION_SCHEMA,
-      kind: 'error',
-      problem: notice.problem,
-      detail: notice.detail,
-      scanStatus: notice.scanStatus ?? null,
-      image: image ? machineImage(image, tagCap, cut) : null,
-      decision: decision
-        ? {
-            ...decision,
-            image: { ...decision.image, tags: cut('decision.image.tags', decision.image.tags, tagCap) },
-            violations: cut('decision.violations', decision.violations, cap),
-            waived: cut('decision.waived', decision.waived, cap),
-          }
-        : null,
-      problems: cut('problems', problems, cap),
-      links,
-      ...(archived ? { archived: archived.machine } : {}),
-      ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
-    });
+    return capStrings(
+      cutBody((cut) => ({
+        schema: NOTIFICATION_SCHEMA,
+        kind: 'error',
+        problem: notice.problem,
+        detail: notice.detail,
+        scanStatus: notice.scanStatus ?? null,
+        image: image ? machineImage(image, tagCap, cut) : null,
+        decision: decision
+          ? {
+              ...decision,
+              image: { ...decision.image, tags: cut('decision.image.tags', decision.image.tags, tagCap) },
+              violations: cut('decision.violations', decision.violations, cap),
+              waived: cut('decision.waived', decision.waived, cap),
+            }
+          : null,
+        problems: cut('problems', problems, cap),
+        links,
+        ...(archived ? { archived: archived.machine } : {}),
+      })),
+    );
   };
   const attributes = compactAttributes({
     kind: 'error',
@@ -993,22 +999,20 @@ export function formatHygieneSummary(
     additionalContext: { mode: notice.mode, startedAt: started, finishedAt: finished },
   });
   const machine = (cap: number): unknown => {
-    const truncated: Record<string, { shown: number; total: number }> = {};
-    const list = drift.slice(0, cap);
-    if (drift.length > cap) truncated.topDrift = { shown: cap, total: drift.length };
-    return capStrings({
-      schema: NOTIFICATION_SCHEMA,
-      kind: 'hygiene-summary',
-      mode: notice.mode,
-      startedAt: started,
-      finishedAt: finished,
-      registryId: notice.registryId ?? null,
-      region: notice.region ?? null,
-      repositories: r,
-      safetyNet: notice.safetyNet ?? null,
-      topDrift: list,
-      ...(Object.keys(truncated).length > 0 ? { truncated } : {}),
-    });
+    return capStrings(
+      cutBody((cut) => ({
+        schema: NOTIFICATION_SCHEMA,
+        kind: 'hygiene-summary',
+        mode: notice.mode,
+        startedAt: started,
+        finishedAt: finished,
+        registryId: notice.registryId ?? null,
+        region: notice.region ?? null,
+        repositories: r,
+        safetyNet: notice.safetyNet ?? null,
+        topDrift: cut('topDrift', drift, cap),
+      })),
+    );
   };
   const attributes = compactAttributes({
     kind: 'hygiene-summary',
@@ -1358,24 +1362,23 @@ function linksSection(links: Readonly<Record<string, string | null>>): string[] 
   return lines.length > 0 ? ['Links', ...lines] : [];
 }
 
-/** Cuts lists for the machine JSON and remembers what was cut (`truncated: { name: { shown, total } }`). */
-function listCutter(): {
-  truncated: Record<string, { shown: number; total: number }>;
-  cut: <T>(name: string, list: readonly T[], limit: number) => T[];
-} {
+type ListCut = <T>(name: string, list: readonly T[], limit: number) => T[];
+
+/**
+ * A machine body whose lists are cut with `cut`; what was cut is recorded last in the body
+ * (`truncated: { name: { shown, total } }`), and only when something was.
+ */
+function cutBody(build: (cut: ListCut) => Record<string, unknown>): Record<string, unknown> {
   const truncated: Record<string, { shown: number; total: number }> = {};
-  const cut = <T>(name: string, list: readonly T[], limit: number): T[] => {
+  const cut: ListCut = (name, list, limit) => {
     if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
     return list.slice(0, limit);
   };
-  return { truncated, cut };
+  const body = build(cut);
+  return Object.keys(truncated).length > 0 ? { ...body, truncated } : body;
 }
 
-function machineImage(
-  image: ImageContext,
-  tagCap: number,
-  cut: <T>(name: string, list: readonly T[], limit: number) => T[],
-): Record<string, unknown> {
+function machineImage(image: ImageContext, tagCap: number, cut: ListCut): Record<string, unknown> {
   return {
     registryId: image.registryId,
     region: image.region,

@@ -17,9 +17,7 @@ import {
   DescribeImageScanFindingsCommand,
   type DescribeImageScanFindingsCommandOutput,
   DescribeImagesCommand,
-  type DescribeImagesCommandOutput,
   DescribeRepositoriesCommand,
-  type DescribeRepositoriesCommandOutput,
   type ECRClient,
   GetDownloadUrlForLayerCommand,
   GetLifecyclePolicyCommand,
@@ -255,14 +253,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
     const operation = 'BatchGetImage';
     let output: BatchGetImageCommandOutput;
     try {
-      output = await this.#client.send(
-        new BatchGetImageCommand({
-          registryId: ref.registryId,
-          repositoryName: ref.repository,
-          imageIds: [{ imageDigest: ref.digest }],
-          acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
-        }),
-      );
+      output = await this.#client.send(batchGetManifests(ref, [ref.digest]));
     } catch (error) {
       const code = errorCode(error);
       if (IMAGE_GONE.has(code)) return this.#gone(operation, ref, code);
@@ -363,10 +354,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ImageAlreadyExistsException') return 'tagged';
-      if (IMAGE_GONE.has(code)) {
-        this.#gone(operation, ref, code);
-        return 'gone';
-      }
+      if (IMAGE_GONE.has(code)) return this.#gone(operation, ref, code) ?? 'gone';
       if (code === 'ImageTagAlreadyExistsException') {
         return (await this.#tagPointsAt(ref, tag)) ? 'tagged' : 'immutable';
       }
@@ -458,10 +446,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
         return 'limit-exceeded';
       if (code === 'UnsupportedImageTypeException') return 'unsupported';
       if (code === 'ImageArchivedException') return 'archived';
-      if (IMAGE_GONE.has(code)) {
-        this.#gone(operation, ref, code);
-        return 'gone';
-      }
+      if (IMAGE_GONE.has(code)) return this.#gone(operation, ref, code) ?? 'gone';
       throw toRegistryError(error, operation, imageKey(ref));
     }
   }
@@ -523,10 +508,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
       return 'done';
     } catch (error) {
       const code = errorCode(error);
-      if (IMAGE_GONE.has(code)) {
-        this.#gone(operation, ref, code);
-        return 'gone';
-      }
+      if (IMAGE_GONE.has(code)) return this.#gone(operation, ref, code) ?? 'gone';
       throw toRegistryError(error, operation, `${imageKey(ref)} → ${storageClass}`);
     }
   }
@@ -535,47 +517,31 @@ export class EcrRegistry implements Registry, RegistryAdmin {
 
   async *listRepositories(): AsyncIterable<RepositorySummary> {
     const operation = 'DescribeRepositories';
-    let nextToken: string | undefined;
-    do {
-      let output: DescribeRepositoriesCommandOutput;
-      try {
-        output = await this.#client.send(
-          new DescribeRepositoriesCommand({
-            ...this.#registry(),
-            maxResults: 1000,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toRegistryError(error, operation, 'list repositories');
-      }
+    const pages = this.#pages(operation, 'list repositories', (page) =>
+      this.#client.send(new DescribeRepositoriesCommand({ ...this.#registry(), maxResults: 1000, ...page })),
+    );
+    for await (const output of pages) {
       for (const repository of output.repositories ?? []) yield repositorySummary(repository, operation);
-      nextToken = output.nextToken || undefined;
-    } while (nextToken !== undefined);
+    }
   }
 
   async *listImages(repository: string): AsyncIterable<ImageSummary> {
     const operation = 'DescribeImages';
-    let nextToken: string | undefined;
-    do {
-      let output: DescribeImagesCommandOutput;
-      try {
-        output = await this.#client.send(
-          new DescribeImagesCommand({
-            ...this.#registry(),
-            repositoryName: repository,
-            maxResults: 1000,
-            // Archived and restoring images too: hygiene must see everything the repository holds.
-            filter: { tagStatus: 'ANY', imageStatus: 'ANY' },
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toRegistryError(error, operation, repository);
-      }
+    const pages = this.#pages(operation, repository, (page) =>
+      this.#client.send(
+        new DescribeImagesCommand({
+          ...this.#registry(),
+          repositoryName: repository,
+          maxResults: 1000,
+          // Archived and restoring images too: hygiene must see everything the repository holds.
+          filter: { tagStatus: 'ANY', imageStatus: 'ANY' },
+          ...page,
+        }),
+      ),
+    );
+    for await (const output of pages) {
       for (const detail of output.imageDetails ?? []) yield imageSummary(detail, operation);
-      nextToken = output.nextToken || undefined;
-    } while (nextToken !== undefined);
+    }
   }
 
   async getLifecyclePolicy(repository: string): Promise<string | null> {
@@ -679,6 +645,25 @@ export class EcrRegistry implements Registry, RegistryAdmin {
     return this.#registryId === undefined ? {} : { registryId: this.#registryId };
   }
 
+  /** Every page of a `nextToken`-paginated call, SDK failures translated with `context`. */
+  async *#pages<Output extends { nextToken?: string }>(
+    operation: string,
+    context: string,
+    send: (page: { nextToken?: string }) => Promise<Output>,
+  ): AsyncIterable<Output> {
+    let nextToken: string | undefined;
+    do {
+      let output: Output;
+      try {
+        output = await send(nextToken ? { nextToken } : {});
+      } catch (error) {
+        throw toRegistryError(error, operation, context);
+      }
+      yield output;
+      nextToken = output.nextToken || undefined;
+    } while (nextToken !== undefined);
+  }
+
   async #admin(operation: string, repository: string, call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
@@ -742,12 +727,10 @@ export class EcrRegistry implements Registry, RegistryAdmin {
     let output: BatchGetImageCommandOutput;
     try {
       output = await this.#client.send(
-        new BatchGetImageCommand({
-          registryId: ref.registryId,
-          repositoryName: ref.repository,
-          imageIds: children.map((c) => ({ imageDigest: c.digest })),
-          acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
-        }),
+        batchGetManifests(
+          ref,
+          children.map((c) => c.digest),
+        ),
       );
     } catch (error) {
       throw toRegistryError(error, operation, `children of ${imageKey(ref)}`);
@@ -822,12 +805,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
         signal: AbortSignal.timeout(this.#configBlobTimeoutMs),
       });
     } catch (error) {
-      throw new RegistryUnavailableError(
-        operation,
-        errorCode(error),
-        `${context}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw unavailable(operation, context, error);
     }
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
@@ -871,12 +849,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
         await response.body?.cancel().catch(() => undefined);
         throw error;
       }
-      throw new RegistryUnavailableError(
-        operation,
-        errorCode(error),
-        `${context}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw unavailable(operation, context, error);
     }
     return Buffer.concat(chunks);
   }
@@ -894,6 +867,28 @@ function scanNotFound(error: unknown): ScanResult {
     completedAt: null,
     scanNotFound: true,
   };
+}
+
+/** BatchGetImage by digest, accepting every manifest type ECR stores. */
+function batchGetManifests(ref: ImageRef, digests: readonly string[]): BatchGetImageCommand {
+  return new BatchGetImageCommand({
+    registryId: ref.registryId,
+    repositoryName: ref.repository,
+    imageIds: digests.map((imageDigest) => ({ imageDigest })),
+    acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
+  });
+}
+
+/** A transport failure (retryable), carrying the original error. */
+function unavailable(operation: string, context: string, error: unknown): RegistryUnavailableError {
+  return new RegistryUnavailableError(
+    operation,
+    errorCode(error),
+    `${context}: ${(error as Error).message}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function isScanStatus(value: unknown): value is ScanStatus {

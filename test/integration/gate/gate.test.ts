@@ -13,6 +13,7 @@ import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
 import { NotReadyError } from '../../../lib/gate/errors.ts';
 import { type GateHandlerResult, isRetryable } from '../../../lib/gate/handle-event.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
+import { enhancedFindingsAbout, seedDemoImage } from '../../support/demo-images.ts';
 import {
   basicFindings,
   buildImage,
@@ -101,40 +102,12 @@ function pushImage(
   scan?: Parameters<LocalAws['ecr']['seedScan']>[2],
   name = `${repository}-${tags.join('-')}-${eventSeq}`,
 ) {
-  try {
-    aws.ecr.seedRepository(repository, { scanOnPush: true });
-  } catch {
-    // the repository exists already
-  }
-  const image = buildImage(imageConfig(name, { user: 'app' }));
-  const { digest } = aws.ecr.seedImage(repository, {
-    manifest: image.manifest,
-    config: image.config,
+  return seedDemoImage(aws, repository, {
+    image: { build: name, user: 'app' },
     tags,
     pushedAt: new Date(Date.now() - 10 * 60_000),
     ...(scan ? { scan } : {}),
-  });
-  return digest;
-}
-
-/** Enhanced findings as ECR returns them for this image: their resource names the image. */
-function aboutImage(findings: readonly unknown[], repository: string, digest: string): unknown[] {
-  return findings.map((f) => {
-    const copy = structuredClone(f) as {
-      resources?: { id?: string; details?: { awsEcrContainerImage?: Record<string, unknown> } }[];
-    };
-    for (const resource of copy.resources ?? []) {
-      resource.id = `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/${repository}/${digest}`;
-      if (resource.details?.awsEcrContainerImage) {
-        Object.assign(resource.details.awsEcrContainerImage, {
-          repositoryName: repository,
-          imageHash: digest,
-          registry: aws.accountId,
-        });
-      }
-    }
-    return copy;
-  });
+  }).digest;
 }
 
 const publishes = () => aws.sns.publishes();
@@ -182,7 +155,12 @@ describe('gate over HTTP', () => {
     const digest = pushImage('platform/base', ['1.2.0']);
     aws.ecr.seedScan('platform/base', digest, {
       status: 'ACTIVE',
-      enhancedFindings: aboutImage(page.imageScanFindings.enhancedFindings, 'platform/base', digest),
+      enhancedFindings: enhancedFindingsAbout(
+        aws,
+        'platform/base',
+        digest,
+        page.imageScanFindings.enhancedFindings,
+      ),
     });
     const result = await invoke(
       enhancedScanHandler,
@@ -418,7 +396,7 @@ describe('gate over HTTP', () => {
     const digest = pushImage('it/paged', ['12.0.0']);
     aws.ecr.seedScan('it/paged', digest, {
       status: 'ACTIVE',
-      enhancedFindings: aboutImage(findings, 'it/paged', digest),
+      enhancedFindings: enhancedFindingsAbout(aws, 'it/paged', digest, findings),
     });
     aws.resetCounts();
     const result = await invoke(
@@ -445,17 +423,16 @@ describe('gate over HTTP', () => {
     const digest = pushImage('it/refind', ['14.0.0']);
     aws.ecr.seedScan('it/refind', digest, {
       status: 'ACTIVE',
-      enhancedFindings: aboutImage(enhancedFindings(1, 'LOW'), 'it/refind', digest),
+      enhancedFindings: enhancedFindingsAbout(aws, 'it/refind', digest, enhancedFindings(1, 'LOW')),
     });
     await invoke(enhancedScanHandler, enhancedEvent('it/refind', digest, { LOW: 1, TOTAL: 1 }));
     expect(tagsOf('it/refind', digest)).toEqual(['14.0.0', 'approved-14.0.0']);
     aws.ecr.seedScan('it/refind', digest, {
       status: 'ACTIVE',
-      enhancedFindings: aboutImage(
-        [...enhancedFindings(1, 'LOW'), ...enhancedFindings(2, 'CRITICAL').slice(1)],
-        'it/refind',
-        digest,
-      ),
+      enhancedFindings: enhancedFindingsAbout(aws, 'it/refind', digest, [
+        ...enhancedFindings(1, 'LOW'),
+        ...enhancedFindings(2, 'CRITICAL').slice(1),
+      ]),
     });
     const event = structuredClone(sample('inspector2-finding-ecr-image.json'));
     const resourceId = `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/it/refind/${digest}`;
