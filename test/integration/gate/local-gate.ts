@@ -32,6 +32,22 @@ export function nextEventId(): string {
   return `00000000-0000-4000-9000-${String(sequence).padStart(12, '0')}`;
 }
 
+/**
+ * A copy of an EventBridge event with a fresh id and time, the harness's account and Region, and `detail` fields
+ * replaced: every event the local gate tests send goes through here.
+ */
+export function stampEvent(aws: LocalAws, template: RawEvent, detail: Record<string, unknown>): RawEvent {
+  const event = structuredClone(template);
+  Object.assign(event, {
+    id: nextEventId(),
+    time: new Date().toISOString(),
+    account: aws.accountId,
+    region: aws.region,
+  });
+  Object.assign(event.detail, detail);
+  return event;
+}
+
 /** ECR Image Scan (basic) for the digest. */
 export function scanEvent(
   aws: LocalAws,
@@ -39,31 +55,16 @@ export function scanEvent(
   digest: string,
   tags: readonly string[],
 ): RawEvent {
-  const event = structuredClone(sample('ecr-basic-scan-complete.json'));
-  Object.assign(event, {
-    id: nextEventId(),
-    time: new Date().toISOString(),
-    account: aws.accountId,
-    region: aws.region,
-  });
-  Object.assign(event.detail, {
+  return stampEvent(aws, sample('ecr-basic-scan-complete.json'), {
     'repository-name': repository,
     'image-digest': digest,
     'image-tags': [...tags],
   });
-  return event;
 }
 
 /** ECR Image Action PUSH/SUCCESS for the digest and tag. */
 export function pushEvent(aws: LocalAws, repository: string, digest: string, tag: string | null): RawEvent {
-  const event = structuredClone(sample('ecr-image-push.json'));
-  Object.assign(event, {
-    id: nextEventId(),
-    time: new Date().toISOString(),
-    account: aws.accountId,
-    region: aws.region,
-  });
-  Object.assign(event.detail, {
+  const event = stampEvent(aws, sample('ecr-image-push.json'), {
     'repository-name': repository,
     'image-digest': digest,
     'manifest-media-type': MEDIA_TYPES.dockerV2,

@@ -20,10 +20,10 @@ import {
   createTable,
   fastGateDependencies,
   LAMBDA_CONTEXT,
-  nextEventId,
   type RawEvent,
   scanEvent,
   seedImage,
+  stampEvent,
   TOPIC,
 } from './local-gate.ts';
 
@@ -43,23 +43,17 @@ afterAll(async () => {
 
 /** ECR's restore event for the digest (the documented sample, edited). */
 function restoreEvent(repository: string, digest: string, target = 'STANDARD'): RawEvent {
-  const event = JSON.parse(
-    readFileSync('test/fixtures/aws/ecr-image-action-restore.json', 'utf8'),
-  ) as RawEvent;
-  Object.assign(event, {
-    id: nextEventId(),
-    time: new Date().toISOString(),
-    account: aws.accountId,
-    region: aws.region,
-  });
-  Object.assign(event.detail, {
-    'repository-name': repository,
-    'image-digest': digest,
-    'target-storage-class': target,
-    'manifest-media-type': 'application/vnd.docker.distribution.manifest.v2+json',
-    'artifact-media-type': 'application/vnd.docker.container.image.v1+json',
-  });
-  return event;
+  return stampEvent(
+    aws,
+    JSON.parse(readFileSync('test/fixtures/aws/ecr-image-action-restore.json', 'utf8')) as RawEvent,
+    {
+      'repository-name': repository,
+      'image-digest': digest,
+      'target-storage-class': target,
+      'manifest-media-type': 'application/vnd.docker.distribution.manifest.v2+json',
+      'artifact-media-type': 'application/vnd.docker.container.image.v1+json',
+    },
+  );
 }
 
 const publishesAbout = (digest: string) => aws.sns.publishes().filter((p) => p.message.includes(digest));

@@ -1,4 +1,3 @@
-import { ECRServiceException } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
 import {
   classifySdkError,
@@ -13,20 +12,7 @@ import {
   THROTTLING_CODES,
   TIMEOUT_CODES,
 } from '../../../lib/aws/sdk-error.ts';
-
-/** An SDK exception as the deserializer builds it from the error code and the HTTP status. */
-function sdkError(name: string, status: number): ECRServiceException {
-  return new ECRServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message: `${name} happened`,
-  });
-}
-
-function networkError(code: string): Error {
-  return Object.assign(new Error(`connect ${code}`), { code });
-}
+import { networkError, sdkError } from '../../support/sdk-errors.ts';
 
 const SERVICE: ServiceErrorCodes = {
   throttling: new Set(['ServiceSlowDown']),

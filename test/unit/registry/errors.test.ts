@@ -1,4 +1,3 @@
-import { ECRServiceException } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
 import { GatekeeperError } from '../../../lib/errors/gatekeeper-error.ts';
 import {
@@ -10,20 +9,7 @@ import {
   ScanQuotaExceededError,
   toRegistryError,
 } from '../../../lib/registry/errors.ts';
-
-/** An SDK exception as the awsJson1_1 deserializer builds it from `{"__type": name}` and the HTTP status. */
-function sdkError(name: string, status: number): ECRServiceException {
-  return new ECRServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message: `${name} happened`,
-  });
-}
-
-function networkError(code: string): Error {
-  return Object.assign(new Error(`connect ${code}`), { code });
-}
+import { networkError, sdkError } from '../../support/sdk-errors.ts';
 
 describe('classifyRegistryError', () => {
   it.each<[string, unknown, string, 'retryable' | 'final']>([
