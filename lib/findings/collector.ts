@@ -28,6 +28,9 @@ export interface FindingFields {
   description?: string | null;
   source: FindingSource;
   firstObservedAt: string | null;
+  /** Inspector / ECR enhanced only: the finding's ARN and last update (ISO-8601), for matching finding events. */
+  arn?: string | null;
+  updatedAt?: string | null;
 }
 
 export interface ImageIdentity {
@@ -64,6 +67,8 @@ export class FindingsCollector {
       description: f.description ?? undefined,
       source: f.source,
       firstObservedAt: f.firstObservedAt,
+      arn: f.arn ?? undefined,
+      updatedAt: f.updatedAt ?? undefined,
     };
     const same = this.byId.get(f.id);
     if (same === undefined) {

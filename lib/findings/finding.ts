@@ -48,6 +48,12 @@ export interface Finding {
    * has no such date (ECR basic, Trivy, Grype) or it cannot be read. Optional so hand-built Findings stay valid.
    */
   readonly firstObservedAt?: string | null;
+  /**
+   * Amazon Inspector / ECR enhanced scanning only: the finding's ARN and its last update (ISO-8601), so the
+   * gate can tell whether an evaluation saw the state an Inspector2 Finding event announces. Optional.
+   */
+  readonly arn?: string | null;
+  readonly updatedAt?: string | null;
 }
 
 /** Rank used to sort by gravity: 0 is the most severe. */

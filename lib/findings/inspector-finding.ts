@@ -126,6 +126,8 @@ export function addInspectorFinding(
     description: displayText(finding.description),
     source: options.source,
     firstObservedAt,
+    arn: typeof finding.findingArn === 'string' && finding.findingArn !== '' ? finding.findingArn : null,
+    updatedAt: toIsoTimestamp(finding.updatedAt),
   };
 
   const packagesPath = r.at(pvdPath, 'vulnerablePackages');

@@ -61,6 +61,8 @@ export interface DecisionMessageInput {
   readonly problems: readonly string[];
   /** The image is archived by the quarantine option: the message says how to restore it. */
   readonly archived?: boolean;
+  /** When the change was decided (ISO-8601): the time the message shows, so a re-sent copy is identical. */
+  readonly at?: string;
 }
 
 export type GateAlertKind =
@@ -68,6 +70,7 @@ export type GateAlertKind =
   | 'tag-limit'
   | 'scan-not-started'
   | 'policy-set-invalid'
+  | 'archive-bypassed'
   | 'action-failed';
 
 /** Input of an alert that is not a verdict. */
@@ -122,11 +125,20 @@ export type GateTrigger =
       readonly id: string;
       readonly time: string;
       readonly findingArn: string;
+      /** ACTIVE, SUPPRESSED or CLOSED: the finding's state the event announces. */
+      readonly findingStatus?: string | null;
+      /** The finding's `updatedAt` in the event (ISO-8601), null when absent. */
+      readonly findingUpdatedAt?: string | null;
     }
   | { readonly kind: 'push'; readonly id: string; readonly time: string; readonly tag: string | null }
   /** An archived image was restored (ECR Image Action UPDATE_STORAGE_CLASS → STANDARD): decide it afresh. */
   | { readonly kind: 'restored'; readonly id: string; readonly time: string }
-  | { readonly kind: 'sweep'; readonly id: string; readonly reason: 'undecided' | 'exception-expired' };
+  | {
+      readonly kind: 'sweep';
+      readonly id: string;
+      /** undecided: no decision; exception-expired: a waiver ran out; drift: the tags do not show the ledger's decision. */
+      readonly reason: 'undecided' | 'exception-expired' | 'drift';
+    };
 
 export type GateOutcomeKind =
   /** A new or changed verdict was recorded and applied. */
@@ -159,6 +171,12 @@ export interface GateOutcome {
   readonly problems: readonly string[];
   /** Set when events about a child image decided its multi-arch index. */
   readonly decidedVia?: string;
+  /** The indexes above the image that were decided too (multi-arch graph), with their outcome. */
+  readonly indexes?: readonly {
+    readonly digest: string;
+    readonly outcome: GateOutcomeKind;
+    readonly verdict: Verdict | null;
+  }[];
   /** The decision reached by this attempt (absent when none was: not ready, gone, coalesced …). */
   readonly decision?: Decision;
 }

@@ -1,15 +1,23 @@
 /**
- * Deciding one image: fresh findings by digest → readiness → fail-closed table or evaluation → plan → record
- * the intent in the ledger → apply → record what was written → publish the notification once.
+ * Deciding one image: fresh findings by digest → readiness → verdict (lib/policy) → plan → record the intent in
+ * the ledger → apply → fence → publish the notification once. Then every index above the image (multi-arch
+ * graph) is decided the same way.
  *
- * Exactly-once effects across redeliveries come from the ledger record (conditional writes on its version):
- * - the decision and the tags it intends to write are recorded BEFORE any ECR write, so the push events of the
- *   gatekeeper's own PutImage calls are recognised as its own (never re-evaluated, never taken for spoofs);
- * - planning compares the digest's actual tags with the decision, so a redelivered event plans nothing and
- *   makes no ECR write;
- * - a notification is owed when the announced state (verdict, reason, clean/violations) changes; it is claimed
- *   (lease), published, then marked sent. A retry after an SNS failure finds the tags in place and publishes
- *   once; a crash between PutImage and Publish is completed by the retry with one message.
+ * The model (docs/gate.md, "The model"):
+ * - The decision tags on a digest are a projection of the latest decision in its ledger record. Decisions carry
+ *   a sequence number (`decisionSeq`); the record is written with optimistic concurrency, and every read that a
+ *   decision rests on (findings, tags) happens after the record was read, so decisions are ordered like the
+ *   reads they were made on.
+ * - Fencing: after writing tags, a writer re-reads the record. When a newer decision was recorded meanwhile, it
+ *   reconciles the digest to that decision (planProjection) and checks again, until the latest decision is one
+ *   it has projected. Whatever order concurrent invocations finish in, the last one leaves the digest showing
+ *   the latest decision.
+ * - A message is owed when the latest decision's announced state (verdict, reason, clean/violations) differs
+ *   from the last announced one. Everything the message shows besides the decision is recorded with it, so a
+ *   copy re-sent after a crash is byte-identical. Only the invocation whose decision is the latest publishes.
+ * - Graph: the ledger keeps, for each digest, the indexes that list it (`parentDigests`, many-to-many). Events
+ *   about a digest decide the digest itself (when it carries tags or a decision of its own) and every index
+ *   above it, nested indexes included.
  */
 import { createHash } from 'node:crypto';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
@@ -18,6 +26,7 @@ import { LedgerConflictError } from '../ledger/errors.ts';
 import {
   GONE_RECORD_TTL_SECONDS,
   type LedgerRecord,
+  type NotificationRecord,
   newLedgerRecord,
   type RecordedDecision,
 } from '../ledger/ledger.ts';
@@ -27,13 +36,21 @@ import type { Decision, ImageFacts, ImageUnderTest, Violation } from '../policy/
 import type { PolicyDefinition, PolicySet } from '../policy/policy-set.ts';
 import { decideWithoutFindings, evaluate, selectPolicy } from '../policy/runtime.ts';
 import { ImageFactsUnavailableError } from '../registry/errors.ts';
-import { childManifests, isIndexMediaType } from '../registry/manifest.ts';
+import { childManifests, isIndexMediaType, parseManifest } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
 import { applyPlan } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
+import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
 import { findingsDigest, uniqueFindings } from './fingerprint.ts';
-import { archiveKey, type DecisionPlan, planDecision } from './plan.ts';
+import {
+  archiveKey,
+  type DecisionPlan,
+  lastAnnounced,
+  planDecision,
+  planProjection,
+  recordedStateKey,
+} from './plan.ts';
 import { classifyScan, type Readiness } from './readiness.ts';
 import { sourceTagsOf } from './tags.ts';
 
@@ -46,10 +63,23 @@ const STALE_AFTER_RESTORE: ReadonlySet<string> = new Set(['IMAGE_ARCHIVED', 'SCA
 /** How many violations a ledger record keeps (the count is always exact). */
 const RECORDED_VIOLATIONS = 20;
 
+/** Indexes above one image that one event re-decides at most (nested indexes included). */
+const MAX_INDEXES_ABOVE = 50;
+
+/** How deep indexes may nest (an index listing an index …) before the gate refuses to judge them. */
+const MAX_INDEX_DEPTH = 4;
+
+/** Options of one decision attempt that do not come from the trigger. */
+interface DecideOptions {
+  /** The image was archived by the gatekeeper and pushed again (ECR restored it): archive it again. */
+  readonly restoredByPush?: boolean;
+}
+
 /**
- * Decides one image through the whole gate. Used by the scan and finding handlers, by pushes of a new tag
- * onto a decided digest, and by the hygiene sweep's safety net. Never throws "not ready" (it returns
- * `not-ready`); throws only retryable errors (registry, ledger or SNS unavailable, lost races).
+ * Decides one image through the whole gate, then every index above it. Used by the scan and finding handlers,
+ * by pushes of a new tag onto a decided digest, and by the hygiene sweep's safety net. Never throws "not
+ * ready" (it returns `not-ready`); throws only retryable errors (registry, ledger or SNS unavailable, lost
+ * races).
  *
  * @example
  *   const outcome = await decideImage(await getGateDependencies(), ref, { kind: 'sweep', id: 'sweep-1', reason: 'undecided' });
@@ -59,26 +89,76 @@ export async function decideImage(
   deps: GateDependencies,
   ref: ImageRef,
   trigger: GateTrigger,
+  options: DecideOptions = {},
 ): Promise<GateOutcome> {
-  if (!deps.policySet) {
+  const policySet = deps.policySet;
+  if (!policySet) {
     throw new PolicySetUnavailableError(
       `policy set unavailable, nothing is approved: ${deps.policySetProblem ?? 'not loaded'}`,
     );
   }
   const log = deps.logger.child({ repository: ref.repository, digest: ref.digest });
-  for (let attempt = 1; ; attempt++) {
+  const own = await contended(deps, ref, log, () =>
+    decideDigest(deps, policySet, ref, trigger, log, options, true),
+  );
+  const indexes: { digest: string; outcome: GateOutcome['outcome']; verdict: GateOutcome['verdict'] }[] = [];
+  let first: GateOutcome | null = null;
+  for (const digest of await indexesAbove(deps, ref)) {
+    const index: ImageRef = { ...ref, digest };
+    const indexLog = log.child({ index: digest });
+    const outcome = await contended(deps, index, indexLog, () =>
+      decideDigest(deps, policySet, index, trigger, indexLog, {}, false),
+    );
+    if (!outcome) continue;
+    first ??= outcome;
+    indexes.push({ digest, outcome: outcome.outcome, verdict: outcome.verdict });
+  }
+  if (own) return indexes.length > 0 ? { ...own, indexes } : own;
+  if (first) return { ...first, decidedVia: ref.digest, indexes };
+  return baseOutcome(ref, 'pending', 'untagged image listed by an index: decided through its index');
+}
+
+/** Re-runs a decision attempt when the ledger record changed under it (another invocation won the race). */
+async function contended<T>(
+  deps: GateDependencies,
+  ref: ImageRef,
+  log: Logger,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      return await decideOnce(deps, deps.policySet, ref, trigger, log, true);
+      return await attempt();
     } catch (error) {
       if (!(error instanceof LedgerConflictError)) throw error;
-      if (attempt >= deps.settings.contentionAttempts) {
+      if (n >= deps.settings.contentionAttempts) {
         throw new GateContentionError(`${imageKey(ref)}: ledger record kept changing concurrently`, {
           cause: error,
         });
       }
-      log.debug('ledger record changed concurrently; deciding again', { attempt });
+      log.debug('ledger record changed concurrently; deciding again', { attempt: n });
     }
   }
+}
+
+/** Every index above `ref` in the ledger's graph (parents, their parents …), nearest first, each once. */
+async function indexesAbove(deps: GateDependencies, ref: ImageRef): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>([ref.digest]);
+  let frontier = [ref.digest];
+  while (frontier.length > 0 && found.length < MAX_INDEXES_ABOVE) {
+    const next: string[] = [];
+    for (const digest of frontier) {
+      const record = await deps.ledger.get({ ...ref, digest });
+      for (const parent of record?.parentDigests ?? []) {
+        if (seen.has(parent)) continue;
+        seen.add(parent);
+        found.push(parent);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  return found.slice(0, MAX_INDEXES_ABOVE);
 }
 
 function triggerLabel(trigger: GateTrigger): string {
@@ -105,38 +185,30 @@ export function baseOutcome(
   };
 }
 
-async function decideOnce(
+/**
+ * One attempt at deciding one digest. Returns null when the digest is not judged on its own: an untagged
+ * image listed by an index, which its indexes stand for.
+ */
+async function decideDigest(
   deps: GateDependencies,
   policySet: PolicySet,
   ref: ImageRef,
   trigger: GateTrigger,
   log: Logger,
-  followParent: boolean,
-): Promise<GateOutcome> {
+  options: DecideOptions,
+  eventSubject: boolean,
+): Promise<GateOutcome | null> {
+  // The record first: every read a decision rests on happens after it, which orders decisions like their reads.
   const record = await deps.ledger.get(ref);
 
-  if (record?.parentDigest && followParent) {
-    const parent: ImageRef = { ...ref, digest: record.parentDigest };
-    log.info('image is part of a multi-arch index: deciding the index', { index: parent.digest });
-    const outcome = await decideOnce(
-      deps,
-      policySet,
-      parent,
-      trigger,
-      log.child({ digest: parent.digest }),
-      false,
-    );
-    return { ...outcome, decidedVia: ref.digest };
-  }
-
-  if (trigger.kind === 'finding-changed' && record?.state === 'decided' && record.lastEvaluatedAt) {
-    const lead = Date.parse(record.lastEvaluatedAt) - Date.parse(trigger.time);
-    if (lead >= deps.settings.coalesceMarginMs) {
-      return baseOutcome(
-        ref,
-        'coalesced',
-        `findings were read ${Math.round(lead / 1000)} s after this event`,
-      );
+  if (trigger.kind === 'finding-changed' && record?.state === 'decided') {
+    const announced = {
+      findingArn: trigger.findingArn,
+      status: trigger.findingStatus ?? null,
+      updatedAt: trigger.findingUpdatedAt ?? null,
+    };
+    if (sawFinding(record.seenFindings, announced)) {
+      return baseOutcome(ref, 'coalesced', 'the last evaluation already saw this finding in this state');
     }
   }
 
@@ -158,39 +230,42 @@ async function decideOnce(
   // ECR refuses BatchGetImage on an archived image; its scan status (IMAGE_ARCHIVED) is decided without it.
   const manifest = archived ? null : await deps.registry.getManifest(ref);
   if (!manifest && !archived) return markGone(deps, ref, record, log);
+  const isIndex = isIndexMediaType(manifest?.mediaType ?? summary.manifestMediaType ?? '');
+
+  const listed = (record?.parentDigests.length ?? 0) > 0;
+  if (!isIndex && listed && summary.tags.length === 0 && record?.state !== 'decided') {
+    // An untagged image listed by an index: its indexes stand for it (they are decided next).
+    return null;
+  }
 
   const now = deps.now();
   const sourceTags = sourceTagsOf(deps.scheme, [...summary.tags, ...(record?.removedSourceTags ?? [])]);
   const image: ImageUnderTest = { repository: ref.repository, tags: sourceTags, digest: ref.digest };
   const policy = selectPolicy(policySet, image);
 
-  const isIndex = isIndexMediaType(manifest?.mediaType ?? summary.manifestMediaType ?? '');
   let readiness: Readiness;
   let facts: ImageFacts | null = null;
   let factsProblem: string | null = null;
   let children: string[] = [];
   if (isIndex && manifest) {
-    children = childManifests(manifest)
-      .filter((c) => !c.attestation)
-      .map((c) => c.digest);
+    const read = await readIndex(deps, ref, manifest, trigger, now, 1);
+    children = read.children;
     if (!sameSet(record?.childDigests ?? [], children)) await linkChildren(deps, ref, children, now, log);
-    const read = await readIndex(deps, ref, children, trigger, now);
     readiness = read.readiness;
     facts = read.facts;
     factsProblem = read.factsProblem;
   } else {
     if (
       summary.tags.length === 0 &&
+      !listed &&
       trigger.kind !== 'sweep' &&
       now.getTime() - Date.parse(summary.pushedAt) < deps.settings.parentWaitMs
     ) {
-      return {
-        ...baseOutcome(
-          ref,
-          'not-ready',
-          'untagged image pushed moments ago: it may belong to a multi-arch index not seen yet',
-        ),
-      };
+      return baseOutcome(
+        ref,
+        'not-ready',
+        'untagged image pushed moments ago: it may belong to a multi-arch index not seen yet',
+      );
     }
     readiness = await readScan(deps, ref, summary, trigger, now);
     if (readiness.kind === 'findings' && manifest) {
@@ -209,6 +284,20 @@ async function decideOnce(
       why: `restored image: its scan status ${readiness.status} predates the restore; it needs a new scan`,
     };
   }
+  if (
+    readiness.kind === 'findings' &&
+    trigger.kind === 'finding-changed' &&
+    (trigger.findingStatus ?? 'ACTIVE') === 'ACTIVE' &&
+    findingMarks(readiness.findings) !== null &&
+    !findingVisible(readiness.findings, trigger.findingArn) &&
+    now.getTime() - Date.parse(trigger.time) < deps.settings.notReadyRetryWindowMs
+  ) {
+    // Inspector announced a finding the findings API does not show yet: judging now would miss it.
+    readiness = {
+      kind: 'not-ready',
+      why: `finding ${trigger.findingArn} is not visible in the findings yet`,
+    };
+  }
   if (readiness.kind === 'not-ready') {
     log.info('scan not ready: no verdict yet', { why: readiness.why, trigger: triggerLabel(trigger) });
     return baseOutcome(ref, 'not-ready', readiness.why, summary.tags);
@@ -224,7 +313,10 @@ async function decideOnce(
     readiness.kind === 'findings'
       ? findingsDigest(findings)
       : `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
+  const seenFindings = readiness.kind === 'findings' ? findingMarks(readiness.findings) : [];
 
+  const restoredByPush =
+    options.restoredByPush === true && !archived && record?.archivedByGatekeeper === true;
   const plan = planDecision({
     scheme: deps.scheme,
     decision,
@@ -234,26 +326,28 @@ async function decideOnce(
     record,
     actions: policy.actions,
     findingsDigest: digestOfFindings,
+    restoredByPush,
   });
 
   const noEffects =
+    record !== null &&
     !plan.changed &&
     plan.putTags.length === 0 &&
     plan.removeTags.length === 0 &&
     plan.storageClass === null &&
-    !plan.notify &&
-    record !== null;
+    !plan.notify;
   if (noEffects) {
-    // Nothing to write to ECR or SNS; remember when findings were read so finding bursts coalesce.
-    await deps.ledger.put(
-      {
-        ...record,
-        lastEvaluatedAt: now.toISOString(),
-        // A restored image is no longer the gatekeeper's archive.
-        archivedByGatekeeper: archived && record.archivedByGatekeeper,
-      },
-      record.version,
-    );
+    const archivedByGatekeeper = archived && record.archivedByGatekeeper;
+    if (
+      !sameList(record.seenFindings ?? null, seenFindings) ||
+      archivedByGatekeeper !== record.archivedByGatekeeper
+    ) {
+      // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
+      await deps.ledger.put(
+        { ...record, lastEvaluatedAt: now.toISOString(), seenFindings, archivedByGatekeeper },
+        record.version,
+      );
+    }
     log.info('decision unchanged: no ECR write, no notification', {
       verdict: decision.verdict,
       trigger: triggerLabel(trigger),
@@ -270,21 +364,6 @@ async function decideOnce(
   const base = record ?? newLedgerRecord(imageKey(ref), ref, now);
   const seq = plan.changed ? base.decisionSeq + 1 : base.decisionSeq;
   const key = imageKey(ref);
-  const previousNotification = base.notification;
-  let notification = previousNotification;
-  if (
-    plan.notify &&
-    (previousNotification?.stateKey !== plan.stateKey || previousNotification.state === 'sent')
-  ) {
-    notification = {
-      dedupeKey: `${key}#${seq}`,
-      stateKey: plan.stateKey,
-      state: 'pending',
-      claimedAt: null,
-      messageId: null,
-      sentAt: null,
-    };
-  }
   const recorded = recordDecision(
     decision,
     plan,
@@ -294,6 +373,7 @@ async function decideOnce(
     now,
     base,
   );
+  const { notification, announced } = nextNotification(base, plan, `${key}#${seq}`, recorded, summary.tags);
   let current = await deps.ledger.put(
     {
       ...base,
@@ -302,7 +382,9 @@ async function decideOnce(
       decisionSeq: seq,
       decision: recorded,
       notification,
+      announced,
       lastEvaluatedAt: now.toISOString(),
+      seenFindings,
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
       restoredAt: null,
@@ -324,7 +406,7 @@ async function decideOnce(
         writtenOn: null,
         putBack: false,
         explanation:
-          'Found on the image while it was being decided; the gatekeeper did not write it for this digest, so it is removed here and not moved anywhere.',
+          'Found on the image while it was being decided; the ledger holds no decision of the gatekeeper behind it for this digest, so it is removed here and not moved anywhere.',
       },
     });
   }
@@ -337,7 +419,7 @@ async function decideOnce(
   if (applied.gone) return markGone(deps, ref, current, log);
   const problems = [...plan.problems, ...applied.problems];
 
-  // 4. Record what is on the digest now.
+  // 4. Record what is on the digest now, and complete the message's record.
   const present = new Set(applied.tagsAfter);
   const ownTags = [...new Set([...current.ownTags, ...applied.written, ...plan.desiredTags])]
     .filter((t) => present.has(t))
@@ -357,57 +439,84 @@ async function decideOnce(
       archivedFor,
     });
   }
-  current = await putRetrying(deps, current, (latest) => ({
-    ...latest,
-    appliedSeq: Math.max(latest.appliedSeq, seq),
-    ownTags: latest.decisionSeq === seq ? ownTags : latest.ownTags,
-    removedSourceTags,
-    archivedByGatekeeper,
-    archivedFor,
-    decision:
-      latest.decision && latest.decisionSeq === seq
-        ? {
-            ...latest.decision,
-            problems,
-            refusedTags: [...new Set([...latest.decision.refusedTags, ...applied.refused])],
-          }
-        : latest.decision,
-  }));
+  current = await putRetrying(deps, current, (latest) => {
+    const mine = latest.decisionSeq === seq;
+    const n = latest.notification;
+    return {
+      ...latest,
+      appliedSeq: mine ? Math.max(latest.appliedSeq, seq) : latest.appliedSeq,
+      ownTags: mine ? ownTags : latest.ownTags,
+      removedSourceTags: mine ? removedSourceTags : latest.removedSourceTags,
+      archivedByGatekeeper,
+      archivedFor,
+      decision:
+        latest.decision && mine
+          ? {
+              ...latest.decision,
+              problems,
+              refusedTags: [...new Set([...latest.decision.refusedTags, ...applied.refused])],
+            }
+          : latest.decision,
+      notification:
+        mine && n && n.state === 'pending' && n.stateKey === plan.stateKey && n.tagsAfter == null
+          ? {
+              ...n,
+              tagsAfter: applied.tagsAfter,
+              refusedTags: [...new Set([...(latest.decision?.refusedTags ?? []), ...applied.refused])],
+              problems,
+              archived: archivedByGatekeeper,
+            }
+          : n,
+    };
+  });
 
   // Which digest holds each decision tag the gatekeeper wrote, so a spoofed push that moves one off can be undone.
   // (After a crash the retry writes no tag, so every desired tag in place is recorded when the plan changed.)
   const holders = plan.changed ? plan.desiredTags.filter((t) => present.has(t)) : applied.written;
   for (const tag of holders) await deps.ledger.putTagHolder(ref, tag);
 
-  // 5. Notify once.
-  const decisionMessage = (scanStatus: string | null, refusedTags: readonly string[]) =>
-    deps.messages.decision({
+  // 5. Fence: a newer decision recorded while the tags were written wins; make the digest show it.
+  const fenced = await reconcileToLatest(deps, ref, seq, log);
+  const tagsAfter = fenced.tagsAfter ?? applied.tagsAfter;
+
+  // 6. Notify once, only for the latest decision (a superseded decision's message would not be true any more).
+  let notified: string | null = null;
+  const latest = fenced.record ?? current;
+  if (latest.decisionSeq === seq) {
+    notified = await deliverOwed(
+      deps,
+      latest,
+      (n) =>
+        deps.messages.decision({
+          decision,
+          image: ref,
+          tagsBefore: n.tagsBefore ?? summary.tags,
+          tagsAfter: n.tagsAfter ?? tagsAfter,
+          previousVerdict: n.previousVerdict ?? null,
+          findings,
+          scanStatus: readiness.kind === 'no-findings' ? readiness.status : null,
+          refusedTags: n.refusedTags ?? latest.decision?.refusedTags ?? applied.refused,
+          problems: n.problems ?? problems,
+          archived: n.archived ?? archivedByGatekeeper,
+          ...(n.at ? { at: n.at } : {}),
+        }),
+      log,
+    );
+  }
+  if (!notified && applied.refused.length > 0) {
+    // A new tag refused outside a state change (e.g. a new source tag): the immutable alert, once per refusal.
+    const message = deps.messages.decision({
       decision,
       image: ref,
       tagsBefore: summary.tags,
-      tagsAfter: applied.tagsAfter,
-      previousVerdict: record?.decision?.verdict ?? null,
+      tagsAfter,
+      previousVerdict: lastAnnounced(latest)?.verdict ?? null,
       findings,
-      scanStatus,
-      refusedTags,
+      scanStatus: null,
+      refusedTags: applied.refused,
       problems,
       archived: archivedByGatekeeper,
     });
-  let notified: string | null = null;
-  if (
-    current.notification &&
-    current.notification.state !== 'sent' &&
-    current.notification.stateKey === plan.stateKey
-  ) {
-    const message = decisionMessage(
-      readiness.kind === 'no-findings' ? readiness.status : null,
-      current.decision?.refusedTags ?? applied.refused,
-    );
-    await deliverOnce(deps, current, message, log);
-    notified = message.subject;
-  } else if (applied.refused.length > 0) {
-    // A new tag refused outside a state change (e.g. a new source tag): the immutable alert, once per refusal.
-    const message = decisionMessage(null, applied.refused);
     await deps.notifier.publish(message);
     notified = message.subject;
   }
@@ -417,9 +526,22 @@ async function decideOnce(
       kind: 'tag-limit',
       image: ref,
       tagsBefore: summary.tags,
-      tagsAfter: applied.tagsAfter,
+      tagsAfter,
       tags: plan.desiredTags,
       detail: problems.join('; '),
+      decision,
+    });
+    notified ??= alert.subject;
+  }
+  if (restoredByPush && applied.storageClass === 'ARCHIVE') {
+    const alert = await publishAlert(deps, {
+      kind: 'archive-bypassed',
+      image: ref,
+      tagsBefore: summary.tags,
+      tagsAfter,
+      tags: summary.tags,
+      detail:
+        'The image was archived after its quarantine and someone pushed it again, which restored it; it is archived again.',
       decision,
     });
     notified ??= alert.subject;
@@ -433,22 +555,136 @@ async function decideOnce(
     violations: decision.violations.length,
     waived: decision.waived.length,
     tagsBefore: summary.tags,
-    tagsAfter: applied.tagsAfter,
+    tagsAfter,
     problems,
     trigger: triggerLabel(trigger),
+    ...(eventSubject ? {} : { asIndex: true }),
   });
   return {
     outcome: plan.changed ? 'decided' : 'unchanged',
     image: ref,
-    verdict: decision.verdict,
+    verdict: latest.decision?.verdict ?? decision.verdict,
     detail: decision.reason ?? null,
     tagsBefore: summary.tags,
-    tagsAfter: applied.tagsAfter,
+    tagsAfter,
     plan,
     notified,
     problems,
     decision,
   };
+}
+
+/**
+ * The notification a new intent carries, and the announced state beside it. A message is owed when the state
+ * differs from the last announced (or possibly announced) one; a pending message for the same state keeps its
+ * dedupe key, so a retry sends the same message.
+ */
+function nextNotification(
+  record: LedgerRecord,
+  plan: DecisionPlan,
+  dedupeKey: string,
+  recorded: RecordedDecision,
+  tagsBefore: readonly string[],
+): { notification: NotificationRecord | null; announced: LedgerRecord['announced'] } {
+  const announced = lastAnnounced(record);
+  const existing = record.notification;
+  if (announced?.stateKey === plan.stateKey) {
+    // Nothing new to say. An unconfirmed publish of this very state stays, to be completed (same bytes).
+    return {
+      notification: existing && existing.state !== 'pending' ? existing : null,
+      announced,
+    };
+  }
+  if (existing?.state === 'pending' && existing.stateKey === plan.stateKey) {
+    return { notification: existing, announced };
+  }
+  return {
+    notification: {
+      dedupeKey,
+      stateKey: plan.stateKey,
+      state: 'pending',
+      claimedAt: null,
+      messageId: null,
+      sentAt: null,
+      previousVerdict: announced?.verdict ?? null,
+      at: recorded.decidedAt,
+      tagsBefore: [...tagsBefore],
+      tagsAfter: null,
+    },
+    announced,
+  };
+}
+
+/**
+ * Fencing. Re-reads the record after this invocation's tag writes; while a newer decision than the one last
+ * projected is recorded, makes the digest show it. Returns the record read last and the tags it left.
+ * @throws GateContentionError when decisions keep changing (a retry converges)
+ */
+async function reconcileToLatest(
+  deps: GateDependencies,
+  ref: ImageRef,
+  projected: number,
+  log: Logger,
+): Promise<{ record: LedgerRecord | null; tagsAfter: readonly string[] | null }> {
+  let seq = projected;
+  let tagsAfter: readonly string[] | null = null;
+  for (let round = 1; round <= deps.settings.contentionAttempts; round++) {
+    const latest = await deps.ledger.get(ref);
+    if (!latest || latest.decisionSeq <= seq || latest.state !== 'decided')
+      return { record: latest, tagsAfter };
+    log.warn('a newer decision was recorded while tags were written: reconciling the digest to it', {
+      projected: seq,
+      latest: latest.decisionSeq,
+      verdict: latest.decision?.verdict ?? null,
+    });
+    const tags = await projectRecord(deps, ref, latest);
+    if (tags === 'gone') return { record: latest, tagsAfter };
+    tagsAfter = tags;
+    seq = latest.decisionSeq;
+  }
+  throw new GateContentionError(`${imageKey(ref)}: decisions kept changing while tags were written`);
+}
+
+/**
+ * Writes and removes tags so that the digest shows the decision recorded in `record`; the tags after, or
+ * 'gone'. Exported for the hygiene sweep's drift repair and the push flow.
+ */
+export async function projectRecord(
+  deps: GateDependencies,
+  ref: ImageRef,
+  record: LedgerRecord,
+): Promise<readonly string[] | 'gone'> {
+  const summary = await deps.registry.describeImage(ref);
+  if (!summary) return 'gone';
+  const plan = planProjection(deps.scheme, record, summary.tags);
+  if (!plan || (plan.putTags.length === 0 && plan.removeTags.length === 0)) return summary.tags;
+  const manifest =
+    plan.putTags.length > 0 && summary.storageClass !== 'ARCHIVE'
+      ? await deps.registry.getManifest(ref)
+      : null;
+  if (plan.putTags.length > 0 && summary.storageClass !== 'ARCHIVE' && !manifest) return 'gone';
+  const applied = await applyPlan(
+    deps.registry,
+    ref,
+    manifest,
+    {
+      verdict: record.decision?.verdict ?? 'quarantined',
+      sourceTags: [],
+      desiredTags: plan.desiredTags,
+      putTags: plan.putTags,
+      removeTags: plan.removeTags,
+      spoofed: plan.spoofed,
+      storageClass: null,
+      keptRestored: false,
+      changed: false,
+      stateKey: '',
+      notify: false,
+      problems: plan.problems,
+    },
+    summary.tags,
+    [deps.scheme.approvedPrefix, deps.scheme.quarantinedPrefix],
+  );
+  return applied.gone ? 'gone' : applied.tagsAfter;
 }
 
 async function readScan(
@@ -500,68 +736,123 @@ async function readFacts(
  * A multi-arch index is decided from its children: every child must be ready; a child whose scan failed
  * decides the index through the fail-closed table; otherwise the union of the children's findings is
  * evaluated. Facts combine conservatively (largest size, root if any child runs as root, labels all share).
+ * A child that is itself an index is judged the same way (nested, up to MAX_INDEX_DEPTH).
+ *
+ * Which children count: every child, except one that no runtime could run AND that really is an attestation —
+ * platform `unknown/unknown` and a manifest whose layers are all in-toto statements. A runnable child with an
+ * attestation annotation is judged like any other, so an annotation cannot hide an image from the gate.
  */
 async function readIndex(
   deps: GateDependencies,
   index: ImageRef,
-  children: readonly string[],
+  manifest: StoredManifest,
   trigger: GateTrigger,
   now: Date,
-): Promise<{ readiness: Readiness; facts: ImageFacts | null; factsProblem: string | null }> {
-  if (children.length === 0) {
-    return {
-      readiness: {
-        kind: 'no-findings',
-        status: 'UNSUPPORTED_IMAGE',
-        description: 'the index lists no runnable image',
-      },
-      facts: null,
-      factsProblem: null,
-    };
+  depth: number,
+): Promise<{
+  readiness: Readiness;
+  facts: ImageFacts | null;
+  factsProblem: string | null;
+  children: string[];
+  findingsRead: Finding[];
+}> {
+  const unusable = (status: string, description: string) => ({
+    readiness: { kind: 'no-findings', status, description } as Readiness,
+    facts: null,
+    factsProblem: null,
+    children: [] as string[],
+    findingsRead: [] as Finding[],
+  });
+  if (depth > MAX_INDEX_DEPTH) {
+    return unusable('UNSUPPORTED_IMAGE', `indexes nested deeper than ${MAX_INDEX_DEPTH} levels`);
   }
+  const listed = childManifests(manifest);
+  const children: string[] = [];
   const findings: Finding[] = [];
   const childFacts: ImageFacts[] = [];
   let factsProblem: string | null = null;
   let failure: Readiness | null = null;
-  for (const digest of children) {
-    const child: ImageRef = { ...index, digest };
+  for (const entry of listed) {
+    const child: ImageRef = { ...index, digest: entry.digest };
     const summary = await deps.registry.describeImage(child);
-    const manifest = summary ? await deps.registry.getManifest(child) : null;
-    if (!summary || !manifest) {
+    const childManifest = summary ? await deps.registry.getManifest(child) : null;
+    if (!summary || !childManifest) {
+      if (entry.attestation && unknownPlatform(entry.platform)) continue; // nothing runnable is missing
+      children.push(entry.digest);
       failure ??= {
         kind: 'no-findings',
         status: 'FINDINGS_UNAVAILABLE',
-        description: `child image ${digest} does not exist`,
+        description: `child image ${entry.digest} does not exist`,
       };
+      continue;
+    }
+    if (unknownPlatform(entry.platform) && isAttestationManifest(childManifest)) continue;
+    children.push(entry.digest);
+    if (isIndexMediaType(childManifest.mediaType)) {
+      const nested = await readIndex(deps, child, childManifest, trigger, now, depth + 1);
+      if (nested.readiness.kind === 'not-ready') {
+        return { ...nested, children, findingsRead: [] };
+      }
+      if (nested.readiness.kind === 'no-findings') {
+        failure ??= {
+          ...nested.readiness,
+          description: `child index ${entry.digest}: ${nested.readiness.description ?? nested.readiness.status}`,
+        };
+        continue;
+      }
+      findings.push(...nested.readiness.findings);
+      if (nested.facts) childFacts.push(nested.facts);
+      if (nested.factsProblem) factsProblem ??= `child index ${entry.digest}: ${nested.factsProblem}`;
       continue;
     }
     const readiness = await readScan(deps, child, summary, trigger, now);
     if (readiness.kind === 'not-ready') {
       return {
-        readiness: { kind: 'not-ready', why: `child ${digest}: ${readiness.why}` },
+        readiness: { kind: 'not-ready', why: `child ${entry.digest}: ${readiness.why}` },
         facts: null,
         factsProblem,
+        children,
+        findingsRead: [],
       };
     }
     if (readiness.kind === 'no-findings') {
       failure ??= {
         kind: 'no-findings',
         status: readiness.status,
-        description: `child ${digest}${readiness.description ? `: ${readiness.description}` : ''}`,
+        description: `child ${entry.digest}${readiness.description ? `: ${readiness.description}` : ''}`,
       };
       continue;
     }
     findings.push(...readiness.findings);
-    const got = await readFacts(deps, child, manifest);
+    const got = await readFacts(deps, child, childManifest);
     if (got.facts) childFacts.push(got.facts);
-    else factsProblem ??= `child ${digest}: ${got.problem}`;
+    else factsProblem ??= `child ${entry.digest}: ${got.problem}`;
   }
-  if (failure) return { readiness: failure, facts: null, factsProblem };
+  if (children.length === 0) {
+    return unusable('UNSUPPORTED_IMAGE', 'the index lists no runnable image');
+  }
+  if (failure) return { readiness: failure, facts: null, factsProblem, children, findingsRead: [] };
   return {
     readiness: { kind: 'findings', status: 'COMPLETE', findings },
     facts: combineFacts(childFacts),
     factsProblem,
+    children,
+    findingsRead: findings,
   };
+}
+
+function unknownPlatform(platform: { os: string; architecture: string } | null): boolean {
+  return platform !== null && platform.os === 'unknown' && platform.architecture === 'unknown';
+}
+
+/** An image manifest whose every layer is an in-toto statement (SBOM, provenance): nothing to run. */
+function isAttestationManifest(manifest: StoredManifest): boolean {
+  const parsed = parseManifest(manifest.manifest, manifest.mediaType);
+  return (
+    parsed.kind === 'image' &&
+    parsed.layers.length > 0 &&
+    parsed.layers.every((l) => (l.mediaType ?? '').startsWith('application/vnd.in-toto'))
+  );
 }
 
 function combineFacts(all: readonly ImageFacts[]): ImageFacts | null {
@@ -650,7 +941,7 @@ function recordDecision(
   };
 }
 
-/** Children of an index point at it, so their scan and finding events decide the index. */
+/** Children of an index list it among their parents, so events about a child re-decide every index above it. */
 async function linkChildren(
   deps: GateDependencies,
   index: ImageRef,
@@ -662,10 +953,13 @@ async function linkChildren(
     const child: ImageRef = { ...index, digest };
     for (let attempt = 0; attempt < deps.settings.contentionAttempts; attempt++) {
       const existing = await deps.ledger.get(child);
-      if (existing?.parentDigest === index.digest) break;
+      if (existing?.parentDigests.includes(index.digest)) break;
       const base = existing ?? newLedgerRecord(imageKey(child), child, now);
       try {
-        await deps.ledger.put({ ...base, parentDigest: index.digest }, base.version);
+        await deps.ledger.put(
+          { ...base, parentDigests: [...base.parentDigests, index.digest].sort() },
+          base.version,
+        );
         break;
       } catch (error) {
         if (!(error instanceof LedgerConflictError)) throw error;
@@ -694,15 +988,21 @@ async function putRetrying(
   }
 }
 
-/** Claim → publish → mark sent. A fresh claim by another invocation means "try again later". */
-async function deliverOnce(
+/**
+ * Publishes the message the record owes, once: claim (lease) → publish → mark sent and announced. A fresh claim
+ * by another invocation means "try again later"; an expired one (a crash after or during the publish) is
+ * claimed again and the same message is sent again, byte for byte, with the same dedupe key.
+ * Returns the subject published, or null when nothing was owed.
+ */
+async function deliverOwed(
   deps: GateDependencies,
   record: LedgerRecord,
-  message: OutboundMessage,
+  render: (notification: NotificationRecord) => OutboundMessage,
   log: Logger,
-) {
+): Promise<string | null> {
   const notification = record.notification;
-  if (!notification) return;
+  if (!notification || notification.state === 'sent' || !record.decision) return null;
+  if (notification.stateKey !== recordedStateKey(record.decision)) return null;
   const now = deps.now();
   if (
     notification.state === 'publishing' &&
@@ -713,6 +1013,7 @@ async function deliverOnce(
       `${record.key}: notification ${notification.dedupeKey} is being published`,
     );
   }
+  const message = render(notification);
   const claimed = await deps.ledger.put(
     { ...record, notification: { ...notification, state: 'publishing', claimedAt: now.toISOString() } },
     record.version,
@@ -733,10 +1034,16 @@ async function deliverOnce(
     }
     throw error;
   }
+  const announced = {
+    stateKey: notification.stateKey,
+    verdict: record.decision.verdict,
+    dedupeKey: notification.dedupeKey,
+  };
   await putRetrying(deps, claimed, (latest) =>
     latest.notification?.dedupeKey === notification.dedupeKey
       ? {
           ...latest,
+          announced,
           notification: {
             ...notification,
             state: 'sent',
@@ -752,6 +1059,7 @@ async function deliverOnce(
     dedupeKey: notification.dedupeKey,
     messageId,
   });
+  return message.subject;
 }
 
 /** Publishes an alert that is not a verdict (at least once). */
@@ -794,6 +1102,11 @@ async function markGone(
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function hashText(text: string): string {

@@ -168,7 +168,14 @@ export async function routeEvent(
           scanStatus: event.scanStatus,
           severityCountsHint: event.severityCountsHint,
         }
-      : { kind: 'finding-changed', id: event.eventId, time: event.time, findingArn: event.findingArn };
+      : {
+          kind: 'finding-changed',
+          id: event.eventId,
+          time: event.time,
+          findingArn: event.findingArn,
+          findingStatus: event.findingStatus,
+          findingUpdatedAt: event.findingUpdatedAt,
+        };
   return decideImage(deps, event.image, trigger);
 }
 

@@ -44,8 +44,8 @@ export function notifyMessages(
   consoleRegion: string | null,
   now: () => Date,
 ): GateMessages {
-  const options = (): FormatOptions => ({
-    now: now(),
+  const options = (at?: string): FormatOptions => ({
+    now: at ? new Date(at) : now(),
     consoleRegion,
     approvedPrefix: scheme.approvedPrefix,
     quarantinedPrefix: scheme.quarantinedPrefix,
@@ -56,7 +56,7 @@ export function notifyMessages(
       if (input.refusedTags.length > 0) {
         return formatImmutableRepository(
           { kind: 'immutable-repository', image, decision: input.decision, blockedTags: input.refusedTags },
-          options(),
+          options(input.at),
         );
       }
       const problem = input.scanStatus ? STATUS_PROBLEMS[input.scanStatus] : undefined;
@@ -71,7 +71,7 @@ export function notifyMessages(
             scanStatus: input.scanStatus,
             archived: input.archived ?? false,
           },
-          options(),
+          options(input.at),
         );
       }
       return formatDecision(
@@ -83,7 +83,7 @@ export function notifyMessages(
           findings: input.findings,
           archived: input.archived ?? false,
         },
-        options(),
+        options(input.at),
       );
     },
     alert(input: GateAlertInput): OutboundMessage {

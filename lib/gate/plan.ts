@@ -9,7 +9,7 @@
  *   deletes an image whose last tag is removed);
  * - reserved-prefix tags the gatekeeper did not write (not in the record) are spoofs: removed and reported.
  */
-import type { LedgerRecord } from '../ledger/ledger.ts';
+import type { AnnouncedState, LedgerRecord } from '../ledger/ledger.ts';
 import type { Decision, Verdict } from '../policy/decision.ts';
 import {
   decisionTags,
@@ -38,6 +38,11 @@ export interface PlanInput {
   readonly record: LedgerRecord | null;
   readonly actions: PolicyActions;
   readonly findingsDigest: string;
+  /**
+   * The image was archived by the gatekeeper and someone pushed it again (ECR restores an archived image on
+   * push): a quarantine archives it again even for the decision it was archived for.
+   */
+  readonly restoredByPush?: boolean;
 }
 
 export type RemovalReason = 'opposite-decision' | 'spoofed' | 'source-tag';
@@ -70,7 +75,7 @@ export interface DecisionPlan {
   readonly changed: boolean;
   /** `verdict|reason|clean-or-violations`: the state a notification announces. */
   readonly stateKey: string;
-  /** True when a message is owed: the state differs from the last announced one, or it was never sent. */
+  /** True when a message is owed: the state differs from the last announced one, or its publish is unconfirmed. */
   readonly notify: boolean;
   /** Problems to report (tag quota reached …). */
   readonly problems: readonly string[];
@@ -105,38 +110,24 @@ export function planDecision(input: PlanInput): DecisionPlan {
   const { scheme, decision, digest, record } = input;
   const verdict = decision.verdict;
   const current = [...new Set(input.currentTags)];
-  const currentSet = new Set(current);
-  const own = ownTagsOf(record);
 
   const currentSources = sourceTagsOf(scheme, current);
   const sourceTags = sourceTagsOf(scheme, [...currentSources, ...(record?.removedSourceTags ?? [])]);
   const wanted = decisionTags(scheme, verdict, sourceTags, digest);
-  const wantedSet = new Set(wanted);
-
-  const removals: TagRemoval[] = [];
-  const spoofed: string[] = [];
-  for (const tag of current) {
-    const kind = reservedKind(scheme, tag);
-    if (kind === null) continue;
-    const isOwn = own.has(tag);
-    if (kind !== verdict) {
-      removals.push({ tag, why: isOwn ? 'opposite-decision' : 'spoofed' });
-      if (!isOwn) spoofed.push(tag);
-    } else if (!isOwn && !wantedSet.has(tag)) {
-      // Same verdict, but neither written nor wanted by the gatekeeper: it does not vouch for this digest.
-      removals.push({ tag, why: 'spoofed' });
-      spoofed.push(tag);
-    }
-  }
 
   const problems: string[] = [];
-  const removedByTag = new Set(removals.map((r) => r.tag));
-  let kept = current.filter((t) => !removedByTag.has(t));
+  const own = ownTagsOf(record);
+  const wantedSet = new Set(wanted);
+  // Tags that stay once opposite and spoofed decision tags are gone: what counts against the 1,000-tag quota.
+  const keptCount = current.filter((t) => {
+    const kind = reservedKind(scheme, t);
+    return kind === null || (kind === verdict && (own.has(t) || wantedSet.has(t)));
+  }).length;
   const fitted = fitUnderTagLimit(
     wanted,
     digestDecisionTag(prefixFor(scheme, verdict), digest),
-    kept.length,
-    currentSet,
+    keptCount,
+    new Set(current),
   );
   if (fitted.limited) {
     problems.push(
@@ -153,22 +144,24 @@ export function planDecision(input: PlanInput): DecisionPlan {
     previous.verdict === verdict &&
     previous.policyVersion === decision.policy.version &&
     previous.findingsDigest === input.findingsDigest;
-  const refused = new Set(sameDecision ? (previous?.refusedTags ?? []) : []);
-  const putTags = desiredTags.filter((t) => !currentSet.has(t) && !refused.has(t));
-
-  if (verdict === 'quarantined' && input.actions.removeSourceTags && desiredTags.length > 0) {
-    for (const tag of currentSources) removals.push({ tag, why: 'source-tag' });
-  }
-
-  // Never take the last tag: ECR deletes an image whose last tag is removed.
-  kept = current.filter((t) => !removals.some((r) => r.tag === t));
-  const finalRemovals =
-    kept.length + putTags.length > 0 ? removals : keepOne(removals, problems, verdict === 'quarantined');
+  const tags = planTagActions({
+    scheme,
+    verdict,
+    desiredTags,
+    currentTags: current,
+    own,
+    refused: new Set(sameDecision ? (previous?.refusedTags ?? []) : []),
+    removeSourceTags: verdict === 'quarantined' && input.actions.removeSourceTags,
+  });
+  problems.push(...tags.problems);
 
   let storageClass: DecisionPlan['storageClass'] = null;
   let keptRestored = false;
   if (verdict === 'quarantined' && input.actions.archiveQuarantined && input.storageClass !== 'ARCHIVE') {
-    if ((record?.archivedFor ?? null) === archiveKey(decision, input.findingsDigest)) keptRestored = true;
+    const archivedForThis = (record?.archivedFor ?? null) === archiveKey(decision, input.findingsDigest);
+    // Restored by a push (ECR restores an archived image that is pushed again): archived again, whatever it
+    // was archived for. Only a deliberate restore (UPDATE_STORAGE_CLASS) keeps a restored image restored.
+    if (archivedForThis && !input.restoredByPush) keptRestored = true;
     else storageClass = 'ARCHIVE';
   }
 
@@ -183,23 +176,131 @@ export function planDecision(input: PlanInput): DecisionPlan {
     (record?.appliedSeq ?? 0) < (record?.decisionSeq ?? 0);
 
   const stateKey = notificationStateKey(decision);
-  const notification = record?.notification ?? null;
-  const notify = notification === null || notification.stateKey !== stateKey || notification.state !== 'sent';
-
   return {
     verdict,
     sourceTags,
     desiredTags,
-    putTags,
-    removeTags: finalRemovals,
-    spoofed,
+    putTags: tags.putTags,
+    removeTags: tags.removeTags,
+    spoofed: tags.spoofed,
     storageClass,
     keptRestored,
     changed,
     stateKey,
-    notify,
+    notify: notificationOwed(record, stateKey),
     problems,
   };
+}
+
+/** Input of the tag actions shared by a decision's plan and the projection of a recorded decision. */
+interface TagActionInput {
+  readonly scheme: TagScheme;
+  readonly verdict: Verdict;
+  /** Decision tags the digest must carry. */
+  readonly desiredTags: readonly string[];
+  readonly currentTags: readonly string[];
+  /** Reserved-prefix tags the gatekeeper wrote for this digest (ledger). */
+  readonly own: ReadonlySet<string>;
+  /** Desired tags not to write (refused by an immutable repository for this decision). */
+  readonly refused: ReadonlySet<string>;
+  /** Quarantine option: also remove the source tags. */
+  readonly removeSourceTags: boolean;
+}
+
+/**
+ * The tag writes and removals that make the digest show one verdict: desired tags written first; every
+ * decision tag of the other verdict removed (own or spoofed); same-verdict tags the gatekeeper neither wrote
+ * nor wants removed as spoofs; never the digest's last tag (ECR deletes an image whose last tag is removed).
+ */
+function planTagActions(input: TagActionInput): {
+  putTags: string[];
+  removeTags: TagRemoval[];
+  spoofed: string[];
+  problems: string[];
+} {
+  const { scheme, verdict } = input;
+  const current = [...new Set(input.currentTags)];
+  const currentSet = new Set(current);
+  const wantedSet = new Set(input.desiredTags);
+  const removals: TagRemoval[] = [];
+  const spoofed: string[] = [];
+  for (const tag of current) {
+    const kind = reservedKind(scheme, tag);
+    if (kind === null) continue;
+    const isOwn = input.own.has(tag);
+    if (kind !== verdict) {
+      removals.push({ tag, why: isOwn ? 'opposite-decision' : 'spoofed' });
+      if (!isOwn) spoofed.push(tag);
+    } else if (!isOwn && !wantedSet.has(tag)) {
+      // Same verdict, but neither written nor wanted by the gatekeeper: it does not vouch for this digest.
+      removals.push({ tag, why: 'spoofed' });
+      spoofed.push(tag);
+    }
+  }
+  const putTags = input.desiredTags.filter((t) => !currentSet.has(t) && !input.refused.has(t));
+  if (input.removeSourceTags && input.desiredTags.length > 0) {
+    for (const tag of sourceTagsOf(scheme, current)) removals.push({ tag, why: 'source-tag' });
+  }
+  const problems: string[] = [];
+  // Never take the last tag: ECR deletes an image whose last tag is removed.
+  const kept = current.filter((t) => !removals.some((r) => r.tag === t));
+  const removeTags =
+    kept.length + putTags.length > 0 ? removals : keepOne(removals, problems, verdict === 'quarantined');
+  return { putTags, removeTags, spoofed, problems };
+}
+
+/**
+ * The actions that make the digest show the decision recorded in its ledger record: what a writer runs when it
+ * finds, after writing tags, that a newer decision was recorded meanwhile (fencing). Null when the record holds
+ * no decision.
+ * @example planProjection(scheme, record, ['1.0', 'approved-1.0'])?.removeTags // [{ tag: 'approved-1.0', … }] when quarantined
+ */
+export function planProjection(
+  scheme: TagScheme,
+  record: LedgerRecord,
+  currentTags: readonly string[],
+): Pick<DecisionPlan, 'putTags' | 'removeTags' | 'spoofed' | 'desiredTags' | 'problems'> | null {
+  const decision = record.decision;
+  if (record.state !== 'decided' || decision === null) return null;
+  const tags = planTagActions({
+    scheme,
+    verdict: decision.verdict,
+    desiredTags: decision.desiredTags,
+    currentTags,
+    own: ownTagsOf(record),
+    refused: new Set(decision.refusedTags),
+    removeSourceTags: false,
+  });
+  return { ...tags, desiredTags: decision.desiredTags };
+}
+
+/**
+ * The last state announced to people, or possibly announced: a message whose publish was claimed and whose
+ * outcome is unknown (a crash after SNS accepted it) counts as announced, so the next change is measured
+ * against what subscribers may have read.
+ */
+export function lastAnnounced(record: LedgerRecord | null): AnnouncedState | null {
+  const n = record?.notification ?? null;
+  if (n && (n.state === 'publishing' || n.state === 'sent')) {
+    return { stateKey: n.stateKey, verdict: verdictOfStateKey(n.stateKey), dedupeKey: n.dedupeKey };
+  }
+  return record?.announced ?? null;
+}
+
+/** True when a message is owed for `stateKey`: it differs from the last announced state, or its publish is unconfirmed. */
+export function notificationOwed(record: LedgerRecord | null, stateKey: string): boolean {
+  const n = record?.notification ?? null;
+  if (n && n.stateKey === stateKey && n.state !== 'sent') return true;
+  return lastAnnounced(record)?.stateKey !== stateKey;
+}
+
+/** The announced state of a recorded decision (same key as `notificationStateKey` of the Decision). */
+export function recordedStateKey(decision: NonNullable<LedgerRecord['decision']>): string {
+  return `${decision.verdict}|${decision.reason ?? ''}|${decision.violationCount > 0 ? 'violations' : 'clean'}`;
+}
+
+function verdictOfStateKey(stateKey: string): Verdict {
+  return stateKey.startsWith('approved|') ? 'approved' : 'quarantined';
 }
 
 function keepOne(removals: TagRemoval[], problems: string[], quarantine: boolean): TagRemoval[] {

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
-import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey } from './ledger.ts';
+import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey, upgradeRecord } from './ledger.ts';
 
 export interface DynamoDbLedgerOptions {
   /** Injected client: endpoint, region and retry settings are the caller's choice. */
@@ -204,7 +204,7 @@ function parseRecordItem(table: string, key: string, item: Record<string, Attrib
   if (!Array.isArray(record.ownTags) || typeof record.decisionSeq !== 'number' || !record.image) {
     throw new LedgerCorruptError(`${table}: item ${key}: record attribute lacks ownTags/decisionSeq/image`);
   }
-  return { ...record, version };
+  return upgradeRecord({ ...record, version });
 }
 
 function parseJson(table: string, key: string, text: string): unknown {

@@ -71,15 +71,40 @@ export type NotificationState =
   | 'publishing'
   | 'sent';
 
+/**
+ * The message announcing one state change. Everything the message shows that is not the decision itself is
+ * recorded here when the change is recorded (and completed once the tags are applied), so a retry after a
+ * crash renders the very same bytes: same subject, body, attributes and dedupe key.
+ */
 export interface NotificationRecord {
   /** Stable id of the state change in the ledger: `<image key>#<decision seq>` (messages carry their own `dedupeKey`). */
   readonly dedupeKey: string;
-  /** `verdict|reason|clean-or-violations`: a new message is owed only when this changes. */
+  /** `verdict|reason|clean-or-violations`: a new message is owed only when this differs from the last announced one. */
   readonly stateKey: string;
   readonly state: NotificationState;
   readonly claimedAt: string | null;
   readonly messageId: string | null;
   readonly sentAt: string | null;
+  /** The verdict of the state announced before this one (null: nothing announced yet): the message's `change`. */
+  readonly previousVerdict?: Verdict | null;
+  /** When the change was decided: the time the message shows. */
+  readonly at?: string;
+  /** Tags on the digest when the change was decided. */
+  readonly tagsBefore?: readonly string[];
+  /** Tags once the change was applied; null until the tags are in place. */
+  readonly tagsAfter?: readonly string[] | null;
+  /** Decision tags an immutable repository refused, and other problems, once applied. */
+  readonly refusedTags?: readonly string[];
+  readonly problems?: readonly string[];
+  /** The image was archived by the quarantine option. */
+  readonly archived?: boolean;
+}
+
+/** The last state a message announced (or may have announced: a claimed publish whose outcome is unknown). */
+export interface AnnouncedState {
+  readonly stateKey: string;
+  readonly verdict: Verdict;
+  readonly dedupeKey: string;
 }
 
 export interface LedgerRecord {
@@ -120,10 +145,22 @@ export interface LedgerRecord {
    */
   readonly restoredAt?: string | null;
   readonly notification: NotificationRecord | null;
-  /** When findings were last read for this image (coalesces bursts of finding events). ISO-8601. */
+  /** The last announced state; a message is owed when the current decision's state differs from it. */
+  readonly announced?: AnnouncedState | null;
+  /** When findings were last read for this image. ISO-8601. */
   readonly lastEvaluatedAt: string | null;
-  /** For a child of a multi-arch index: the index's digest. Events about the child decide the index. */
-  readonly parentDigest: string | null;
+  /**
+   * What the last evaluation saw, one mark per finding (`findingMark`: a short hash of the finding's ARN or id,
+   * status and update time); null when unknown or too many to keep. A finding event is skipped only when its
+   * finding is among these marks in the same state.
+   */
+  readonly seenFindings?: readonly string[] | null;
+  /**
+   * Multi-arch graph: the indexes (image indexes, manifest lists) that list this digest. Many-to-many: a child
+   * can be listed by several indexes, an index by another index. Events about the digest re-decide the digest
+   * itself (when it carries tags or a decision of its own) and every index above it.
+   */
+  readonly parentDigests: readonly string[];
   /** For an index: its child image digests. */
   readonly childDigests: readonly string[];
   /** Epoch seconds; DynamoDB TTL. Set only on records of deleted images (kept > 30 h redelivery window). */
@@ -188,11 +225,39 @@ export function newLedgerRecord(key: string, image: ImageRef, now: Date): Ledger
     archivedFor: null,
     restoredAt: null,
     notification: null,
+    announced: null,
     lastEvaluatedAt: null,
-    parentDigest: null,
+    seenFindings: null,
+    parentDigests: [],
     childDigests: [],
     expiresAt: null,
   };
+}
+
+/**
+ * Reads a stored record written by any version of the gatekeeper: fields added later get their neutral value
+ * (an index link recorded as a single `parentDigest` becomes `parentDigests`).
+ */
+export function upgradeRecord(
+  stored: LedgerRecord & { readonly parentDigest?: string | null },
+): LedgerRecord {
+  const { parentDigest, ...rest } = stored;
+  const parents = Array.isArray(rest.parentDigests) ? rest.parentDigests : [];
+  return {
+    ...rest,
+    parentDigests: parentDigest && !parents.includes(parentDigest) ? [...parents, parentDigest] : parents,
+    childDigests: Array.isArray(rest.childDigests) ? rest.childDigests : [],
+    announced: rest.announced ?? announcedFromLegacy(rest.notification),
+    seenFindings: rest.seenFindings ?? null,
+  };
+}
+
+function announcedFromLegacy(notification: NotificationRecord | null): AnnouncedState | null {
+  if (notification?.state !== 'sent') return null;
+  const verdict = notification.stateKey.split('|')[0];
+  return verdict === 'approved' || verdict === 'quarantined'
+    ? { stateKey: notification.stateKey, verdict, dedupeKey: notification.dedupeKey }
+    : null;
 }
 
 /** Deleted images' records are kept 35 days: longer than the 24 h EventBridge + 6 h Lambda redelivery window. */

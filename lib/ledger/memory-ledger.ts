@@ -4,7 +4,7 @@
  */
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError } from './errors.ts';
-import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey } from './ledger.ts';
+import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey, upgradeRecord } from './ledger.ts';
 
 export class MemoryLedger implements Ledger {
   readonly records = new Map<string, LedgerRecord>();
@@ -15,7 +15,7 @@ export class MemoryLedger implements Ledger {
 
   async get(ref: ImageRef): Promise<LedgerRecord | null> {
     const found = this.records.get(imageKey(ref));
-    return found ? structuredClone(found) : null;
+    return found ? upgradeRecord(structuredClone(found)) : null;
   }
 
   async put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord> {

@@ -112,6 +112,7 @@ export type ErrorProblem =
   | 'policy-set-invalid'
   | 'scan-not-started'
   | 'tag-limit'
+  | 'archive-bypassed'
   | 'action-failed';
 
 /** (d) An error a person must look at. The gate has failed closed: the image is not approved. */
@@ -779,6 +780,11 @@ const PROBLEM_TEXT: Record<ErrorProblem, { title: string; action: string }> = {
     title: 'image has too many tags',
     action:
       'ECR allows 1,000 tags per image and this image has reached the limit, so the gatekeeper cannot add its tag. Remove tags that are no longer used.',
+  },
+  'archive-bypassed': {
+    title: 'quarantined image pushed again and archived again',
+    action:
+      'Someone pushed this quarantined image again, which makes ECR restore it from the archive so it could be pulled. The gatekeeper archived it again. Find who pushed it in CloudTrail (PutImage on this repository). To use the image, fix its findings or add an exception; it is then approved on its next decision.',
   },
   'action-failed': {
     title: 'action failed',

@@ -437,6 +437,8 @@ describe('gate over HTTP', () => {
     const event = structuredClone(sample('inspector2-finding-ecr-image.json'));
     const resourceId = `arn:aws:ecr:${aws.region}:${aws.accountId}:repository/it/refind/${digest}`;
     Object.assign(event, { id: nextId(), time: new Date().toISOString(), resources: [resourceId] });
+    // The event announces the new CRITICAL finding (the second enhanced finding's ARN).
+    event.detail.findingArn = `arn:aws:inspector2:us-east-1:123456789012:finding/${'2'.padStart(32, '0')}`;
     const resource = (event.detail.resources as Record<string, unknown>[])[0] as Record<string, unknown>;
     resource.id = resourceId;
     const image = (resource.details as Record<string, Record<string, unknown>>).awsEcrContainerImage;

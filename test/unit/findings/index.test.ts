@@ -82,6 +82,8 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
           description: DESCRIPTIONS.enhanced,
           source: 'ecr-enhanced',
           firstObservedAt: '2025-05-27T17:54:07.765Z',
+          arn: 'arn:aws:inspector2:us-west-2:123456789012:finding/123456789012123456789012',
+          updatedAt: '2025-06-09T07:08:40.144Z',
         },
       ],
     });
@@ -140,6 +142,8 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         description: DESCRIPTIONS.list,
         source: 'inspector',
         firstObservedAt: '2023-04-15T02:03:02.932Z',
+        arn: 'arn:aws:inspector2:us-east-1:123456789012:finding/006e8eac196bf27417099413ce74eb1a',
+        updatedAt: '2023-04-17T18:36:44.258Z',
       },
       {
         id: 'CVE-2021-22923',
@@ -156,6 +160,8 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         description: DESCRIPTIONS.list,
         source: 'inspector',
         firstObservedAt: '2023-04-15T02:03:02.932Z',
+        arn: 'arn:aws:inspector2:us-east-1:123456789012:finding/006e8eac196bf27417099413ce74eb1a',
+        updatedAt: '2023-04-17T18:36:44.258Z',
       },
     ]);
     expect(report.excluded).toBeUndefined();
@@ -185,6 +191,8 @@ describe('readFindingsFile on every findings-bearing AWS fixture', () => {
         description: DESCRIPTIONS.event,
         source: 'inspector',
         firstObservedAt: '2021-12-03T18:02:30.000Z',
+        arn: 'arn:aws:inspector2:us-east-2:123456789012:finding/be674aaddd0f75ac632055EXAMPLE',
+        updatedAt: '2021-12-03T18:02:30.000Z',
       },
     ]);
   });

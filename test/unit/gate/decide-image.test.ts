@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { imageKey } from '../../../lib/events/image-ref.ts';
+import type { GateTrigger } from '../../../lib/gate/context.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
 import { NotificationInFlightError } from '../../../lib/gate/errors.ts';
 import { handleImagePushed } from '../../../lib/gate/handle-push.ts';
 import { GONE_RECORD_TTL_SECONDS } from '../../../lib/ledger/index.ts';
 import {
+  attestationManifest,
   completeScan,
   digestOf,
   finding,
@@ -377,21 +379,115 @@ describe('decideImage: concurrency', () => {
 });
 
 describe('decideImage: finding events', () => {
-  it('coalesces a finding event older than the last evaluation (no registry read)', async () => {
+  const ARN = 'arn:aws:inspector2:us-east-1:123456789012:finding/1';
+  const findingEvent = (
+    id: string,
+    status: string,
+    updatedAt: string,
+    time = NOW.toISOString(),
+  ): Extract<GateTrigger, { kind: 'finding-changed' }> => ({
+    kind: 'finding-changed',
+    id,
+    time,
+    findingArn: ARN,
+    findingStatus: status,
+    findingUpdatedAt: updatedAt,
+  });
+
+  it('skips a finding event only when the last evaluation saw that finding in that state (no registry read)', async () => {
     const gate = await testGate();
-    const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([]) });
+    const seen = finding('CVE-2099-100', 'LOW', { arn: ARN, updatedAt: '2026-01-01T10:00:00.000Z' });
+    const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([seen]) });
     await decideImage(gate.deps, ref, scanTrigger());
     const reads = gate.registry.calls.getScanResult ?? 0;
 
-    const outcome = await decideImage(gate.deps, ref, {
-      kind: 'finding-changed',
-      id: 'f-old',
-      time: new Date(NOW.getTime() - 5 * 60_000).toISOString(),
-      findingArn: 'arn:aws:inspector2:us-east-1:123456789012:finding/1',
-    });
+    const same = await decideImage(gate.deps, ref, findingEvent('f-same', 'ACTIVE', '2026-01-01T10:00:00Z'));
+    const older = await decideImage(gate.deps, ref, findingEvent('f-old', 'ACTIVE', '2026-01-01T09:00:00Z'));
 
-    expect(outcome.outcome).toBe('coalesced');
+    expect(same.outcome).toBe('coalesced');
+    expect(older.outcome).toBe('coalesced');
     expect(gate.registry.calls.getScanResult ?? 0).toBe(reads);
+  });
+
+  it('evaluates a finding event whose update the last evaluation could not have seen, however late it was', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      tags: ['1.0.0'],
+      scan: completeScan([
+        finding('CVE-2099-100', 'LOW', { arn: ARN, updatedAt: '2026-01-01T10:00:00.000Z' }),
+      ]),
+    });
+    await decideImage(gate.deps, ref, scanTrigger());
+    // Inspector re-scored the finding to CRITICAL; the event is older than the last evaluation, yet newer than
+    // what that evaluation saw.
+    gate.registry.setScan(
+      ref,
+      completeScan([
+        finding('CVE-2099-100', 'CRITICAL', { arn: ARN, updatedAt: '2026-01-01T11:00:00.000Z' }),
+      ]),
+    );
+    const reads = gate.registry.calls.getScanResult ?? 0;
+
+    const outcome = await decideImage(
+      gate.deps,
+      ref,
+      findingEvent(
+        'f-rescored',
+        'ACTIVE',
+        '2026-01-01T11:00:00Z',
+        new Date(NOW.getTime() - 10 * 60_000).toISOString(),
+      ),
+    );
+
+    expect(outcome.outcome).toBe('decided');
+    expect(outcome.verdict).toBe('quarantined');
+    expect(gate.registry.calls.getScanResult ?? 0).toBe(reads + 1);
+  });
+
+  it('a CLOSED finding the last evaluation counted is evaluated; one it never counted is skipped', async () => {
+    const gate = await testGate();
+    const other = 'arn:aws:inspector2:us-east-1:123456789012:finding/2';
+    const ref = gate.registry.seed({
+      tags: ['1.0.0'],
+      scan: completeScan([
+        finding('CVE-2099-200', 'CRITICAL', { arn: ARN, updatedAt: '2026-01-01T10:00:00Z' }),
+      ]),
+    });
+    await decideImage(gate.deps, ref, scanTrigger());
+    gate.registry.setScan(ref, completeScan([]));
+
+    const unknown = await decideImage(gate.deps, ref, {
+      ...findingEvent('f-other', 'CLOSED', '2026-01-01T12:00:00Z'),
+      findingArn: other,
+    });
+    const counted = await decideImage(
+      gate.deps,
+      ref,
+      findingEvent('f-closed', 'CLOSED', '2026-01-01T12:00:00Z'),
+    );
+
+    expect(unknown.outcome).toBe('coalesced');
+    expect(counted.verdict).toBe('approved');
+  });
+
+  it('an ACTIVE finding the findings do not show yet is "not ready" while the event is recent', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({
+      tags: ['1.0.0'],
+      scan: completeScan([
+        finding('CVE-2099-100', 'LOW', { arn: `${ARN}0`, updatedAt: '2026-01-01T10:00:00Z' }),
+      ]),
+    });
+    await decideImage(gate.deps, ref, scanTrigger());
+
+    const outcome = await decideImage(
+      gate.deps,
+      ref,
+      findingEvent('f-new', 'ACTIVE', '2026-01-01T12:00:00Z'),
+    );
+
+    expect(outcome.outcome).toBe('not-ready');
+    expect(gate.registry.tagsOf(ref)).toEqual(['1.0.0', 'approved-1.0.0']);
   });
 
   it('a burst of finding events after the decision: one quarantine, one alert', async () => {
@@ -496,7 +592,7 @@ describe('multi-arch images', () => {
       manifest: imageManifest('arm'),
       scan: completeScan([finding('CVE-2099-11', 'CRITICAL')]),
     });
-    const att = gate.registry.seed({ tags: [], manifest: imageManifest('att'), scan: null });
+    const att = gate.registry.seed({ tags: [], manifest: attestationManifest('att'), scan: null });
     const index = gate.registry.seed({
       tags: ['2.0.0'],
       manifest: indexManifest([amd.digest, arm.digest], att.digest),
@@ -510,7 +606,7 @@ describe('multi-arch images', () => {
     expect(gate.registry.tagsOf(index)).toEqual(['2.0.0', 'quarantined-2.0.0']);
     expect(gate.registry.tagsOf(amd)).toEqual([]);
     expect(gate.registry.tagsOf(arm)).toEqual([]);
-    expect((await gate.ledger.get(amd))?.parentDigest).toBe(index.digest);
+    expect((await gate.ledger.get(amd))?.parentDigests).toEqual([index.digest]);
     // no wrapper index: only the index digest was ever written
     expect(gate.registry.images.size).toBe(4);
   });

@@ -8,6 +8,9 @@ import { RegistryRejectedError, RegistryUnavailableError } from '../../../lib/re
 import { completeScan, finding, NOW, testGate } from './support.ts';
 
 type Raw = Record<string, unknown> & { detail: Record<string, unknown> };
+/** The finding the sample Inspector2 Finding event (events/inspector2-finding-ecr-image.json) announces. */
+const EVENT_FINDING_ARN =
+  'arn:aws:inspector2:us-east-1:123456789012:finding/0d3e7c4b9a1f5e2d8c6b4a3f1e0d9c8b';
 const sample = (file: string): Raw => JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Raw;
 
 function scanEvent(repository: string, digest: string, time = NOW.toISOString()): Raw {
@@ -170,9 +173,13 @@ describe('handleGateEvent', () => {
     const ref = gate.registry.seed({
       repository: 'demo/cluster-autoscaler',
       tags: ['v1'],
-      scan: completeScan([]),
+      // The finding the event announces is visible in the findings (a LOW one: still approved).
+      scan: completeScan([
+        finding('CVE-2099-100', 'LOW', { arn: EVENT_FINDING_ARN, updatedAt: NOW.toISOString() }),
+      ]),
     });
     const event = structuredClone(sample('inspector2-finding-ecr-image.json'));
+    expect(event.detail.findingArn).toBe(EVENT_FINDING_ARN);
     event.time = NOW.toISOString();
     event.resources = [`arn:aws:ecr:us-east-1:123456789012:repository/demo/cluster-autoscaler/${ref.digest}`];
     const resources = (event.detail.resources as Record<string, unknown>[])[0] as Record<string, unknown>;

@@ -50,6 +50,36 @@ export function imageManifest(seed: string): string {
   return JSON.stringify(json);
 }
 
+/**
+ * A BuildKit attestation manifest: OCI image manifest whose layers are in-toto statements (SBOM, provenance),
+ * as `docker buildx build --attest` pushes them beside the platform images.
+ */
+export function attestationManifest(seed: string): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: digestOf(`att-config-${seed}`),
+      size: 167,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.in-toto+json',
+        digest: digestOf(`att-spdx-${seed}`),
+        size: 1234,
+        annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document' },
+      },
+      {
+        mediaType: 'application/vnd.in-toto+json',
+        digest: digestOf(`att-provenance-${seed}`),
+        size: 567,
+        annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
+      },
+    ],
+  });
+}
+
 export function indexManifest(children: readonly string[], attestation?: string): string {
   const manifests: unknown[] = children.map((digest, i) => ({
     mediaType: V2_MEDIA_TYPE,
