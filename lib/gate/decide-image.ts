@@ -646,6 +646,25 @@ async function reconcileToLatest(
 }
 
 /**
+ * Whether the ledger stands behind the decision tags `tags` seen on the digest (reads only, for the sweep):
+ * `undecided` when no decision is recorded — every decision tag is then a spoof, also when it is the image's
+ * only tag —, `drift` when the tags do not show the recorded decision (a tag of the other verdict, a decision
+ * tag the gatekeeper did not write, or none of the desired tags), `consistent` otherwise.
+ * @example await checkDecisionTags(deps, ref, ['approved-1.0']) // 'undecided' when the ledger has no decision
+ */
+export async function checkDecisionTags(
+  deps: GateDependencies,
+  ref: ImageRef,
+  tags: readonly string[],
+): Promise<'consistent' | 'drift' | 'undecided'> {
+  const record = await deps.ledger.get(ref);
+  if (!record || record.state !== 'decided' || !record.decision) return 'undecided';
+  const plan = planProjection(deps.scheme, record, tags);
+  if (!plan) return 'undecided';
+  return plan.putTags.length === 0 && plan.removeTags.length === 0 ? 'consistent' : 'drift';
+}
+
+/**
  * Writes and removes tags so that the digest shows the decision recorded in `record`; the tags after, or
  * 'gone'. Exported for the hygiene sweep's drift repair and the push flow.
  */

@@ -13,7 +13,7 @@
 import type { ImagePushedEvent } from '../events/gatekeeper-event.ts';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError } from '../ledger/errors.ts';
-import { newLedgerRecord } from '../ledger/ledger.ts';
+import { type LedgerRecord, newLedgerRecord } from '../ledger/ledger.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SpoofedTagDetail } from '../notify/format.ts';
 import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.ts';
@@ -48,7 +48,7 @@ export async function handleImagePushed(
 
   if (event.tag !== null && reservedKind(deps.scheme, event.tag) !== null) {
     const record = await deps.ledger.get(ref);
-    if (ownTagsOf(record).has(event.tag)) {
+    if (vouchedFor(deps, record, event.tag)) {
       log.debug('own decision tag pushed by the gatekeeper: not evaluated', { tag: event.tag });
       return outcome(ref, 'ignored', `own tag ${event.tag}`);
     }
@@ -70,6 +70,12 @@ async function recordPending(
   const ref = event.image;
   for (let attempt = 1; ; attempt++) {
     const record = await deps.ledger.get(ref);
+    if (record?.state === 'decided' && record.decision && record.archivedByGatekeeper) {
+      // ECR restores an archived image that is pushed again: the quarantine's archive must not be undone by a
+      // push. Decided again; archived again unless the new decision approves it.
+      log.warn('image archived after quarantine was pushed again (ECR restored it): deciding it again');
+      return decideImage(deps, ref, trigger, { restoredByPush: true });
+    }
     if (record?.state === 'decided' && record.decision) {
       if (event.tag === null || record.decision.sourceTags.includes(event.tag)) {
         log.info('push of a decided image: decision kept (a push never downgrades a decision)', {
@@ -216,6 +222,19 @@ async function movedFrom(deps: GateDependencies, ref: ImageRef, tag: string): Pr
       explanation: `It was moved off ${holder}, where the gatekeeper had written it; it is put back there.`,
     },
   };
+}
+
+/**
+ * True when the ledger stands behind decision tag `tag` on this digest, so its push is the gatekeeper's own:
+ * an approved tag only while the digest's latest decision approves it and lists the tag as its own; a
+ * quarantined tag whenever the gatekeeper wrote it (a quarantined hold tag can precede any decision, and a
+ * quarantined tag never loosens anything). Anything else is a spoof, wherever it is found.
+ */
+function vouchedFor(deps: GateDependencies, record: LedgerRecord | null, tag: string): boolean {
+  if (!ownTagsOf(record).has(tag)) return false;
+  const kind = reservedKind(deps.scheme, tag);
+  if (kind === 'quarantined') return true;
+  return record?.state === 'decided' && record.decision?.verdict === 'approved';
 }
 
 async function recordOwnTag(deps: GateDependencies, ref: ImageRef, tag: string): Promise<void> {

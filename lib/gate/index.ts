@@ -9,7 +9,7 @@ export {
   type GateSettings,
   type GateTrigger,
 } from './context.ts';
-export { decideImage } from './decide-image.ts';
+export { checkDecisionTags, decideImage } from './decide-image.ts';
 export {
   buildGateDependencies,
   type GateDependencyOverrides,

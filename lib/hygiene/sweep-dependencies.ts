@@ -8,7 +8,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { buildGateDependencies, type GateDependencyOverrides } from '../gate/dependencies.ts';
-import { decideImage } from '../gate/index.ts';
+import { checkDecisionTags, decideImage } from '../gate/index.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
 import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';
@@ -59,6 +59,7 @@ export async function buildSweepDependencies(
     gate: {
       decide: (ref, reason, sweepId) => decideImage(gate, ref, { kind: 'sweep', id: sweepId, reason }),
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
+      checkTags: (ref, tags) => checkDecisionTags(gate, ref, tags),
     },
     ...(usage ? { usage } : {}),
     logger: gate.logger,

@@ -35,10 +35,16 @@ export type SweepMode = 'report' | 'enforce';
 export interface SweepGate {
   decide(
     ref: ImageRef,
-    reason: 'undecided' | 'exception-expired',
+    reason: 'undecided' | 'exception-expired' | 'drift',
     sweepId: string,
   ): Promise<{ outcome: string }>;
   listExpiredWaiverDecisions?(now: Date): AsyncIterable<ImageRef>;
+  /**
+   * For an image that carries decision tags: whether the ledger stands behind them. `undecided` when no
+   * decision is recorded (the tags are spoofs, e.g. pushed by hand while the events were lost), `drift` when
+   * the tags do not show the recorded decision, `consistent` otherwise. Reads only.
+   */
+  checkTags?(ref: ImageRef, tags: readonly string[]): Promise<'consistent' | 'drift' | 'undecided'>;
 }
 
 /** Where the checkpoint lives (the ledger's checkpoint methods). */
@@ -517,45 +523,51 @@ async function safetyNet(
   images: readonly LifecycleImage[],
   log: Logger,
 ): Promise<void> {
-  if (!deps.gate) return;
+  const gate = deps.gate;
+  if (!gate) return;
   const { settings } = deps;
-  if (state.dryRun) {
-    // Dry run: count what would be decided, decide nothing.
-    state.safetyNet.deferred += images.filter(
-      (img) =>
-        !img.tags.some(
-          (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
-        ),
-    ).length;
-    return;
-  }
   const cutoff = deps.now().getTime() - settings.undecidedGraceMinutes * 60_000;
-  const undecided = images.filter(
-    (img) =>
-      img.storageClass === 'standard' &&
-      img.pushedAt <= cutoff &&
-      !img.tags.some(
-        (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
-      ),
-  );
-  for (const img of undecided) {
+  const carriesDecisionTags = (img: LifecycleImage) =>
+    img.tags.some((t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix));
+  for (const img of images) {
+    if (img.storageClass !== 'standard' || img.pushedAt > cutoff) continue;
+    const ref: ImageRef = { registryId, region: settings.region, repository, digest: img.digest };
+    // A decision tag proves nothing by itself: only a decision in the ledger stands behind it.
+    let reason: 'undecided' | 'drift' | null = 'undecided';
+    if (carriesDecisionTags(img)) {
+      try {
+        const check = gate.checkTags ? await gate.checkTags(ref, img.tags) : 'consistent';
+        reason = check === 'consistent' ? null : check;
+      } catch (error) {
+        state.safetyNet.errors += 1;
+        log.error('safety net: could not check the decision tags against the ledger', error as Error);
+        continue;
+      }
+    }
+    if (reason === null) continue;
+    if (state.dryRun) {
+      // Dry run: count what would be decided, decide nothing.
+      state.safetyNet.deferred += 1;
+      continue;
+    }
     const used = state.safetyNet.undecidedDecided + state.safetyNet.notReady + state.safetyNet.errors;
     if (used >= settings.maxSafetyNetPerRun * state.invocations) {
       state.safetyNet.deferred += 1;
       continue;
     }
-    const ref: ImageRef = { registryId, region: settings.region, repository, digest: img.digest };
     try {
-      const outcome = await deps.gate.decide(ref, 'undecided', state.sweepId);
+      const outcome = await gate.decide(ref, reason, state.sweepId);
       if (outcome.outcome === 'not-ready') state.safetyNet.notReady += 1;
       else state.safetyNet.undecidedDecided += 1;
-      log.info('safety net: undecided image sent through the gate', {
-        digest: img.digest,
-        outcome: outcome.outcome,
-      });
+      log.info(
+        reason === 'drift'
+          ? 'safety net: decision tags that do not show the recorded decision, repaired through the gate'
+          : 'safety net: undecided image sent through the gate',
+        { digest: img.digest, reason, outcome: outcome.outcome },
+      );
     } catch (error) {
       state.safetyNet.errors += 1;
-      log.error('safety net: gate failed for an undecided image', error as Error);
+      log.error('safety net: gate failed for an image', error as Error);
     }
   }
 }
