@@ -63,6 +63,8 @@ export interface DecisionMessageInput {
   readonly archived?: boolean;
   /** When the change was decided (ISO-8601): the time the message shows, so a re-sent copy is identical. */
   readonly at?: string;
+  /** The ledger's id of the state change announced (`<image key>#<seq>`): the message's dedupe key is built from it. */
+  readonly stateChange?: string;
 }
 
 export type GateAlertKind =
@@ -177,6 +179,8 @@ export interface GateOutcome {
     readonly outcome: GateOutcomeKind;
     readonly verdict: Verdict | null;
   }[];
+  /** Digests that lost a decision tag to this decision (repository-wide tag names): decided again. */
+  readonly displaced?: readonly string[];
   /** The decision reached by this attempt (absent when none was: not ready, gone, coalesced …). */
   readonly decision?: Decision;
 }

@@ -20,6 +20,7 @@
  *   above it, nested indexes included.
  */
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import type { Finding } from '../findings/finding.ts';
 import { LedgerConflictError } from '../ledger/errors.ts';
@@ -103,6 +104,7 @@ export async function decideImage(
   );
   const indexes: { digest: string; outcome: GateOutcome['outcome']; verdict: GateOutcome['verdict'] }[] = [];
   let first: GateOutcome | null = null;
+  const displaced: string[] = [...(own?.displaced ?? [])];
   for (const digest of await indexesAbove(deps, ref)) {
     const index: ImageRef = { ...ref, digest };
     const indexLog = log.child({ index: digest });
@@ -111,7 +113,16 @@ export async function decideImage(
     );
     if (!outcome) continue;
     first ??= outcome;
+    displaced.push(...(outcome.displaced ?? []));
     indexes.push({ digest, outcome: outcome.outcome, verdict: outcome.verdict });
+  }
+  // Digests that lost a decision tag to this decision (its source tag moved here) are decided again.
+  for (const digest of [...new Set(displaced)].slice(0, MAX_INDEXES_ABOVE)) {
+    const other: ImageRef = { ...ref, digest };
+    const otherLog = log.child({ displaced: digest });
+    await contended(deps, other, otherLog, () =>
+      decideDigest(deps, policySet, other, trigger, otherLog, {}, false),
+    );
   }
   if (own) return indexes.length > 0 ? { ...own, indexes } : own;
   if (first) return { ...first, decidedVia: ref.digest, indexes };
@@ -335,7 +346,8 @@ async function decideDigest(
     plan.putTags.length === 0 &&
     plan.removeTags.length === 0 &&
     plan.storageClass === null &&
-    !plan.notify;
+    !plan.notify &&
+    (record.unconfirmed ?? []).length === 0;
   if (noEffects) {
     const archivedByGatekeeper = archived && record.archivedByGatekeeper;
     if (
@@ -373,7 +385,13 @@ async function decideDigest(
     now,
     base,
   );
-  const { notification, announced } = nextNotification(base, plan, `${key}#${seq}`, recorded, summary.tags);
+  const { notification, announced, unconfirmed } = nextNotification(
+    base,
+    plan,
+    `${key}#${seq}`,
+    recorded,
+    summary.tags,
+  );
   let current = await deps.ledger.put(
     {
       ...base,
@@ -383,6 +401,7 @@ async function decideDigest(
       decision: recorded,
       notification,
       announced,
+      unconfirmed,
       lastEvaluatedAt: now.toISOString(),
       seenFindings,
       childDigests: isIndex ? children : base.childDigests,
@@ -473,7 +492,14 @@ async function decideDigest(
   // Which digest holds each decision tag the gatekeeper wrote, so a spoofed push that moves one off can be undone.
   // (After a crash the retry writes no tag, so every desired tag in place is recorded when the plan changed.)
   const holders = plan.changed ? plan.desiredTags.filter((t) => present.has(t)) : applied.written;
-  for (const tag of holders) await deps.ledger.putTagHolder(ref, tag);
+  // Tag names are repository-wide: writing a decision tag that the gatekeeper had written on another digest
+  // (its source tag moved here) takes it off that digest, which must then be decided again.
+  const displaced: string[] = [];
+  for (const tag of holders) {
+    const previous = applied.written.includes(tag) ? await deps.ledger.getTagHolder(ref, tag) : null;
+    if (previous && previous !== ref.digest && !displaced.includes(previous)) displaced.push(previous);
+    await deps.ledger.putTagHolder(ref, tag);
+  }
 
   // 5. Fence: a newer decision recorded while the tags were written wins; make the digest show it.
   const fenced = await reconcileToLatest(deps, ref, seq, log);
@@ -498,6 +524,7 @@ async function decideDigest(
           refusedTags: n.refusedTags ?? latest.decision?.refusedTags ?? applied.refused,
           problems: n.problems ?? problems,
           archived: n.archived ?? archivedByGatekeeper,
+          stateChange: n.dedupeKey,
           ...(n.at ? { at: n.at } : {}),
         }),
       log,
@@ -571,6 +598,7 @@ async function decideDigest(
     notified,
     problems,
     decision,
+    ...(displaced.length > 0 ? { displaced } : {}),
   };
 }
 
@@ -585,18 +613,19 @@ function nextNotification(
   dedupeKey: string,
   recorded: RecordedDecision,
   tagsBefore: readonly string[],
-): { notification: NotificationRecord | null; announced: LedgerRecord['announced'] } {
+): Pick<LedgerRecord, 'notification' | 'announced' | 'unconfirmed'> {
   const announced = lastAnnounced(record);
   const existing = record.notification;
+  const earlier = record.unconfirmed ?? [];
+  const attempted =
+    existing !== null &&
+    (existing.state === 'publishing' || (existing.state === 'pending' && Boolean(existing.payload)));
   if (announced?.stateKey === plan.stateKey) {
     // Nothing new to say. An unconfirmed publish of this very state stays, to be completed (same bytes).
-    return {
-      notification: existing && existing.state !== 'pending' ? existing : null,
-      announced,
-    };
+    return { notification: attempted ? existing : null, announced, unconfirmed: earlier };
   }
-  if (existing?.state === 'pending' && existing.stateKey === plan.stateKey) {
-    return { notification: existing, announced };
+  if (existing?.state === 'pending' && !existing.payload && existing.stateKey === plan.stateKey) {
+    return { notification: existing, announced, unconfirmed: earlier };
   }
   return {
     notification: {
@@ -612,6 +641,8 @@ function nextNotification(
       tagsAfter: null,
     },
     announced,
+    // A superseded message that may have gone out is completed first, so the changes reach people in order.
+    unconfirmed: attempted && existing ? [...earlier, existing] : earlier,
   };
 }
 
@@ -658,7 +689,7 @@ export async function checkDecisionTags(
   tags: readonly string[],
 ): Promise<'consistent' | 'drift' | 'undecided'> {
   const record = await deps.ledger.get(ref);
-  if (!record || record.state !== 'decided' || !record.decision) return 'undecided';
+  if (record?.state !== 'decided' || !record.decision) return 'undecided';
   const plan = planProjection(deps.scheme, record, tags);
   if (!plan) return 'undecided';
   return plan.putTags.length === 0 && plan.removeTags.length === 0 ? 'consistent' : 'drift';
@@ -1015,10 +1046,20 @@ async function putRetrying(
  */
 async function deliverOwed(
   deps: GateDependencies,
-  record: LedgerRecord,
+  initial: LedgerRecord,
   render: (notification: NotificationRecord) => OutboundMessage,
   log: Logger,
 ): Promise<string | null> {
+  let record = initial;
+  for (const earlier of initial.unconfirmed ?? []) {
+    // Sent again as it was first handed to SNS, then forgotten: its state is already announced.
+    if (earlier.payload) await deps.notifier.publish(unpackMessage(earlier.payload));
+    record = await putRetrying(deps, record, (latest) => ({
+      ...latest,
+      unconfirmed: (latest.unconfirmed ?? []).filter((u) => u.dedupeKey !== earlier.dedupeKey),
+    }));
+    log.info('earlier message with an unknown outcome sent again', { dedupeKey: earlier.dedupeKey });
+  }
   const notification = record.notification;
   if (!notification || notification.state === 'sent' || !record.decision) return null;
   if (notification.stateKey !== recordedStateKey(record.decision)) return null;
@@ -1032,9 +1073,18 @@ async function deliverOwed(
       `${record.key}: notification ${notification.dedupeKey} is being published`,
     );
   }
-  const message = render(notification);
+  // The same bytes every time: a claim that expired (its outcome unknown) is completed with the stored message.
+  const message = notification.payload ? unpackMessage(notification.payload) : render(notification);
   const claimed = await deps.ledger.put(
-    { ...record, notification: { ...notification, state: 'publishing', claimedAt: now.toISOString() } },
+    {
+      ...record,
+      notification: {
+        ...notification,
+        state: 'publishing',
+        claimedAt: now.toISOString(),
+        payload: notification.payload ?? packMessage(message),
+      },
+    },
     record.version,
   );
   let messageId: string;
@@ -1043,7 +1093,12 @@ async function deliverOwed(
   } catch (error) {
     try {
       await deps.ledger.put(
-        { ...claimed, notification: { ...notification, state: 'pending', claimedAt: null } },
+        // The outcome is unknown (a lost response can follow an accepted publish): the claim is released, the
+        // stored message is kept, and the next attempt sends exactly these bytes.
+        {
+          ...claimed,
+          notification: { ...notification, state: 'pending', claimedAt: null, payload: packMessage(message) },
+        },
         claimed.version,
       );
     } catch (releaseError) {
@@ -1069,6 +1124,7 @@ async function deliverOwed(
             claimedAt: null,
             messageId,
             sentAt: deps.now().toISOString(),
+            payload: null,
           },
         }
       : latest,
@@ -1079,6 +1135,14 @@ async function deliverOwed(
     messageId,
   });
   return message.subject;
+}
+
+function packMessage(message: OutboundMessage): string {
+  return deflateRawSync(Buffer.from(JSON.stringify(message), 'utf8')).toString('base64');
+}
+
+function unpackMessage(payload: string): OutboundMessage {
+  return JSON.parse(inflateRawSync(Buffer.from(payload, 'base64')).toString('utf8')) as OutboundMessage;
 }
 
 /** Publishes an alert that is not a verdict (at least once). */

@@ -44,7 +44,8 @@ export function notifyMessages(
   consoleRegion: string | null,
   now: () => Date,
 ): GateMessages {
-  const options = (at?: string): FormatOptions => ({
+  const options = (at?: string, stateChange?: string): FormatOptions => ({
+    ...(stateChange ? { stateChange } : {}),
     now: at ? new Date(at) : now(),
     consoleRegion,
     approvedPrefix: scheme.approvedPrefix,
@@ -56,7 +57,7 @@ export function notifyMessages(
       if (input.refusedTags.length > 0) {
         return formatImmutableRepository(
           { kind: 'immutable-repository', image, decision: input.decision, blockedTags: input.refusedTags },
-          options(input.at),
+          options(input.at, input.stateChange),
         );
       }
       const problem = input.scanStatus ? STATUS_PROBLEMS[input.scanStatus] : undefined;
@@ -71,7 +72,7 @@ export function notifyMessages(
             scanStatus: input.scanStatus,
             archived: input.archived ?? false,
           },
-          options(input.at),
+          options(input.at, input.stateChange),
         );
       }
       return formatDecision(
@@ -83,7 +84,7 @@ export function notifyMessages(
           findings: input.findings,
           archived: input.archived ?? false,
         },
-        options(input.at),
+        options(input.at, input.stateChange),
       );
     },
     alert(input: GateAlertInput): OutboundMessage {

@@ -275,13 +275,13 @@ export function planProjection(
 }
 
 /**
- * The last state announced to people, or possibly announced: a message whose publish was claimed and whose
- * outcome is unknown (a crash after SNS accepted it) counts as announced, so the next change is measured
- * against what subscribers may have read.
+ * The last state announced to people, or possibly announced: a message whose publish was attempted and whose
+ * outcome is unknown (a crash, or a lost response after SNS accepted it) counts as announced, so the next change
+ * is measured against what subscribers may have read.
  */
 export function lastAnnounced(record: LedgerRecord | null): AnnouncedState | null {
   const n = record?.notification ?? null;
-  if (n && (n.state === 'publishing' || n.state === 'sent')) {
+  if (n && (n.state === 'publishing' || n.state === 'sent' || n.payload)) {
     return { stateKey: n.stateKey, verdict: verdictOfStateKey(n.stateKey), dedupeKey: n.dedupeKey };
   }
   return record?.announced ?? null;

@@ -98,6 +98,11 @@ export interface NotificationRecord {
   readonly problems?: readonly string[];
   /** The image was archived by the quarantine option. */
   readonly archived?: boolean;
+  /**
+   * While a publish is claimed: the message exactly as handed to SNS (deflated JSON, base64), so a publish
+   * whose outcome is unknown is completed with the very same bytes. Dropped once the message is sent.
+   */
+  readonly payload?: string | null;
 }
 
 /** The last state a message announced (or may have announced: a claimed publish whose outcome is unknown). */
@@ -147,6 +152,12 @@ export interface LedgerRecord {
   readonly notification: NotificationRecord | null;
   /** The last announced state; a message is owed when the current decision's state differs from it. */
   readonly announced?: AnnouncedState | null;
+  /**
+   * Earlier messages whose publish was attempted with an unknown outcome and whose state a newer decision has
+   * since replaced, oldest first. Each is sent again (the same bytes) before the newer message, so subscribers
+   * read the changes in order and the newer message's `change` is measured against a state they were shown.
+   */
+  readonly unconfirmed?: readonly NotificationRecord[];
   /** When findings were last read for this image. ISO-8601. */
   readonly lastEvaluatedAt: string | null;
   /**
@@ -226,6 +237,7 @@ export function newLedgerRecord(key: string, image: ImageRef, now: Date): Ledger
     restoredAt: null,
     notification: null,
     announced: null,
+    unconfirmed: [],
     lastEvaluatedAt: null,
     seenFindings: null,
     parentDigests: [],
@@ -248,6 +260,7 @@ export function upgradeRecord(
     parentDigests: parentDigest && !parents.includes(parentDigest) ? [...parents, parentDigest] : parents,
     childDigests: Array.isArray(rest.childDigests) ? rest.childDigests : [],
     announced: rest.announced ?? announcedFromLegacy(rest.notification),
+    unconfirmed: Array.isArray(rest.unconfirmed) ? rest.unconfirmed : [],
     seenFindings: rest.seenFindings ?? null,
   };
 }

@@ -52,6 +52,12 @@ export interface FormatOptions {
   readonly consoleRegion?: string | null;
   readonly approvedPrefix?: string;
   readonly quarantinedPrefix?: string;
+  /**
+   * The id of the state change a verdict message announces (the ledger's `<image key>#<decision seq>`). When
+   * given, the message's dedupe key is built from it, so two changes of one image under one policy version
+   * (approved → quarantined → approved) never share a key, and a re-sent copy of one change always does.
+   */
+  readonly stateChange?: string;
 }
 
 /** (a) A decision that changes the image's state. */
@@ -370,7 +376,9 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   if (links.inspector && findingViolations.length > 0)
     nextSteps.push(`Inspector findings: ${links.inspector}`);
 
-  const dedupeKey = `decision:${image.registryId}/${image.repository}@${image.digest}:${decision.verdict}:${decision.policy.version}`;
+  const dedupeKey = options.stateChange
+    ? `decision:${options.stateChange}`
+    : `decision:${image.registryId}/${image.repository}@${image.digest}:${decision.verdict}:${decision.policy.version}`;
   const chat = chatbotNotification({
     id: shortHash(dedupeKey),
     threadId: imageThreadId(image),
@@ -672,7 +680,9 @@ export function formatImmutableRepository(
   );
   const emailText = finishEmail(email);
 
-  const dedupeKey = `immutable-repository:${image.registryId}/${image.repository}@${image.digest}:${decision.verdict}`;
+  const dedupeKey = options.stateChange
+    ? `immutable-repository:${options.stateChange}`
+    : `immutable-repository:${image.registryId}/${image.repository}@${image.digest}:${decision.verdict}`;
   const chat = chatbotNotification({
     id: shortHash(dedupeKey),
     threadId: imageThreadId(image),
@@ -852,11 +862,13 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
   email.push(...linksSection(links));
   const emailText = finishEmail(email);
 
-  const dedupeKey = image
-    ? `error:${image.registryId}/${image.repository}@${image.digest}:${notice.problem}`
-    : `error:${notice.registryId ?? 'registry'}/${notice.region ?? 'region'}:${notice.problem}:${shortHash(
-        problems.map((p) => `${p.file}:${p.path}:${p.message}`).join('\n') || notice.detail,
-      )}`;
+  const dedupeKey = options.stateChange
+    ? `error:${options.stateChange}:${notice.problem}`
+    : image
+      ? `error:${image.registryId}/${image.repository}@${image.digest}:${notice.problem}`
+      : `error:${notice.registryId ?? 'registry'}/${notice.region ?? 'region'}:${notice.problem}:${shortHash(
+          problems.map((p) => `${p.file}:${p.path}:${p.message}`).join('\n') || notice.detail,
+        )}`;
   const chat = chatbotNotification({
     id: shortHash(dedupeKey),
     threadId: image ? imageThreadId(image) : `gatekeeper-${notice.problem}`,

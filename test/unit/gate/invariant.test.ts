@@ -11,6 +11,7 @@ import type { ImageRef } from '../../../lib/events/image-ref.ts';
 import type { GateTrigger } from '../../../lib/gate/context.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
 import { handleImagePushed } from '../../../lib/gate/handle-push.ts';
+import { recordedStateKey } from '../../../lib/gate/plan.ts';
 import { RegistryUnavailableError } from '../../../lib/registry/errors.ts';
 import type { ScanResult } from '../../../lib/registry/registry.ts';
 import { completeScan, finding, NOW, type TestGate, testGate } from './support.ts';
@@ -198,11 +199,13 @@ async function runHistory(seed: number, steps: number): Promise<void> {
       const otherKind = record.decision.verdict === 'approved' ? quarantined : approved;
       expect(otherKind, where).toEqual([]);
       expect(expectedKind.length, where).toBeGreaterThan(0);
-      if (record.notification?.stateKey !== lastStateKey) {
+      // Nothing owed at quiescence: the latest state is the announced one, its message sent.
+      expect(record.announced?.stateKey, where).toBe(recordedStateKey(record.decision));
+      expect(record.notification === null || record.notification.state === 'sent', where).toBe(true);
+      if (record.announced?.stateKey !== lastStateKey) {
         stateChanges += 1;
-        lastStateKey = record.notification?.stateKey ?? null;
+        lastStateKey = record.announced?.stateKey ?? null;
       }
-      expect(record.notification?.state, where).toBe('sent');
     } else {
       // Undecided: never an approved tag (a spoofed one is removed by its push).
       expect(approved, where).toEqual([]);
