@@ -343,7 +343,6 @@ async function sweep(deps: GateDependencies, world: World): Promise<void> {
   for (const name of IMAGES) {
     const ref = world.refs[name];
     const summary = await deps.registry.describeImage(ref);
-    if (process.env.FUZZ_DEBUG) console.log('SWEEPING', name, summary?.tags);
     if (!summary) continue;
     const tagged = summary.tags.some((t) => reservedKind(deps.scheme, t) !== null);
     const check = tagged ? await checkDecisionTags(deps, ref, summary.tags) : 'undecided';
@@ -453,12 +452,9 @@ async function settle(h: Harness, pending: readonly { d: Delivery; id: string }[
   const deps = { ...h.base, policySet: h.policies[h.deployed] };
   clock.now = new Date(clock.now.getTime() + 10 * 60_000);
   for (const { d, id } of pending) {
-    if (process.env.FUZZ_DEBUG) console.log('REDELIVER', JSON.stringify(d));
     await deliverRetrying(deps, h.world, d, `${id}-redelivered`);
   }
-  if (process.env.FUZZ_DEBUG) console.log('SETTLE SWEEP');
   await deliverRetrying(deps, h.world, { kind: 'sweep' }, 'sweep-final');
-  if (process.env.FUZZ_DEBUG) console.log('AFTER', JSON.stringify([...h.world.registry.repoTags(REPO)]));
 }
 
 async function deliverRetrying(deps: GateDependencies, world: World, d: Delivery, id: string) {
