@@ -348,8 +348,7 @@ async function sweep(deps: GateDependencies, world: World): Promise<void> {
     const check = tagged ? await checkDecisionTags(deps, ref, summary.tags) : 'undecided';
     if (check === 'consistent') continue;
     // Untagged children are judged through their indexes, as in production (the sweep lists them too).
-    const o = await decideImage(deps, ref, { kind: 'sweep', id: `sweep-${name}`, reason: check });
-    if (process.env.FUZZ_DEBUG) console.log('SWEEP', name, check, o.outcome, o.detail, o.tagsAfter);
+    await decideImage(deps, ref, { kind: 'sweep', id: `sweep-${name}`, reason: check });
   }
 }
 
