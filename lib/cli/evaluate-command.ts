@@ -14,12 +14,13 @@ import {
 } from '../findings/index.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
 import {
-  decideWithoutFindings,
-  evaluate,
+  judgeImage,
+  judgingPolicies,
   loadPolicySet,
+  type PolicyDefinition,
   PolicySetInvalidError,
+  type ScanOutcome,
   type SkippedImageRule,
-  selectPolicy,
   skippedImageRules,
 } from '../policy/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
@@ -117,7 +118,7 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
   const decision = decide(report, image, facts, policySet, now, findingsFile);
   // Rules that could not run are said out loud (stderr, text, markdown, SARIF); the JSON contract stays as is.
   const skippedRules: readonly SkippedImageRule[] =
-    decision.reason === undefined ? skippedImageRules(selectPolicy(policySet, image), facts) : [];
+    decision.reason === undefined ? skippedRulesOf(judgingPolicies(policySet, decision), facts) : [];
   const note = skippedRulesNote(skippedRules);
   if (note !== null) io.stderr.write(`gatekeeper: warning: ${note}\n`);
   const ctx: RenderContext = {
@@ -155,8 +156,10 @@ function decide(
   findingsFile: string,
 ): Decision {
   const status = report.scan?.status;
+  // No factsProblem: without --image-facts the rules that need facts are skipped and said so, not failed.
+  const judge = (scan: ScanOutcome) => judgeImage({ image, policySet, now, scan, facts, factsProblem: null });
   if (status === undefined || FINISHED.has(status))
-    return evaluate(report.findings, image, facts, policySet, now);
+    return judge({ kind: 'findings', findings: report.findings });
   if (NOT_READY.has(status)) {
     throw new InvalidInputError(
       findingsFile,
@@ -164,7 +167,19 @@ function decide(
       `the scan is ${status}; no verdict until it completes (fetch the findings again later)`,
     );
   }
-  return decideWithoutFindings(status, report.scan?.description ?? null, image, policySet, now);
+  return judge({ kind: 'no-findings', status, description: report.scan?.description ?? null });
+}
+
+/** Image rules skipped for want of facts, over every policy that judged a tag (governing first), each once. */
+function skippedRulesOf(
+  policies: readonly PolicyDefinition[],
+  facts: ImageFacts | null,
+): readonly SkippedImageRule[] {
+  const seen = new Map<string, SkippedImageRule>();
+  for (const policy of policies) {
+    for (const rule of skippedImageRules(policy, facts)) if (!seen.has(rule.rule)) seen.set(rule.rule, rule);
+  }
+  return [...seen.values()];
 }
 
 /** Options win; otherwise what the findings file says; the repository must come from one of them. */

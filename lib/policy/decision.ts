@@ -62,4 +62,26 @@ export interface Decision {
   readonly waived: readonly Waived[];
   /** Set when the verdict did not come from findings (scan failed, unsupported image …). */
   readonly reason?: string;
+  /**
+   * Present only when the source tags were judged differently (a tag selects another policy, or an exception's
+   * tag scope covers some tags and not others): the tags whose judgement this decision is. The verdict is the
+   * strictest over all source tags (docs/policies.md, "How tags affect the verdict").
+   */
+  readonly governingTags?: readonly string[];
+  /** Present with `governingTags`: every judgement of the digest, strictest first (the first is this one). */
+  readonly perTag?: readonly TagJudgement[];
+}
+
+/** How one group of source tags was judged: same selected policy, same tag-scoped exceptions. */
+export interface TagJudgement {
+  /** Sorted, code-unit order. */
+  readonly tags: readonly string[];
+  readonly verdict: Verdict;
+  /** Name of the policy these tags select. */
+  readonly policy: string;
+  readonly mode: PolicyMode;
+  /** Number of violations of this judgement. */
+  readonly violations: number;
+  /** Number of waived findings of this judgement. */
+  readonly waived: number;
 }

@@ -10,7 +10,7 @@ import { isRecord } from '../findings/json-reader.ts';
 import { Checker, joinPath } from './check.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from './decision.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
-import { decideWithoutFindings, evaluate } from './evaluate.ts';
+import { judgeImage, type ScanOutcome } from './judge.ts';
 import { loadPolicyDir } from './load.ts';
 
 export interface PolicyTestExpectation {
@@ -234,21 +234,23 @@ export async function runPolicyTests(dir: string, now: Date = new Date()): Promi
       }
       let decision: Decision;
       try {
-        if (parsed.scan) {
-          decision = decideWithoutFindings(
-            parsed.scan.status,
-            parsed.scan.description,
-            parsed.image,
-            set,
-            parsed.now,
-          );
-        } else {
-          const findings = parsed.findings
-            ? (await readFindingsFile(join(dirname(join(base, test.rel)), parsed.findings), parsed.input))
-                .findings
-            : [];
-          decision = evaluate(findings, parsed.image, parsed.facts, set, parsed.now);
-        }
+        const scan: ScanOutcome = parsed.scan
+          ? { kind: 'no-findings', status: parsed.scan.status, description: parsed.scan.description }
+          : {
+              kind: 'findings',
+              findings: parsed.findings
+                ? (await readFindingsFile(join(dirname(join(base, test.rel)), parsed.findings), parsed.input))
+                    .findings
+                : [],
+            };
+        decision = judgeImage({
+          image: parsed.image,
+          policySet: set,
+          now: parsed.now,
+          scan,
+          facts: parsed.facts,
+          factsProblem: null,
+        });
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
         cases.push({

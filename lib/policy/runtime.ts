@@ -19,6 +19,7 @@ export type {
   ImageFacts,
   ImageUnderTest,
   PolicyMode,
+  TagJudgement,
   Verdict,
   Violation,
   Waived,
@@ -32,6 +33,13 @@ export {
   selectPolicy,
   skippedImageRules,
 } from './evaluate.ts';
+export {
+  governingPolicy,
+  type JudgeInput,
+  judgeImage,
+  judgingPolicies,
+  type ScanOutcome,
+} from './judge.ts';
 export type { ExceptionDefinition, PolicyDefinition, PolicySet } from './policy-set.ts';
 
 const RELATIVE_FILE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]{1,512}$/;
