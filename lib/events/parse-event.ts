@@ -17,6 +17,7 @@ import type {
   ImagePushedEvent,
   ScanCompletedEvent,
 } from './gatekeeper-event.ts';
+import { identityProblem, parseArn, resourceArnProblem } from './identity.ts';
 import {
   ACCOUNT_ID_PATTERN,
   type ImageRef,
@@ -125,6 +126,9 @@ function parseEnvelope(raw: unknown): Envelope {
   if (!Array.isArray(resources)) fail('resources', 'must be an array of ARNs');
   (resources as unknown[]).forEach((resource, i) => {
     if (typeof resource !== 'string') fail(`resources[${i}]`, 'must be a string');
+    // Every resource is an ARN of the envelope's own account and Region (see identity.ts).
+    const problem = resourceArnProblem({ account, region }, resource as string);
+    if (problem) fail(`resources[${i}]`, problem);
   });
   const replayName = value['replay-name'];
   if (
@@ -335,6 +339,8 @@ function parseEnhancedScan(envelope: Envelope): ScanCompletedEvent | IgnoredEven
       );
     }
     ({ registryId, region, repository } = arn);
+    const problem = identityProblem(envelope, registryId, region);
+    if (problem) throw new InvalidEventError(id, 'detail.repository-name', problem);
   }
   const image = imageRef(
     envelope,
@@ -430,9 +436,12 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
       `must be arn:aws:ecr:<region>:<account>:repository/<name>/sha256:<digest> (got ${quote(resourceId)})`,
     );
   }
+  const foreign = identityProblem(envelope, parts.registryId, parts.region);
+  if (foreign) throw new InvalidEventError(id, `${field}.id`, foreign);
   if (!isImageDigest(parts.digest)) {
     throw new InvalidEventError(id, `${field}.id`, `digest ${digestProblem(parts.digest)}`);
   }
+  checkFindingIdentity(envelope, resource, field, parts.partition);
   const image: ImageRef = {
     registryId: parts.registryId,
     region: parts.region,
@@ -464,6 +473,18 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
   }
 
   const findingArn = requireString(id, detail, 'findingArn', 'detail.');
+  const finding = parseArn(findingArn);
+  if (finding?.service !== 'inspector2') {
+    throw new InvalidEventError(
+      id,
+      'detail.findingArn',
+      `must be an Amazon Inspector finding ARN (got ${quote(findingArn)})`,
+    );
+  }
+  // Region only: the finding's own ARN may belong to the Inspector administrator account; the image's
+  // account is what the gate acts on, and it was checked above.
+  const findingRegion = identityProblem(envelope, '', finding.region);
+  if (findingRegion) throw new InvalidEventError(id, 'detail.findingArn', findingRegion);
   const vulnerability = detail.packageVulnerabilityDetails;
   const vulnerabilityId =
     isObject(vulnerability) && typeof vulnerability.vulnerabilityId === 'string'
@@ -480,6 +501,43 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
     vulnerabilityId,
     findingUpdatedAt: toIsoTimestamp(detail.updatedAt),
   };
+}
+
+/**
+ * The other places an Inspector2 Finding names an account, Region or partition: `detail.awsAccountId` and the
+ * image resource's own `region` / `partition` (`"N/A"` in AWS's documented event: not carried).
+ */
+function checkFindingIdentity(envelope: Envelope, resource: Json, field: string, partition: string): void {
+  const { id, detail } = envelope;
+  const accountId = detail.awsAccountId;
+  if (accountId !== undefined) {
+    if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
+      throw new InvalidEventError(
+        id,
+        'detail.awsAccountId',
+        `must be a 12-digit AWS account id (got ${quote(accountId)})`,
+      );
+    }
+    const problem = identityProblem(envelope, accountId, '');
+    if (problem) throw new InvalidEventError(id, 'detail.awsAccountId', problem);
+  }
+  const carried: [string, unknown, (value: string) => string | null][] = [
+    ['region', resource.region, (value) => identityProblem(envelope, '', value)],
+    [
+      'partition',
+      resource.partition,
+      (value) =>
+        value === partition ? null : `partition ${value} differs from the resource id's ${partition}`,
+    ],
+  ];
+  for (const [key, value, check] of carried) {
+    if (value === undefined || value === null || value === 'N/A') continue;
+    if (typeof value !== 'string' || value === '') {
+      throw new InvalidEventError(id, `${field}.${key}`, `must be a non-empty string (got ${quote(value)})`);
+    }
+    const problem = check(value);
+    if (problem) throw new InvalidEventError(id, `${field}.${key}`, problem);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -586,9 +586,8 @@ describe('parseEvent: scan events', () => {
     expectInvalid(raw, raw.id, 'resources[0]', /another repository/);
   });
 
-  it('takes registry and Region from the repository ARN, not from the envelope (delegated administrator account)', () => {
+  it('takes registry and Region from the repository ARN, which must name the envelope account and Region', () => {
     const raw = enhanced();
-    raw.account = '999988887777';
     expect(parseEvent(raw)).toMatchObject({
       image: { registryId: '123456789012', region: 'us-east-1', repository: 'demo/cluster-autoscaler' },
     });
@@ -646,11 +645,11 @@ describe('parseEvent: Inspector2 Finding', () => {
 
   it('splits a repository name that itself contains "/sha256:"-free slashes on the last /sha256:', () => {
     const raw = finding();
-    const id = `arn:aws:ecr:eu-west-1:210987654321:repository/a/b/c/${VALID}`;
+    const id = `arn:aws:ecr:us-east-1:123456789012:repository/a/b/c/${VALID}`;
     raw.detail.resources[0].id = id;
     delete raw.detail.resources[0].details;
     expect(parseEvent(raw)).toMatchObject({
-      image: { registryId: '210987654321', region: 'eu-west-1', repository: 'a/b/c', digest: VALID },
+      image: { registryId: '123456789012', region: 'us-east-1', repository: 'a/b/c', digest: VALID },
       tags: [],
     });
   });
