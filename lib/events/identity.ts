@@ -5,6 +5,7 @@
  * reach it through a forwarding rule or a forged payload): it is refused before anything is read or written.
  */
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from './image-ref.ts';
+import { quote } from './quote.ts';
 
 /** The parts of any ARN, `arn:<partition>:<service>:<region>:<account>:<resource>` (region/account may be empty). */
 export interface ArnParts {
@@ -16,16 +17,20 @@ export interface ArnParts {
 }
 
 const PARTITION = /^aws(?:-[a-z]+)*$/;
+/** ARNs are printable ASCII and at most 2,048 characters (IAM's ARN limit, the largest of the services here). */
+const ASCII_PRINTABLE = /^[\x21-\x7e]+$/;
+const MAX_ARN_LENGTH = 2048;
 const SERVICE = /^[a-z0-9][a-z0-9-]*$/;
 
 /**
- * Splits an ARN. Returns null when the text is not one: a known partition, a service, an empty or valid
- * Region, an empty or 12-digit account and a non-empty resource are required.
+ * Splits an ARN. Returns null when the text is not one: printable ASCII, a known partition, a service, an
+ * empty or valid Region, an empty or 12-digit account and a non-empty resource are required.
  *
  * @example parseArn('arn:aws:events:eu-west-1:123456789012:rule/nightly')
  *   // → { partition: 'aws', service: 'events', region: 'eu-west-1', account: '123456789012', resource: 'rule/nightly' }
  */
 export function parseArn(text: string): ArnParts | null {
+  if (text.length > MAX_ARN_LENGTH || !ASCII_PRINTABLE.test(text)) return null;
   const parts = text.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return null;
   const [, partition = '', service = '', region = '', account = ''] = parts;
@@ -63,6 +68,6 @@ export function identityProblem(envelope: EventIdentity, account: string, region
  */
 export function resourceArnProblem(envelope: EventIdentity, resource: string): string | null {
   const arn = parseArn(resource);
-  if (!arn) return `must be an ARN (got ${JSON.stringify(resource.slice(0, 120))})`;
+  if (!arn) return `must be an ARN (got ${quote(resource)})`;
   return identityProblem(envelope, arn.account, arn.region);
 }

@@ -170,7 +170,7 @@ describe('parseEvent: envelope vs resource identity', () => {
       finding,
       (e) => (e.detail.resources[0].partition = 'aws-cn'),
       'detail.resources[0].partition',
-      /partition aws-cn differs/,
+      /partition "aws-cn" differs/,
     ],
     [
       'Inspector2 Finding whose finding ARN is of another Region',
