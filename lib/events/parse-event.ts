@@ -532,11 +532,11 @@ function findingVulnerabilityId(id: string, details: unknown): string | null {
   if (!isObject(details)) throw new InvalidEventError(id, field, missingOrWrongType(details, 'an object'));
   const value = details.vulnerabilityId;
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > 256 || !isPrintable(value)) {
+  if (typeof value !== 'string' || value === '' || value.length > 256 || !isPrintable(value)) {
     throw new InvalidEventError(
       id,
       `${field}.vulnerabilityId`,
-      `must be a vulnerability id of at most 256 printable characters (got ${quote(value)})`,
+      `must be a vulnerability id of 1–256 printable characters (got ${quote(value)})`,
     );
   }
   return value;

@@ -797,6 +797,13 @@ describe('parseEvent: every value carried on is validated, not only typed (class
       /vulnerability id/,
     ],
     [
+      'an empty vulnerability id',
+      finding,
+      (e) => (e.detail.packageVulnerabilityDetails.vulnerabilityId = ''),
+      'detail.packageVulnerabilityDetails.vulnerabilityId',
+      /vulnerability id/,
+    ],
+    [
       'a vulnerability id that is a number',
       finding,
       (e) => (e.detail.packageVulnerabilityDetails.vulnerabilityId = 17498),
