@@ -71,3 +71,64 @@ export function resourceArnProblem(envelope: EventIdentity, resource: string): s
   if (!arn) return `must be an ARN (got ${quote(resource)})`;
   return identityProblem(envelope, arn.account, arn.region);
 }
+
+/** Something an event carries that names an account and/or a Region, for {@link envelopeMismatch}. */
+export interface CarriedIdentity {
+  /** The field, as a refusal names it (`detail.awsRegion`). */
+  readonly field: string;
+  readonly account?: unknown;
+  readonly region?: unknown;
+  /** An ARN whose account and Region are checked. */
+  readonly arn?: unknown;
+}
+
+/**
+ * For EventBridge events read outside {@link parseEvent} (the sweep's triggers): the first field that disagrees
+ * with the envelope's `account` / `region` (each `resources[]` entry, then each carried value that is present),
+ * or null. An envelope without a valid account and Region is itself the mismatch.
+ *
+ * @example envelopeMismatch(cloudTrailEvent, [{ field: 'detail.awsRegion', region: detail.awsRegion }])
+ */
+export function envelopeMismatch(
+  event: Readonly<Record<string, unknown>>,
+  carried: readonly CarriedIdentity[] = [],
+): { readonly field: string; readonly problem: string } | null {
+  const { account, region } = event;
+  if (typeof account !== 'string' || !ACCOUNT_ID_PATTERN.test(account))
+    return { field: 'account', problem: `must be a 12-digit AWS account id (got ${quote(account)})` };
+  if (typeof region !== 'string' || !REGION_PATTERN.test(region))
+    return { field: 'region', problem: `must be an AWS Region name (got ${quote(region)})` };
+  const envelope = { account, region };
+  const resources = event.resources ?? [];
+  if (!Array.isArray(resources)) return { field: 'resources', problem: 'must be an array of ARNs' };
+  for (const [i, resource] of resources.entries()) {
+    const problem =
+      typeof resource === 'string' ? resourceArnProblem(envelope, resource) : 'must be a string';
+    if (problem) return { field: `resources[${i}]`, problem };
+  }
+  for (const item of carried) {
+    const problem = carriedProblem(envelope, item);
+    if (problem) return { field: item.field, problem };
+  }
+  return null;
+}
+
+function carriedProblem(envelope: EventIdentity, item: CarriedIdentity): string | null {
+  if (item.arn !== undefined) {
+    const arn = typeof item.arn === 'string' ? parseArn(item.arn) : null;
+    if (!arn) return `must be an ARN (got ${quote(item.arn)})`;
+    return identityProblem(envelope, arn.account, arn.region);
+  }
+  if (
+    item.account !== undefined &&
+    (typeof item.account !== 'string' || !ACCOUNT_ID_PATTERN.test(item.account))
+  )
+    return `must be a 12-digit AWS account id (got ${quote(item.account)})`;
+  if (item.region !== undefined && (typeof item.region !== 'string' || !REGION_PATTERN.test(item.region)))
+    return `must be an AWS Region name (got ${quote(item.region)})`;
+  return identityProblem(
+    envelope,
+    (item.account as string | undefined) ?? '',
+    (item.region as string | undefined) ?? '',
+  );
+}
