@@ -45,14 +45,25 @@ export function isImageTag(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= 300 && isPrintable(value);
 }
 
-/** True when the text has no whitespace and no control characters (it goes into tags and log lines). */
+/** Invisible format characters (zero-width, bidi overrides, BOM …): a tag carrying one looks like another tag. */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+
+/**
+ * True when the text has no whitespace, no control or invisible format characters and no unpaired surrogate
+ * (which has no UTF-8 form: it would be stored as U+FFFD and no longer match). It goes into tags and log lines.
+ */
 export function isPrintable(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code <= 0x20 || code === 0x7f || (code >= 0x80 && code <= 0x9f) || /\s/.test(text[i] ?? ''))
       return false;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (code >= 0xdc00 && code <= 0xdfff) return false;
   }
-  return true;
+  return !FORMAT_CHARACTER.test(text);
 }
 
 /** The parts of an ECR repository ARN `arn:<partition>:ecr:<region>:<account>:repository/<name>`. */

@@ -17,6 +17,7 @@ import type {
   ImagePushedEvent,
   ScanCompletedEvent,
 } from './gatekeeper-event.ts';
+import { identityProblem, parseArn, resourceArnProblem } from './identity.ts';
 import {
   ACCOUNT_ID_PATTERN,
   type ImageRef,
@@ -28,6 +29,7 @@ import {
   parseRepositoryArn,
   REGION_PATTERN,
 } from './image-ref.ts';
+import { quote } from './quote.ts';
 
 /** EventBridge's maximum event size; anything larger did not come from EventBridge. */
 export const MAX_EVENT_BYTES = 256 * 1024;
@@ -53,6 +55,12 @@ const KNOWN_UNHANDLED_DETAIL_TYPES: ReadonlyMap<string, string> = new Map([
 
 const UNKNOWN_ID = '<no id>';
 const MAX_ID_LENGTH = 256;
+/** An upper-case AWS enum value: PUSH, SUCCESS, COMPLETE, INITIAL_SCAN_COMPLETE, ACTIVE, HIGH, TOTAL … */
+const TOKEN = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** RFC 6838 `type/subtype` (restricted names), as ECR reports manifest and artifact media types. */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+/** EventBridge archive replay names (`Replay.Name`). */
+const REPLAY_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 /** EventBridge `time`: RFC 3339 UTC as EventBridge writes it (`2019-11-16T01:54:34Z`, fractions allowed). */
 const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -107,12 +115,9 @@ function parseEnvelope(raw: unknown): Envelope {
   const detailType = requireString(id, value, 'detail-type');
   const source = requireString(id, value, 'source');
   const expectedSource = HANDLED_DETAIL_TYPES.get(detailType) ?? KNOWN_UNHANDLED_DETAIL_TYPES.get(detailType);
-  if (expectedSource === undefined) fail('detail-type', `unknown detail-type ${JSON.stringify(detailType)}`);
+  if (expectedSource === undefined) fail('detail-type', `unknown detail-type ${quote(detailType)}`);
   if (source !== expectedSource) {
-    fail(
-      'source',
-      `must be "${expectedSource}" for detail-type "${detailType}" (got ${JSON.stringify(source)})`,
-    );
+    fail('source', `must be "${expectedSource}" for detail-type "${detailType}" (got ${quote(source)})`);
   }
   const account = requireString(id, value, 'account');
   if (!ACCOUNT_ID_PATTERN.test(account))
@@ -125,14 +130,20 @@ function parseEnvelope(raw: unknown): Envelope {
   if (!Array.isArray(resources)) fail('resources', 'must be an array of ARNs');
   (resources as unknown[]).forEach((resource, i) => {
     if (typeof resource !== 'string') fail(`resources[${i}]`, 'must be a string');
+    // Every resource is an ARN of the envelope's own account and Region (see identity.ts).
+    const problem = resourceArnProblem({ account, region }, resource as string);
+    if (problem) fail(`resources[${i}]`, problem);
   });
   const replayName = value['replay-name'];
   if (
     replayName !== undefined &&
     replayName !== null &&
-    (typeof replayName !== 'string' || replayName === '')
+    (typeof replayName !== 'string' || !REPLAY_NAME.test(replayName))
   ) {
-    fail('replay-name', 'must be a non-empty string when present');
+    fail(
+      'replay-name',
+      `must be an EventBridge replay name, 1–64 of [A-Za-z0-9._-] (got ${quote(replayName)})`,
+    );
   }
   const detail = value.detail;
   if (!isObject(detail)) fail('detail', detail === undefined ? 'is missing' : 'must be an object');
@@ -150,30 +161,40 @@ function parseEnvelope(raw: unknown): Envelope {
   };
 }
 
-/** Accepts the event object or its JSON text; both are bounded by EventBridge's 256 KiB event size. */
+/**
+ * Accepts the event object or its JSON text; both are bounded by EventBridge's 256 KiB event size. An object
+ * goes through its JSON text too, so the parser sees exactly what the wire carries: no getters, prototypes,
+ * `undefined` or other values JSON cannot hold (the CLI hands over objects it built itself).
+ */
 function decode(raw: unknown): unknown {
-  if (typeof raw === 'string') {
-    const bytes = Buffer.byteLength(raw, 'utf8');
-    if (bytes > MAX_EVENT_BYTES) throw oversized(UNKNOWN_ID, bytes);
-    try {
-      return JSON.parse(raw);
-    } catch (error) {
-      throw new InvalidEventError(UNKNOWN_ID, null, `not valid JSON (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
-  }
-  if (isObject(raw)) {
-    let text: string;
+  let text: string | undefined;
+  if (typeof raw === 'string') text = raw;
+  else {
     try {
       text = JSON.stringify(raw);
     } catch (error) {
-      throw new InvalidEventError(eventIdOf(raw), null, 'cannot be serialised as JSON', { cause: error });
+      throw new InvalidEventError(UNKNOWN_ID, null, 'cannot be serialised as JSON', { cause: error });
     }
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_EVENT_BYTES) throw oversized(eventIdOf(raw), bytes);
+    if (text === undefined)
+      throw new InvalidEventError(UNKNOWN_ID, null, 'an EventBridge event must be a JSON object');
   }
-  return raw;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_EVENT_BYTES) throw oversized(typeof raw === 'string' ? UNKNOWN_ID : claimedId(raw), bytes);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidEventError(UNKNOWN_ID, null, `not valid JSON (${quote((error as Error).message)})`, {
+      cause: error,
+    });
+  }
+}
+
+/** The id an oversized object claims, when it is a usable one (for the refusal's log line only). */
+function claimedId(raw: unknown): string {
+  const id = isObject(raw) ? raw.id : undefined;
+  return typeof id === 'string' && id.length <= MAX_ID_LENGTH && id.trim() !== '' && isPrintable(id)
+    ? id
+    : UNKNOWN_ID;
 }
 
 /** RFC 3339 and a real calendar date: `Date.parse` would silently roll 2023-02-29 over to March 1st. */
@@ -213,8 +234,8 @@ function eventIdOf(value: Json): string {
 
 function parseImageAction(envelope: Envelope): ImagePushedEvent | IgnoredEvent {
   const { id, detail } = envelope;
-  const actionType = requireString(id, detail, 'action-type', 'detail.');
-  const result = requireString(id, detail, 'result', 'detail.');
+  const actionType = requireToken(id, detail, 'action-type');
+  const result = requireToken(id, detail, 'result');
   if (actionType === 'UPDATE_STORAGE_CLASS') return parseStorageClassChange(envelope, result);
   // DELETE and other actions need no decision; their details differ (no image-tag).
   if (actionType !== 'PUSH') return ignored(envelope, `ECR Image Action ${actionType} needs no decision`);
@@ -247,7 +268,7 @@ function parseImageAction(envelope: Envelope): ImagePushedEvent | IgnoredEvent {
  */
 function parseStorageClassChange(envelope: Envelope, result: string): ImagePushedEvent | IgnoredEvent {
   const { id, detail } = envelope;
-  const target = requireString(id, detail, 'target-storage-class', 'detail.');
+  const target = requireToken(id, detail, 'target-storage-class');
   if (target !== 'STANDARD') {
     return ignored(
       envelope,
@@ -287,8 +308,8 @@ function mediaTypes(envelope: Envelope): {
   artifactMediaType: string | null;
 } {
   return {
-    manifestMediaType: optionalString(envelope.id, envelope.detail, 'manifest-media-type'),
-    artifactMediaType: optionalString(envelope.id, envelope.detail, 'artifact-media-type'),
+    manifestMediaType: optionalMediaType(envelope.id, envelope.detail, 'manifest-media-type'),
+    artifactMediaType: optionalMediaType(envelope.id, envelope.detail, 'artifact-media-type'),
   };
 }
 
@@ -335,6 +356,8 @@ function parseEnhancedScan(envelope: Envelope): ScanCompletedEvent | IgnoredEven
       );
     }
     ({ registryId, region, repository } = arn);
+    const problem = identityProblem(envelope, registryId, region);
+    if (problem) throw new InvalidEventError(id, 'detail.repository-name', problem);
   }
   const image = imageRef(
     envelope,
@@ -375,7 +398,7 @@ function scanCompleted(
     scanner,
     image,
     tags: tagList(id, detail['image-tags'], 'detail.image-tags'),
-    scanStatus: requireString(id, detail, 'scan-status', 'detail.'),
+    scanStatus: requireToken(id, detail, 'scan-status'),
     severityCountsHint: severityCounts(id, detail['finding-severity-counts']),
   };
 }
@@ -387,6 +410,12 @@ function severityCounts(id: string, value: unknown): Readonly<Record<string, num
   if (!isObject(value)) throw new InvalidEventError(id, field, 'must be an object of severity → count');
   const counts: Record<string, number> = {};
   for (const [severity, count] of Object.entries(value)) {
+    if (!TOKEN.test(severity))
+      throw new InvalidEventError(
+        id,
+        field,
+        `has a key that is not a severity name (got ${quote(severity)})`,
+      );
     if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
       throw new InvalidEventError(
         id,
@@ -410,7 +439,10 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
   }
   const index = resources.findIndex((r) => isObject(r) && r.type === 'AWS_ECR_CONTAINER_IMAGE');
   if (index < 0) {
-    const types = resources.map((r) => (isObject(r) && typeof r.type === 'string' ? r.type : '?')).join(', ');
+    const types = resources
+      .slice(0, 10)
+      .map((r) => (isObject(r) && typeof r.type === 'string' && TOKEN.test(r.type) ? r.type : '?'))
+      .join(', ');
     return ignored(
       envelope,
       `Inspector2 Finding about ${types || 'no resource'}, not an ECR container image`,
@@ -430,9 +462,12 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
       `must be arn:aws:ecr:<region>:<account>:repository/<name>/sha256:<digest> (got ${quote(resourceId)})`,
     );
   }
+  const foreign = identityProblem(envelope, parts.registryId, parts.region);
+  if (foreign) throw new InvalidEventError(id, `${field}.id`, foreign);
   if (!isImageDigest(parts.digest)) {
     throw new InvalidEventError(id, `${field}.id`, `digest ${digestProblem(parts.digest)}`);
   }
+  checkFindingIdentity(envelope, resource, field, parts.partition);
   const image: ImageRef = {
     registryId: parts.registryId,
     region: parts.region,
@@ -464,22 +499,91 @@ function parseInspectorFinding(envelope: Envelope): FindingChangedEvent | Ignore
   }
 
   const findingArn = requireString(id, detail, 'findingArn', 'detail.');
-  const vulnerability = detail.packageVulnerabilityDetails;
-  const vulnerabilityId =
-    isObject(vulnerability) && typeof vulnerability.vulnerabilityId === 'string'
-      ? vulnerability.vulnerabilityId
-      : null;
+  const finding = parseArn(findingArn);
+  if (finding?.service !== 'inspector2') {
+    throw new InvalidEventError(
+      id,
+      'detail.findingArn',
+      `must be an Amazon Inspector finding ARN (got ${quote(findingArn)})`,
+    );
+  }
+  // Region only: the finding's own ARN may belong to the Inspector administrator account; the image's
+  // account is what the gate acts on, and it was checked above.
+  const findingRegion = identityProblem(envelope, '', finding.region);
+  if (findingRegion) throw new InvalidEventError(id, 'detail.findingArn', findingRegion);
+  const vulnerabilityId = findingVulnerabilityId(id, detail.packageVulnerabilityDetails);
   return {
     kind: 'finding-changed',
     ...base(envelope),
     image,
     tags,
     findingArn,
-    findingStatus: requireString(id, detail, 'status', 'detail.'),
-    severity: requireString(id, detail, 'severity', 'detail.'),
+    findingStatus: requireToken(id, detail, 'status'),
+    severity: requireToken(id, detail, 'severity'),
     vulnerabilityId,
     findingUpdatedAt: toIsoTimestamp(detail.updatedAt),
   };
+}
+
+/** `packageVulnerabilityDetails.vulnerabilityId` (CVE-…, GHSA-…, ALAS-…), null when the finding has none. */
+function findingVulnerabilityId(id: string, details: unknown): string | null {
+  const field = 'detail.packageVulnerabilityDetails';
+  if (details === undefined || details === null) return null;
+  if (!isObject(details)) throw new InvalidEventError(id, field, missingOrWrongType(details, 'an object'));
+  const value = details.vulnerabilityId;
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '' || value.length > 256 || !isPrintable(value)) {
+    throw new InvalidEventError(
+      id,
+      `${field}.vulnerabilityId`,
+      `must be a vulnerability id of 1–256 printable characters (got ${quote(value)})`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The other places an Inspector2 Finding names an account, Region or partition: `detail.awsAccountId` and the
+ * image resource's own `region` / `partition` (`"N/A"` in AWS's documented event: not carried).
+ */
+function checkFindingIdentity(envelope: Envelope, resource: Json, field: string, partition: string): void {
+  const { id, detail } = envelope;
+  const accountId = detail.awsAccountId;
+  if (accountId !== undefined) {
+    if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
+      throw new InvalidEventError(
+        id,
+        'detail.awsAccountId',
+        `must be a 12-digit AWS account id (got ${quote(accountId)})`,
+      );
+    }
+    const problem = identityProblem(envelope, accountId, '');
+    if (problem) throw new InvalidEventError(id, 'detail.awsAccountId', problem);
+  }
+  const carried: [string, unknown, (value: string) => string | null][] = [
+    [
+      'region',
+      resource.region,
+      (value) =>
+        REGION_PATTERN.test(value)
+          ? identityProblem(envelope, '', value)
+          : `must be an AWS Region name or "N/A" (got ${quote(value)})`,
+    ],
+    [
+      'partition',
+      resource.partition,
+      (value) =>
+        value === partition ? null : `partition ${quote(value)} differs from the resource id's ${partition}`,
+    ],
+  ];
+  for (const [key, value, check] of carried) {
+    if (value === undefined || value === null || value === 'N/A') continue;
+    if (typeof value !== 'string' || value === '') {
+      throw new InvalidEventError(id, `${field}.${key}`, `must be a non-empty string (got ${quote(value)})`);
+    }
+    const problem = check(value);
+    if (problem) throw new InvalidEventError(id, `${field}.${key}`, problem);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -551,21 +655,34 @@ function requireString(id: string, object: Json, key: string, prefix = ''): stri
   return value;
 }
 
-function optionalString(id: string, object: Json, key: string): string | null {
+/** A `detail` enum value (action-type, result, scan-status …): upper-case AWS values only. */
+function requireToken(id: string, detail: Json, key: string): string {
+  const value = requireString(id, detail, key, 'detail.');
+  if (!TOKEN.test(value)) {
+    throw new InvalidEventError(
+      id,
+      `detail.${key}`,
+      `must be an upper-case AWS value such as COMPLETE (got ${quote(value)})`,
+    );
+  }
+  return value;
+}
+
+function optionalMediaType(id: string, object: Json, key: string): string | null {
   const value = object[key];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new InvalidEventError(id, `detail.${key}`, 'must be a string');
+  if (typeof value !== 'string' || !MEDIA_TYPE.test(value))
+    throw new InvalidEventError(
+      id,
+      `detail.${key}`,
+      `must be a media type such as application/vnd.oci.image.manifest.v1+json (got ${quote(value)})`,
+    );
   return value;
 }
 
 function missingOrWrongType(value: unknown, expected: string): string {
   if (value === undefined) return 'is missing';
   return `must be ${expected} (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`;
-}
-
-function quote(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 function isObject(value: unknown): value is Json {

@@ -5,6 +5,7 @@
  */
 
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import { type CarriedIdentity, envelopeMismatch } from '../events/identity.ts';
 import { isRecord } from '../findings/json-reader.ts';
 import type { SweepRequest } from './sweep.ts';
 
@@ -30,10 +31,26 @@ export function parseSweepEvent(event: unknown): SweepRequest {
     );
   }
   const detailType = event['detail-type'];
-  if (detailType === 'Scheduled Event' && (event.source === 'aws.events' || event.source === 'aws.scheduler'))
+  if (
+    detailType === 'Scheduled Event' &&
+    (event.source === 'aws.events' || event.source === 'aws.scheduler')
+  ) {
+    refuseForeignIdentity(event);
     return { kind: 'start' };
+  }
   if (detailType === 'AWS API Call via CloudTrail' && event.source === 'aws.ecr') {
     const detail = isRecord(event.detail) ? event.detail : null;
+    const repository = isRecord(detail?.responseElements) ? detail.responseElements.repository : undefined;
+    refuseForeignIdentity(event, [
+      { field: 'detail.recipientAccountId', account: detail?.recipientAccountId },
+      { field: 'detail.awsRegion', region: detail?.awsRegion },
+      ...(isRecord(repository)
+        ? [
+            { field: 'detail.responseElements.repository.registryId', account: repository.registryId },
+            { field: 'detail.responseElements.repository.repositoryArn', arn: repository.repositoryArn },
+          ]
+        : []),
+    ]);
     if (detail?.eventName !== 'CreateRepository') {
       throw new InvalidInputError(
         'hygiene sweep event',
@@ -57,4 +74,16 @@ export function parseSweepEvent(event: unknown): SweepRequest {
     'detail-type',
     `not a sweep trigger (got ${JSON.stringify(detailType)})`,
   );
+}
+
+/**
+ * A trigger whose resources or CloudTrail record name another account or Region than its envelope is not this
+ * deployment's (lib/events/identity.ts): refused before the sweep reads anything.
+ */
+function refuseForeignIdentity(
+  event: Record<string, unknown>,
+  carried: readonly CarriedIdentity[] = [],
+): void {
+  const mismatch = envelopeMismatch(event, carried);
+  if (mismatch) throw new InvalidInputError('hygiene sweep event', mismatch.field, mismatch.problem);
 }

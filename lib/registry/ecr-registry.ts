@@ -132,6 +132,35 @@ const noRetryOnScanLimit = ((next: (args: unknown) => Promise<unknown>) => async
 }) as unknown as RelativeMiddleware;
 
 /**
+ * Why a DescribeImageScanFindings page cannot be merged with the first one, or null. Every page must be about
+ * the digest asked for (and the registry and repository, when the page names them) and report the first page's
+ * scan status and, where both carry one, its completion time: a scan that finished again between two pages,
+ * or a page about another image, would otherwise mix two results into one verdict.
+ */
+function pageDisagreement(
+  ref: ImageRef,
+  first: DescribeImageScanFindingsCommandOutput,
+  page: DescribeImageScanFindingsCommandOutput,
+): string | null {
+  const digest = page.imageId?.imageDigest;
+  if (digest !== ref.digest)
+    return `is about digest ${JSON.stringify(digest ?? null)}, not the one asked for`;
+  if (page.registryId !== undefined && page.registryId !== ref.registryId)
+    return `is about registry ${JSON.stringify(page.registryId)}, not ${ref.registryId}`;
+  if (page.repositoryName !== undefined && page.repositoryName !== ref.repository)
+    return `is about repository ${JSON.stringify(page.repositoryName)}, not ${ref.repository}`;
+  const status = page.imageScanStatus?.status;
+  const firstStatus = first.imageScanStatus?.status;
+  if (status !== firstStatus)
+    return `has scan status ${JSON.stringify(status ?? null)}, page 1 had ${JSON.stringify(firstStatus ?? null)}`;
+  const completed = toIso(page.imageScanFindings?.imageScanCompletedAt);
+  const firstCompleted = toIso(first.imageScanFindings?.imageScanCompletedAt);
+  if (completed && firstCompleted && completed !== firstCompleted)
+    return `is of a scan completed at ${completed}, page 1 at ${firstCompleted}`;
+  return null;
+}
+
+/**
  * ECR implementation of the registry ports.
  *
  * @example
@@ -193,6 +222,15 @@ export class EcrRegistry implements Registry, RegistryAdmin {
       }
       first ??= page;
       pages++;
+      const disagreement = pageDisagreement(ref, first, page);
+      if (disagreement) {
+        // A page about another image or another scan cannot be merged with the rest: the read is unusable.
+        throw new RegistryUnavailableError(
+          operation,
+          'InconsistentFindingsPages',
+          `${imageKey(ref)}: page ${pages} ${disagreement}; its findings were not merged`,
+        );
+      }
       if (page.imageScanFindings?.enhancedFindings !== undefined) enhanced = true;
       try {
         findings.push(...findingsFromEcrResponse(page, `${operation} ${imageKey(ref)} page ${pages}`));

@@ -167,6 +167,17 @@ export type ScanHook = (event: {
   readonly trigger: 'push' | 'start-image-scan';
 }) => ScanSeed | undefined;
 
+/**
+ * Sees every successful response before it is sent and returns what is sent instead (fault injection: a page
+ * about another digest, a scan that finished again between two pages). `call` counts calls of that operation.
+ */
+export type ResponseHook = (response: {
+  readonly operation: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly output: unknown;
+  readonly call: number;
+}) => unknown;
+
 type Input = Record<string, unknown>;
 type Operation = (input: Input) => unknown;
 
@@ -182,6 +193,7 @@ export class EcrService {
   #scanType: 'BASIC' | 'ENHANCED' = 'BASIC';
   #scanRules: ScanRule[] = [];
   #scanHook: ScanHook | null = null;
+  #responseHook: { readonly hook: ResponseHook; readonly calls: Map<string, number> } | null = null;
   readonly #operations: Record<string, Operation>;
 
   constructor(options: EcrServiceOptions) {
@@ -238,7 +250,17 @@ export class EcrService {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new EcrError('SerializationException', 'Request body must be a JSON object');
     }
-    return op(input as Input);
+    const output = op(input as Input);
+    if (!this.#responseHook) return output;
+    const { hook, calls } = this.#responseHook;
+    const call = (calls.get(operation) ?? 0) + 1;
+    calls.set(operation, call);
+    return hook({ operation, input: input as Input, output, call });
+  }
+
+  /** Registers a hook that may replace successful responses (see {@link ResponseHook}); null removes it. */
+  onResponse(hook: ResponseHook | null): void {
+    this.#responseHook = hook ? { hook, calls: new Map() } : null;
   }
 
   // ---------------------------------------------------------------- repositories

@@ -133,7 +133,8 @@ describe('parseEvent: real AWS payloads (test/fixtures/aws)', () => {
     ['target-storage-class', undefined, 'detail.target-storage-class', /is missing/],
     ['image-digest', 'sha256:f98d67afEXAMPLE', 'detail.image-digest', /64 lowercase hex/],
     ['repository-name', 'Ubuntu', 'detail.repository-name', /ECR repository name/],
-    ['manifest-media-type', 7, 'detail.manifest-media-type', /must be a string/],
+    ['manifest-media-type', 7, 'detail.manifest-media-type', /must be a media type/],
+    ['manifest-media-type', 'application/json; x', 'detail.manifest-media-type', /must be a media type/],
   ])('rejects a restore whose %s is %j', (key, value, field, message) => {
     const raw = fixture('ecr-image-action-restore.json');
     if (value === undefined) delete raw.detail[key];
@@ -332,7 +333,8 @@ describe('parseEvent: envelope', () => {
     ['resources with a number', (e) => (e.resources = [1]), ID, 'resources[0]', /string/],
     ['missing detail', (e) => delete e.detail, ID, 'detail', /is missing/],
     ['detail an array', (e) => (e.detail = []), ID, 'detail', /object/],
-    ['empty replay-name', (e) => (e['replay-name'] = ''), ID, 'replay-name', /non-empty/],
+    ['empty replay-name', (e) => (e['replay-name'] = ''), ID, 'replay-name', /replay name/],
+    ['replay-name with a newline', (e) => (e['replay-name'] = 'a\nb'), ID, 'replay-name', /replay name/],
     ['version a number', (e) => (e.version = 0), ID, 'version', /string/],
   ])('rejects %s', (_name, edit, eventId, field, message) => {
     const raw = structuredClone(push());
@@ -469,7 +471,7 @@ describe('parseEvent: ECR Image Action', () => {
       'manifest-media-type a number',
       (d) => (d['manifest-media-type'] = 2),
       'detail.manifest-media-type',
-      /string/,
+      /media type/,
     ],
   ])('rejects %s', (_name, edit, field, message) => {
     const raw = structuredClone(push());
@@ -586,9 +588,8 @@ describe('parseEvent: scan events', () => {
     expectInvalid(raw, raw.id, 'resources[0]', /another repository/);
   });
 
-  it('takes registry and Region from the repository ARN, not from the envelope (delegated administrator account)', () => {
+  it('takes registry and Region from the repository ARN, which must name the envelope account and Region', () => {
     const raw = enhanced();
-    raw.account = '999988887777';
     expect(parseEvent(raw)).toMatchObject({
       image: { registryId: '123456789012', region: 'us-east-1', repository: 'demo/cluster-autoscaler' },
     });
@@ -646,11 +647,11 @@ describe('parseEvent: Inspector2 Finding', () => {
 
   it('splits a repository name that itself contains "/sha256:"-free slashes on the last /sha256:', () => {
     const raw = finding();
-    const id = `arn:aws:ecr:eu-west-1:210987654321:repository/a/b/c/${VALID}`;
+    const id = `arn:aws:ecr:us-east-1:123456789012:repository/a/b/c/${VALID}`;
     raw.detail.resources[0].id = id;
     delete raw.detail.resources[0].details;
     expect(parseEvent(raw)).toMatchObject({
-      image: { registryId: '210987654321', region: 'eu-west-1', repository: 'a/b/c', digest: VALID },
+      image: { registryId: '123456789012', region: 'us-east-1', repository: 'a/b/c', digest: VALID },
       tags: [],
     });
   });
@@ -709,5 +710,164 @@ describe('parseEvent: Inspector2 Finding', () => {
     const raw = structuredClone(finding());
     edit(raw.detail);
     expectInvalid(raw, raw.id, field, message);
+  });
+});
+
+describe('parseEvent: every value carried on is validated, not only typed (classes found by fuzzing)', () => {
+  const push = () => sample('ecr-image-push.json');
+  const basic = () => sample('ecr-basic-scan-complete.json');
+  const finding = () => sample('inspector2-finding-ecr-image.json');
+
+  it.each<[string, () => Json, (e: Json) => void, string, RegExp]>([
+    [
+      'an action-type that is not an AWS value',
+      push,
+      (e) => (e.detail['action-type'] = 'push'),
+      'detail.action-type',
+      /upper-case AWS value/,
+    ],
+    [
+      'a result of 100,000 characters',
+      push,
+      (e) => (e.detail.result = 'S'.repeat(100_000)),
+      'detail.result',
+      /upper-case AWS value/,
+    ],
+    [
+      'a scan-status with a line break',
+      basic,
+      (e) => (e.detail['scan-status'] = 'COMPLETE\nFORGED'),
+      'detail.scan-status',
+      /upper-case AWS value/,
+    ],
+    [
+      'a finding status in lower case',
+      finding,
+      (e) => (e.detail.status = 'active'),
+      'detail.status',
+      /upper-case AWS value/,
+    ],
+    [
+      'a severity with a space',
+      finding,
+      (e) => (e.detail.severity = 'HIGH '),
+      'detail.severity',
+      /upper-case AWS value/,
+    ],
+    [
+      'a severity count keyed "__proto__" (an own key, as JSON.parse makes it)',
+      basic,
+      (e) => (e.detail['finding-severity-counts'] = JSON.parse('{"HIGH":1,"__proto__":5}')),
+      'detail.finding-severity-counts',
+      /not a severity name \(got "__proto__"\)/,
+    ],
+    [
+      'a tag with a zero-width space',
+      push,
+      (e) => (e.detail['image-tag'] = 'approved\u200b-1.0'),
+      'detail.image-tag',
+      /ECR image tag/,
+    ],
+    [
+      'a tag with a bidi override',
+      push,
+      (e) => (e.detail['image-tag'] = '1.0\u202e'),
+      'detail.image-tag',
+      /ECR image tag/,
+    ],
+    [
+      'a tag with an unpaired surrogate',
+      push,
+      (e) => (e.detail['image-tag'] = 'v\ud800'),
+      'detail.image-tag',
+      /ECR image tag/,
+    ],
+    [
+      'a scan tag with a C1 control',
+      basic,
+      (e) => (e.detail['image-tags'] = ['ok', 'a\u0085b']),
+      'detail.image-tags[1]',
+      /ECR image tag/,
+    ],
+    [
+      'a vulnerability id with a space',
+      finding,
+      (e) => (e.detail.packageVulnerabilityDetails.vulnerabilityId = 'CVE-2019-17498 x'),
+      'detail.packageVulnerabilityDetails.vulnerabilityId',
+      /vulnerability id/,
+    ],
+    [
+      'an empty vulnerability id',
+      finding,
+      (e) => (e.detail.packageVulnerabilityDetails.vulnerabilityId = ''),
+      'detail.packageVulnerabilityDetails.vulnerabilityId',
+      /vulnerability id/,
+    ],
+    [
+      'a vulnerability id that is a number',
+      finding,
+      (e) => (e.detail.packageVulnerabilityDetails.vulnerabilityId = 17498),
+      'detail.packageVulnerabilityDetails.vulnerabilityId',
+      /vulnerability id/,
+    ],
+    [
+      'package vulnerability details that are JSON text',
+      finding,
+      (e) => (e.detail.packageVulnerabilityDetails = JSON.stringify(e.detail.packageVulnerabilityDetails)),
+      'detail.packageVulnerabilityDetails',
+      /must be an object \(got string\)/,
+    ],
+    [
+      'a resource Region that is not a Region',
+      finding,
+      (e) => (e.detail.resources[0].region = 'x'.repeat(1000)),
+      'detail.resources[0].region',
+      /AWS Region name or "N\/A"/,
+    ],
+    [
+      'a resource that is an ARN with a space',
+      basic,
+      (e) => (e.resources = [`${e.resources[0]} `]),
+      'resources[0]',
+      /must be an ARN/,
+    ],
+  ])('refuses %s', (_name, make, edit, field, message) => {
+    const raw = make();
+    edit(raw);
+    const error = expectInvalid(raw, raw.id, field, message);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('quotes values in messages as printable ASCII, cut short: no control, bidi or invisible character reaches a log', () => {
+    const raw = push();
+    raw.detail['repository-name'] = `demo\u0085\u202e\u200b${'x'.repeat(500)}`;
+    const error = expectInvalid(raw, raw.id, 'detail.repository-name', /ECR repository name/);
+    expect(error.message).toContain('demo\\u0085\\u202e\\u200b');
+    expect(error.message.slice(error.message.indexOf('(got '))).toMatch(/^[\x20-\x7e]+$/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('reads an object exactly as its JSON text: own "__proto__" keys stay data, non-JSON values are refused', () => {
+    const withProtoKey = JSON.parse(JSON.stringify(push()).replace('{', '{"__proto__":{"polluted":true},'));
+    expect(parseEvent(withProtoKey)).toEqual(parseEvent(push()));
+    expect(({} as Json).polluted).toBeUndefined();
+    const withUndefined = { ...push(), 'replay-name': undefined };
+    expect(parseEvent(withUndefined)).toEqual(parseEvent(push()));
+    expectInvalid({ ...push(), extra: 1n }, '<no id>', null, /cannot be serialised as JSON/);
+  });
+
+  it('accepts every media type ECR reports for images and artifacts', () => {
+    for (const mediaType of [
+      'application/vnd.docker.distribution.manifest.v2+json',
+      'application/vnd.oci.image.index.v1+json',
+      'application/vnd.cncf.notary.signature',
+      'application/vnd.dev.sigstore.bundle.v0.3+json',
+      'application/spdx+json',
+    ]) {
+      const raw = push();
+      raw.detail['manifest-media-type'] = mediaType;
+      raw.detail['artifact-media-type'] = mediaType;
+      expect(parseEvent(raw)).toMatchObject({ manifestMediaType: mediaType, artifactMediaType: mediaType });
+    }
   });
 });

@@ -32,6 +32,12 @@ const REF: ImageRef = {
   repository: 'amazonlinux',
   digest: AL_DIGEST,
 };
+/** What every DescribeImageScanFindings page about REF says it is about (pages about another image are refused). */
+const ABOUT_REF = {
+  registryId: REF.registryId,
+  repositoryName: REF.repository,
+  imageId: { imageDigest: REF.digest },
+};
 const STORED: StoredManifest = { digest: AL_DIGEST, manifest: AL_MANIFEST, mediaType: MEDIA_TYPES.dockerV2 };
 
 function registry(
@@ -50,7 +56,7 @@ function basicPage(first: number, count: number, nextToken?: string): Json {
     name: `CVE-2024-${String(first + i).padStart(5, '0')}`,
   }));
   if (nextToken) page.nextToken = nextToken;
-  return page;
+  return { ...page, ...structuredClone(ABOUT_REF) };
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -94,10 +100,14 @@ describe('getScanResult', () => {
   });
 
   it('reads the enhanced shape and marks the result enhanced', async () => {
-    const stub = new StubEcr().on('DescribeImageScanFindings', () =>
-      fixture('ecr-describe-image-scan-findings-enhanced-active.json'),
-    );
-    const result = await registry(stub).getScanResult(REF);
+    const page = fixture('ecr-describe-image-scan-findings-enhanced-active.json');
+    const stub = new StubEcr().on('DescribeImageScanFindings', () => page);
+    const result = await registry(stub).getScanResult({
+      registryId: page.registryId,
+      region: 'us-east-1',
+      repository: page.repositoryName,
+      digest: page.imageId.imageDigest,
+    });
     expect(result).toMatchObject({ status: 'ACTIVE', enhanced: true, severityCounts: { HIGH: 1 } });
     expect(result?.findings.length).toBeGreaterThan(0);
     expect(result?.findings[0]?.source).toBe('ecr-enhanced');
@@ -105,6 +115,7 @@ describe('getScanResult', () => {
 
   it('returns an empty COMPLETE result right after an enhanced scan-on-push with severityCounts null', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => ({
+      ...ABOUT_REF,
       imageScanStatus: { status: 'COMPLETE' },
       imageScanFindings: { findings: [] },
     }));
@@ -120,6 +131,7 @@ describe('getScanResult', () => {
 
   it('returns IN_PROGRESS without findings', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => ({
+      ...ABOUT_REF,
       imageScanStatus: { status: 'IN_PROGRESS' },
     }));
     expect(await registry(stub).getScanResult(REF)).toMatchObject({ status: 'IN_PROGRESS', findings: [] });
@@ -149,6 +161,7 @@ describe('getScanResult', () => {
 
   it('an unknown scan status is a final error, never a verdict', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => ({
+      ...ABOUT_REF,
       imageScanStatus: { status: 'SOMETHING_NEW' },
     }));
     await expect(registry(stub).getScanResult(REF)).rejects.toThrow(RegistryRejectedError);
@@ -163,6 +176,64 @@ describe('getScanResult', () => {
     expect(stub.callsTo('DescribeImageScanFindings')).toHaveLength(2);
   });
 
+  it.each<[string, (page: Json) => void, RegExp]>([
+    [
+      'about another digest',
+      (p) => (p.imageId.imageDigest = `sha256:${'e'.repeat(64)}`),
+      /page 2 is about digest "sha256:e{64}"/,
+    ],
+    ['without an imageId', (p) => delete p.imageId, /page 2 is about digest null/],
+    ['about another repository', (p) => (p.repositoryName = 'other'), /page 2 is about repository "other"/],
+    [
+      'about another registry',
+      (p) => (p.registryId = '999999999999'),
+      /page 2 is about registry "999999999999"/,
+    ],
+    [
+      'with another scan status',
+      (p) => (p.imageScanStatus.status = 'FAILED'),
+      /page 2 has scan status "FAILED", page 1 had "COMPLETE"/,
+    ],
+    [
+      'of a scan completed at another time',
+      (p) => (p.imageScanFindings.imageScanCompletedAt += 3600),
+      /page 2 is of a scan completed at .+, page 1 at .+/,
+    ],
+  ])('a page %s makes the read unusable: retryable, nothing merged', async (_name, edit, message) => {
+    // Prepare
+    const second = basicPage(100, 5);
+    edit(second);
+    const stub = new StubEcr().on('DescribeImageScanFindings', (input) =>
+      input.nextToken === 't1' ? second : basicPage(0, 100, 't1'),
+    );
+    // Act
+    const read = registry(stub).getScanResult(REF);
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(RegistryUnavailableError);
+    await expect(read).rejects.toMatchObject({ code: 'InconsistentFindingsPages', retryable: true, message });
+    expect(stub.callsTo('DescribeImageScanFindings')).toHaveLength(2);
+  });
+
+  it('a first page about another image is refused before anything is read from it', async () => {
+    const page = basicPage(0, 3);
+    page.imageId.imageDigest = `sha256:${'0'.repeat(64)}`;
+    const stub = new StubEcr().on('DescribeImageScanFindings', () => page);
+    await expect(registry(stub).getScanResult(REF)).rejects.toMatchObject({
+      code: 'InconsistentFindingsPages',
+      message: expect.stringMatching(/page 1 is about digest/),
+    });
+  });
+
+  it('pages agreeing on digest, status and completion time are merged (a page without the time is fine)', async () => {
+    const last = basicPage(100, 5);
+    delete last.imageScanFindings.imageScanCompletedAt;
+    const stub = new StubEcr().on('DescribeImageScanFindings', (input) =>
+      input.nextToken === 't1' ? last : basicPage(0, 100, 't1'),
+    );
+    const result = await registry(stub).getScanResult(REF);
+    expect(result?.findings).toHaveLength(105);
+  });
+
   it('throttling that outlived the SDK retries is RegistryUnavailableError', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => {
       throw awsError('ThrottlingException');
@@ -172,6 +243,7 @@ describe('getScanResult', () => {
 
   it('a malformed page is a final error naming the image', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => ({
+      ...ABOUT_REF,
       imageScanStatus: { status: 'COMPLETE' },
       imageScanFindings: { findings: 'nope' },
     }));
