@@ -51,56 +51,45 @@ export interface MetricDefinition {
   readonly unit: MetricUnit;
   /** Each set publishes the metric once under those dimensions; `[]` is the total without dimensions. */
   readonly dimensionSets: readonly (readonly DimensionName[])[];
-  /** What the metric counts or measures (docs/deploy.md repeats it for people). */
-  readonly description: string;
 }
 
-/** Every metric the gatekeeper writes. */
+/** Every metric the gatekeeper writes (docs/deploy.md says what each one counts or measures). */
 export const METRICS = {
   Decisions: {
     unit: 'Count',
     dimensionSets: [[], ['Verdict'], ['Change']],
-    description: 'Verdicts recorded and applied (outcome decided), by verdict and by change',
   },
   Quarantines: {
     unit: 'Count',
     dimensionSets: [['Repository']],
-    description: 'Decisions whose verdict is quarantined, by repository',
   },
   PushToDecision: {
     unit: 'Milliseconds',
     dimensionSets: [[]],
-    description: "Time from ECR's imagePushedAt to an image's first decision",
   },
   PushesAwaitingDecision: {
     unit: 'Count',
     dimensionSets: [[]],
-    description: 'Pushes recorded as pending: new images that now wait for their scan and verdict',
   },
   FindingsRead: {
     unit: 'Count',
     dimensionSets: [[]],
-    description: 'Findings read from the registry while handling one event',
   },
   AwsRequests: {
     unit: 'Count',
     dimensionSets: [[], ['Outcome']],
-    description: 'AWS SDK requests (retries included) made while handling one event, by outcome',
   },
   AlertsSent: {
     unit: 'Count',
     dimensionSets: [[]],
-    description: 'SNS messages published (verdicts, alerts, sweep summaries)',
   },
   Rejudgements: {
     unit: 'Count',
     dimensionSets: [[], ['Reason']],
-    description: 'Decided images judged again because an input changed, by reason',
   },
   Errors: {
     unit: 'Count',
     dimensionSets: [['Kind']],
-    description: 'Failures, by kind',
   },
 } as const satisfies Record<string, MetricDefinition>;
 
