@@ -92,6 +92,7 @@ export async function handleGateEvent(
     log.error('event rejected: this function does not handle it (check the EventBridge rule)', {
       kind: event.kind,
     });
+    log.metric?.({ values: { Errors: 1 }, dimensions: { Kind: 'invalid-event' } });
     return {
       eventId: event.eventId,
       outcome: 'rejected',

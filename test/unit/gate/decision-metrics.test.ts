@@ -5,10 +5,12 @@
  * test/integration/gate/metrics.test.ts (the fake registry makes no request).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { decisionChange } from '../../../lib/gate/decision-metrics.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { GateOutcomeKind } from '../../../lib/gate/context.ts';
+import { decisionChange, type GateErrorKind } from '../../../lib/gate/decision-metrics.ts';
 import { handleGateEvent } from '../../../lib/gate/handle-event.ts';
 import { DEFAULT_TAG_SCHEME } from '../../../lib/gate/tags.ts';
+import { DIMENSIONS } from '../../../lib/log/metrics.ts';
 import { RegistryRejectedError, RegistryUnavailableError } from '../../../lib/registry/errors.ts';
 import { emfProblems, metricLines } from '../../support/emf.ts';
 import { completeScan, finding, NOW, type TestGate, testGate } from './support.ts';
@@ -157,6 +159,15 @@ describe('metrics of a failure', () => {
     expect(lines[0]?.AlertsSent).toBe(kind === 'permanent' ? 1 : undefined);
   });
 
+  it('an event sent to the wrong function is an invalid-event error too', async () => {
+    const gate = await testGate();
+    const image = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([]) });
+
+    const lines = await metricsOf(gate, 'image-pushed', scanEvent(image.digest));
+
+    expect(lines).toEqual([expect.objectContaining({ Errors: 1, Kind: 'invalid-event' })]);
+  });
+
   it('an invalid event is an invalid-event error; a failed alert is counted too', async () => {
     const gate = await testGate();
     const invalid = scanEvent(`sha256:${'a'.repeat(64)}`);
@@ -189,5 +200,14 @@ describe('decisionChange', () => {
     [['1.0', 'approved-1.0'], 'quarantined', 'first', ['approved-1.0']],
   ] as const)('%j then %s: %s', (tags, verdict, expected, spoofed: readonly string[] = []) => {
     expect(decisionChange(DEFAULT_TAG_SCHEME, outcome([...tags], [...spoofed]), verdict)).toBe(expected);
+  });
+});
+
+describe('dimension values', () => {
+  it('Outcome is exactly the gate’s outcome kinds; every gate error kind is a Kind', () => {
+    // Type-level (checked by tsc): a new outcome or error kind must be added to lib/log/metrics.ts.
+    expectTypeOf<(typeof DIMENSIONS.Outcome)[number]>().toEqualTypeOf<GateOutcomeKind>();
+    expectTypeOf<GateErrorKind>().toExtend<(typeof DIMENSIONS.Kind)[number]>();
+    expect(new Set(DIMENSIONS.Outcome).size).toBe(DIMENSIONS.Outcome.length);
   });
 });
