@@ -10,12 +10,15 @@
  */
 import { RequestCounter } from '../aws/request-count.ts';
 import type { Logger } from '../log/logger.ts';
-import type { MetricSet } from '../log/metrics.ts';
+import type { DimensionName, MetricName, MetricSet } from '../log/metrics.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Verdict } from '../policy/decision.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GateDependencies, GateOutcome } from './context.ts';
 import { reservedKind, type TagScheme } from './tags.ts';
+
+type Values = { [name in MetricName]?: number };
+type Dimensions = { [name in DimensionName]?: string };
 
 /** How a decision relates to the decision tags the image carried before it. */
 export type DecisionChange = 'first' | 'changed' | 'same';
@@ -66,8 +69,8 @@ export class DecisionObservation {
     now: Date,
     options: { readonly push?: boolean } = {},
   ): MetricSet {
-    const values: Record<string, number> = { AwsRequests: this.requests.requests };
-    const dimensions: Record<string, string> = { Outcome: outcome.outcome };
+    const values: Values = { AwsRequests: this.requests.requests };
+    const dimensions: Dimensions = { Outcome: outcome.outcome };
     if (this.findingsRead !== null) values.FindingsRead = this.findingsRead;
     if (this.alertsSent > 0) values.AlertsSent = this.alertsSent;
     if (options.push && outcome.outcome === 'pending') values.PushesAwaitingDecision = 1;
@@ -90,7 +93,7 @@ export class DecisionObservation {
 
   /** The metric set of failed work: one error of `kind`, and the requests it made. */
   errorMetrics(kind: GateErrorKind): MetricSet {
-    const values: Record<string, number> = { Errors: 1, AwsRequests: this.requests.requests };
+    const values: Values = { Errors: 1, AwsRequests: this.requests.requests };
     if (this.alertsSent > 0) values.AlertsSent = this.alertsSent;
     return { values, dimensions: { Kind: kind } };
   }
