@@ -56,4 +56,29 @@ function serviceDir() {
   return `${path.resolve(__dirname, '..')}/`;
 }
 
-module.exports = { repositoryArns, repositoryScope, parseScope, serviceDir };
+/**
+ * Period of the no-decisions alarm in seconds, from `param:noDecisionAlarmHours`. One period covers the whole
+ * window; CloudWatch allows Period x EvaluationPeriods up to 7 days for periods of an hour or more.
+ */
+function parseAlarmHours(text) {
+  const hours = Number(text);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 168) {
+    throw new Error(
+      `param noDecisionAlarmHours must be a whole number of hours from 1 to 168 (got "${text}")`,
+    );
+  }
+  return hours;
+}
+
+async function noDecisionAlarmPeriod({ resolveVariable }) {
+  return parseAlarmHours(String(await resolveVariable('param:noDecisionAlarmHours'))) * 3600;
+}
+
+module.exports = {
+  repositoryArns,
+  repositoryScope,
+  parseScope,
+  serviceDir,
+  parseAlarmHours,
+  noDecisionAlarmPeriod,
+};

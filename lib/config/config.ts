@@ -4,6 +4,7 @@
  * is reached through AWS Chatbot subscribed to the SNS topic), and a variable that looks like one is refused.
  */
 import { type LogLevel, parseLogLevel } from '../log/level.ts';
+import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from '../log/metrics.ts';
 import { ConfigError } from './errors.ts';
 import { SCOPE_GLOB_PATTERN } from './repository-scope.ts';
 
@@ -35,6 +36,8 @@ export interface GatekeeperConfig {
   readonly inspectorUsage: boolean;
   /** LOG_LEVEL, default `info`. */
   readonly logLevel: LogLevel;
+  /** CloudWatch namespace of the embedded-format metrics (GATEKEEPER_METRICS_NAMESPACE), default `EcrScanGatekeeper`. */
+  readonly metricsNamespace: string;
 }
 
 export interface LoadConfigOptions {
@@ -57,6 +60,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_HYGIENE_MODE',
   'GATEKEEPER_CONSOLE_URL_REGION',
   'GATEKEEPER_INSPECTOR_USAGE',
+  'GATEKEEPER_METRICS_NAMESPACE',
 ] as const;
 
 export const DEFAULTS = {
@@ -68,6 +72,7 @@ export const DEFAULTS = {
   hygieneMode: 'report',
   inspectorUsage: 'on',
   logLevel: 'info',
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
 } as const;
 
 /** Longest tag prefix accepted: leaves room in the 128-character Docker tag for the source tag and a hash. */
@@ -142,6 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     throw new ConfigError('LOG_LEVEL', `"${logLevelText}" must be one of debug, info, warn, error, silent`);
   }
 
+  const metricsNamespace = optional(env, 'GATEKEEPER_METRICS_NAMESPACE') ?? DEFAULTS.metricsNamespace;
+  const namespaceIssue = namespaceProblem(metricsNamespace);
+  if (namespaceIssue !== null) {
+    throw new ConfigError('GATEKEEPER_METRICS_NAMESPACE', `"${metricsNamespace}" ${namespaceIssue}`);
+  }
+
   return Object.freeze({
     topicArn,
     ledgerTable,
@@ -154,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     consoleUrlRegion,
     inspectorUsage: inspectorUsageText === 'on',
     logLevel,
+    metricsNamespace,
   });
 }
 

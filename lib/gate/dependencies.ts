@@ -11,6 +11,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { countAwsRequests } from '../aws/request-count.ts';
 import { type GatekeeperConfig, loadConfig } from '../config/index.ts';
 import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
 import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
@@ -85,6 +86,7 @@ export async function buildGateDependencies(
     overrides.logger ??
     createLogger({
       level: config.logLevel,
+      metricsNamespace: config.metricsNamespace,
       context: { function: overrides.functionName ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'gatekeeper' },
     });
   const now = overrides.now ?? (() => new Date());
@@ -104,18 +106,19 @@ export async function buildGateDependencies(
       problem: loaded.problem,
     });
 
-  const registry = overrides.registry ?? new EcrRegistry({ client: createEcrClient() });
+  // Every client counts its requests for the AwsRequests metric (lib/aws/request-count.ts).
+  const registry = overrides.registry ?? new EcrRegistry({ client: countAwsRequests(createEcrClient()) });
   const ledger =
     overrides.ledger ??
     new DynamoDbLedger({
-      client: createDynamoDbClient(),
+      client: countAwsRequests(createDynamoDbClient()),
       tableName: requireSet(config.ledgerTable, 'GATEKEEPER_LEDGER_TABLE'),
     });
   const notifier =
     overrides.notifier ??
     (() => {
       const topicArn = requireSet(config.topicArn, 'GATEKEEPER_TOPIC_ARN');
-      return new SnsNotifier(createSnsClient({ topicArn }), topicArn);
+      return new SnsNotifier(countAwsRequests(createSnsClient({ topicArn })), topicArn);
     })();
 
   return {

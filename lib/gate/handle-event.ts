@@ -19,6 +19,7 @@ import { NotifierRejectedError, NotifierUnavailableError } from '../notify/error
 import { RegistryRejectedError, RegistryUnavailableError } from '../registry/errors.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { decideImage, publishAlert } from './decide-image.ts';
+import { DecisionObservation, type GateErrorKind } from './decision-metrics.ts';
 import { NotReadyError, RetryableGateError } from './errors.ts';
 import { handleImagePushed } from './handle-push.ts';
 
@@ -69,9 +70,11 @@ export async function handleGateEvent(
   } catch (error) {
     if (error instanceof InvalidEventError || error instanceof InvalidInputError) {
       const claimed = claimedIdentity(raw);
-      base
-        .child(claimed)
-        .error('event rejected: not a valid event for the gate (no AWS write)', { error: error.message });
+      const rejected = base.child(claimed);
+      rejected.error('event rejected: not a valid event for the gate (no AWS write)', {
+        error: error.message,
+      });
+      rejected.metric?.({ values: { Errors: 1 }, dimensions: { Kind: 'invalid-event' } });
       return { eventId: null, outcome: 'rejected', verdict: null, detail: error.message };
     }
     throw error;
@@ -89,6 +92,7 @@ export async function handleGateEvent(
     log.error('event rejected: this function does not handle it (check the EventBridge rule)', {
       kind: event.kind,
     });
+    log.metric?.({ values: { Errors: 1 }, dimensions: { Kind: 'invalid-event' } });
     return {
       eventId: event.eventId,
       outcome: 'rejected',
@@ -100,9 +104,11 @@ export async function handleGateEvent(
     log.info('repository outside GATEKEEPER_REPOSITORY_SCOPE: ignored');
     return { eventId: event.eventId, outcome: 'ignored', verdict: null, detail: 'repository out of scope' };
   }
-  const scoped: GateDependencies = { ...deps, logger: log };
+  // Observed ports: requests, findings, alerts and push time of this event, for its metrics line.
+  const observation = new DecisionObservation({ ...deps, logger: log });
+  const scoped = observation.deps;
   try {
-    const outcome = await dispatch(scoped, event);
+    const outcome = await observation.run((observed) => dispatch(observed, event));
     log.info('event handled', {
       outcome: outcome.outcome,
       verdict: outcome.verdict,
@@ -112,6 +118,7 @@ export async function handleGateEvent(
       notified: outcome.notified,
       ...(outcome.decidedVia ? { decidedVia: outcome.decidedVia } : {}),
     });
+    observation.writeOutcome(log, outcome, { push: event.kind === 'image-pushed' });
     return {
       eventId: event.eventId,
       outcome: outcome.outcome,
@@ -119,7 +126,7 @@ export async function handleGateEvent(
       detail: outcome.detail,
     };
   } catch (error) {
-    return handleFailure(scoped, event, error, log);
+    return handleFailure(scoped, event, error, log, observation);
   }
 }
 
@@ -202,12 +209,20 @@ async function handleFailure(
   event: Exclude<GatekeeperEvent, { kind: 'ignored' }>,
   error: unknown,
   log: Logger,
+  observation: DecisionObservation,
 ): Promise<GateHandlerResult> {
   if (error instanceof NotReadyError) {
     log.info('scan not ready: the event will be retried', { why: error.why });
+    // Not an error: the requests it made are still this event's cost.
+    log.metric?.({
+      values: { AwsRequests: observation.requests.requests },
+      dimensions: { Outcome: 'not-ready' },
+    });
     throw error;
   }
   if (isRetryable(error) || !isFinal(error)) {
+    const kind: GateErrorKind = isRetryable(error) ? 'retryable' : 'unexpected';
+    log.metric?.(observation.errorMetrics(kind));
     // Unknown errors are rethrown too: the dead-letter queue and its alarm make them visible.
     log.error(
       'event failed; it will be retried (then dead-lettered)',
@@ -235,6 +250,8 @@ async function handleFailure(
       'could not publish the failure alert',
       alertError instanceof Error ? alertError : { alertError },
     );
+    log.metric?.({ values: { Errors: 1 }, dimensions: { Kind: 'alert-failed' } });
   }
+  log.metric?.(observation.errorMetrics('permanent'));
   return { eventId: event.eventId, outcome: 'failed', verdict: null, detail: message };
 }

@@ -6,7 +6,9 @@
  * and Amazon Inspector's in-use data (lib/inspector `InspectorImageUsage`) unless GATEKEEPER_INSPECTOR_USAGE=off.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
+import { DecisionObservation } from '../gate/decision-metrics.ts';
 import { buildGateDependencies, type GateDependencyOverrides } from '../gate/dependencies.ts';
 import { checkDecisionTags, decideImage } from '../gate/index.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
@@ -44,7 +46,7 @@ export async function buildSweepDependencies(
     usageOverride !== undefined
       ? usageOverride
       : config.inspectorUsage
-        ? new InspectorImageUsage({ client: createInspectorClient(), logger: gate.logger })
+        ? new InspectorImageUsage({ client: countAwsRequests(createInspectorClient()), logger: gate.logger })
         : null;
   return {
     admin: gate.registry,
@@ -57,7 +59,18 @@ export async function buildSweepDependencies(
         { now, consoleRegion: config.consoleUrlRegion, ...prefixes },
       ),
     gate: {
-      decide: (ref, reason, sweepId) => decideImage(gate, ref, { kind: 'sweep', id: sweepId, reason }),
+      // Each safety-net decision writes the same metrics line as an event's decision.
+      decide: async (ref, reason, sweepId) => {
+        const observation = new DecisionObservation(gate);
+        const outcome = await observation.run((observed) =>
+          decideImage(observed, ref, { kind: 'sweep', id: sweepId, reason }),
+        );
+        observation.writeOutcome(
+          gate.logger.child({ repository: ref.repository, digest: ref.digest }),
+          outcome,
+        );
+        return outcome;
+      },
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
       checkTags: (ref, tags) => checkDecisionTags(gate, ref, tags),
     },

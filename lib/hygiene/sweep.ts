@@ -394,6 +394,7 @@ async function finish(
     safetyNet: state.safetyNet,
     invocations: state.invocations,
   });
+  writeSweepMetrics(deps.logger, state);
   return {
     status: 'complete',
     sweepId: state.sweepId,
@@ -402,6 +403,18 @@ async function finish(
     plans,
     summarySent: true,
   };
+}
+
+/** The sweep's metrics, once per completed sweep: its summary alert, re-judgements and failures by kind. */
+function writeSweepMetrics(log: Logger, state: SweepState): void {
+  log.metric?.({
+    values: { AlertsSent: 1, Rejudgements: state.safetyNet.exceptionExpiredDecided },
+    dimensions: { Reason: 'exception-expired' },
+  });
+  const failures = { 'sweep-repository': state.counters.failed, 'safety-net': state.safetyNet.errors };
+  for (const [kind, count] of Object.entries(failures)) {
+    if (count > 0) log.metric?.({ values: { Errors: count }, dimensions: { Kind: kind } });
+  }
 }
 
 function toSummary(state: SweepState, settings: SweepSettings): HygieneSweepSummary {

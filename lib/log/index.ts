@@ -10,3 +10,16 @@ export {
   type Logger,
   type LoggerOptions,
 } from './logger.ts';
+export {
+  DEFAULT_METRICS_NAMESPACE,
+  DIMENSIONS,
+  type DimensionName,
+  EMF_LIMITS,
+  emfDocument,
+  METRICS,
+  type MetricDefinition,
+  type MetricName,
+  type MetricSet,
+  type MetricUnit,
+  namespaceProblem,
+} from './metrics.ts';

@@ -5,6 +5,7 @@
  * keys that name secrets (authorization, token, secret, password …) are never written.
  */
 import { type LogLevel, levelRank } from './level.ts';
+import { DEFAULT_METRICS_NAMESPACE, emfDocument, type MetricSet } from './metrics.ts';
 
 /** Context bound to a logger and repeated on each of its lines. */
 export interface LogContext {
@@ -26,6 +27,12 @@ export interface Logger {
   error(message: string, data?: LogData | Error): void;
   /** A logger with more context; the parent's context comes first, the child's values win. */
   child(context: LogContext): Logger;
+  /**
+   * Writes one CloudWatch embedded-metric-format line (metrics.ts) with this logger's context. Written at every
+   * level except `silent`, so raising LOG_LEVEL never loses metrics. Optional: loggers that do not implement it
+   * (test doubles) simply write no metrics.
+   */
+  metric?(set: MetricSet): void;
 }
 
 export interface LoggerOptions {
@@ -36,6 +43,8 @@ export interface LoggerOptions {
   readonly now?: () => Date;
   /** Upper bound of one line in UTF-8 bytes. Default 16 KiB. */
   readonly maxLineBytes?: number;
+  /** CloudWatch namespace of the metrics this logger writes. Default `EcrScanGatekeeper`. */
+  readonly metricsNamespace?: string;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
@@ -69,6 +78,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     sink,
     now: options.now ?? (() => new Date()),
     maxLineBytes: Math.max(512, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES),
+    metricsNamespace: options.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
   };
   return new JsonLogger(settings, { ...(options.context ?? {}) });
 }
@@ -78,6 +88,7 @@ interface Settings {
   readonly sink: (line: string) => void;
   readonly now: () => Date;
   readonly maxLineBytes: number;
+  readonly metricsNamespace: string;
 }
 
 class JsonLogger implements Logger {
@@ -108,6 +119,19 @@ class JsonLogger implements Logger {
 
   child(context: LogContext): Logger {
     return new JsonLogger(this.settings, { ...this.context, ...context });
+  }
+
+  metric(set: MetricSet): void {
+    if (this.settings.level === 'silent') return;
+    const now = this.settings.now();
+    const document = emfDocument(this.settings.metricsNamespace, now.getTime(), set);
+    if (!document) return;
+    // The context is bounded like any line; the EMF members are added unchanged (bounding could cut a values
+    // array) and last, so a context key can never replace a dimension value.
+    const base = JSON.parse(
+      formatLine('info', now.toISOString(), 'metrics', this.context, {}, this.settings.maxLineBytes),
+    ) as Record<string, unknown>;
+    this.settings.sink(JSON.stringify({ ...base, ...document }));
   }
 
   private write(level: Exclude<LogLevel, 'silent'>, message: string, data: LogData | undefined): void {

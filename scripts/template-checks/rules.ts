@@ -2,6 +2,7 @@
  * The project's own rules for the generated template: what a security reviewer would otherwise check by
  * hand (reliability-requirements.md 10, 33–38). Each rule is a pure function of the template.
  */
+import { alarmsRule, dashboardRule } from './metrics-rules.ts';
 import {
   asList,
   getAttParts,
@@ -551,7 +552,7 @@ const queueAlarms: Rule = {
   },
 };
 
-/** Every rule, in report order. */
+/** Every rule, in report order (the dashboard and metric alarm rules live in metrics-rules.ts). */
 export const RULES: readonly Rule[] = [
   wildcardResources,
   ruleTargets,
@@ -564,4 +565,6 @@ export const RULES: readonly Rule[] = [
   runtime,
   transport,
   queueAlarms,
+  dashboardRule,
+  alarmsRule,
 ];

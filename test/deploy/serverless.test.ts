@@ -414,4 +414,40 @@ describe('stage parameters', () => {
     for (const [, group] of ofType(prod, 'AWS::Logs::LogGroup'))
       expect(group.Properties?.RetentionInDays).toBe(90);
   }, 120_000);
+
+  it('moves the functions, the dashboard and the alarm to another metrics namespace and alarm window together', async () => {
+    // Act
+    const moved = await packageService(
+      ['--param', 'metricsNamespace=Team/Gatekeeper', '--param', 'noDecisionAlarmHours=12'],
+      join(scratch, 'metrics'),
+    );
+
+    // Assess: what the functions write is what the dashboard and the alarm read.
+    for (const name of FUNCTIONS) {
+      expect(variablesOf(functionFor(moved, name)[1]).GATEKEEPER_METRICS_NAMESPACE, name).toBe(
+        'Team/Gatekeeper',
+      );
+    }
+    const body = props(moved.Resources.Dashboard as Resource).DashboardBody as {
+      'Fn::Sub': [string, JsonObject];
+    };
+    expect(body['Fn::Sub'][1]).toEqual({ Namespace: 'Team/Gatekeeper' });
+    const queries = props(moved.Resources.NoDecisionsAlarm as Resource).Metrics as JsonObject[];
+    const stats = queries.flatMap((q) => (q.MetricStat ? [q.MetricStat as JsonObject] : []));
+    expect(stats.map((s) => [(s.Metric as JsonObject).Namespace, s.Period])).toEqual([
+      ['Team/Gatekeeper', 43_200],
+      ['Team/Gatekeeper', 43_200],
+    ]);
+    expect(props(moved.Resources.NoDecisionsAlarm as Resource).AlarmDescription).toContain('last 12 hours');
+  }, 120_000);
+
+  it('refuses an alarm window CloudWatch cannot evaluate', async () => {
+    const failure = await packageService(
+      ['--param', 'noDecisionAlarmHours=200'],
+      join(scratch, 'bad-window'),
+    ).catch((error: { stdout?: string; stderr?: string }) => error);
+    expect(`${(failure as { stdout?: string }).stdout}${(failure as { stderr?: string }).stderr}`).toMatch(
+      /noDecisionAlarmHours must be a whole number of hours from 1 to 168/,
+    );
+  }, 120_000);
 });

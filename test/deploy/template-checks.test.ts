@@ -3,6 +3,7 @@
  * planted in a clone of it (so no rule can pass vacuously).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_METRICS_NAMESPACE, DIMENSIONS, METRICS } from '../../lib/log/metrics.ts';
 import {
   checkAgainstSpec,
   checkTemplate,
@@ -13,6 +14,11 @@ import {
   RULES,
   type Template,
 } from '../../scripts/template-checks/index.ts';
+import {
+  catalogueProblem,
+  dashboardMetrics,
+  substituteSub,
+} from '../../scripts/template-checks/metrics-rules.ts';
 import type { JsonObject } from '../../scripts/template-checks/template.ts';
 import { ensurePackaged } from './support/packaged.ts';
 
@@ -63,12 +69,34 @@ describe('the packaged template', () => {
       'AWS::SQS::QueuePolicy',
       'AWS::DynamoDB::Table',
       'AWS::CloudWatch::Alarm',
+      'AWS::CloudWatch::Dashboard',
       'AWS::KMS::Key',
     ]) {
       expect(types, type).toContain(type);
     }
   });
 });
+
+/** The dashboard body's Fn::Sub template text, and a way to replace it. */
+function editDashboard(t: Template, edit: (text: string) => string): void {
+  const body = first(t, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as {
+    'Fn::Sub': [string, JsonObject];
+  };
+  const before = body['Fn::Sub'][0];
+  body['Fn::Sub'][0] = edit(before);
+  if (body['Fn::Sub'][0] === before) throw new Error('the planted edit changed nothing');
+}
+
+/** The no-decisions alarm's metric queries by id. */
+function noDecisionQueries(
+  t: Template,
+): Record<string, JsonObject & { MetricStat: JsonObject & { Metric: JsonObject } }> {
+  const alarm = (t as unknown as Mutable).Resources.NoDecisionsAlarm;
+  if (!alarm) throw new Error('no NoDecisionsAlarm');
+  return Object.fromEntries(
+    (alarm.Properties.Metrics as (JsonObject & { Id: string })[]).map((q) => [q.Id, q]),
+  ) as unknown as Record<string, JsonObject & { MetricStat: JsonObject & { Metric: JsonObject } }>;
+}
 
 // Each case plants one violation in a clone and names the rule that must report it.
 const planted: { rule: string; name: string; plant: (t: Template) => void }[] = [
@@ -215,6 +243,94 @@ const planted: { rule: string; name: string; plant: (t: Template) => void }[] = 
     },
   },
   {
+    rule: 'dashboard-metrics',
+    name: 'a metric the functions never write',
+    plant: (t) => editDashboard(t, (text) => text.replace('"Rejudgements"', '"Rejudgments"')),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a dimension set the metric is not published under',
+    plant: (t) =>
+      editDashboard(t, (text) =>
+        text.replace('"Decisions", "Verdict", "approved"', '"Decisions", "Outcome", "decided"'),
+      ),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a dimension value never written',
+    plant: (t) => editDashboard(t, (text) => text.replace('"Change", "changed"', '"Change", "flipped"')),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a SEARCH for another metric',
+    plant: (t) =>
+      editDashboard(t, (text) =>
+        text.replace('MetricName=\\"Quarantines\\"', 'MetricName=\\"Quarantined\\"'),
+      ),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'another namespace',
+    plant: (t) => {
+      const body = first(t, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as {
+        'Fn::Sub': [string, JsonObject];
+      };
+      body['Fn::Sub'][1].Namespace = 'SomethingElse';
+    },
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a body that is not JSON',
+    plant: (t) => editDashboard(t, (text) => text.replace('"widgets": [', '"widgets": [[')),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a dead-letter queue without its depth graph',
+    plant: (t) =>
+      editDashboard(t, (text) =>
+        text.replaceAll(`\${HygieneSweepEventsDlq.QueueName}`, `\${HygieneSweepFailureQueue.QueueName}`),
+      ),
+  },
+  {
+    rule: 'dashboard-metrics',
+    name: 'a function without its errors graph',
+    plant: (t) =>
+      editDashboard(t, (text) =>
+        text.replace(`\${FindingChangedLambdaFunction}`, `\${ImagePushedLambdaFunction}`),
+      ),
+  },
+  {
+    rule: 'metric-alarms',
+    name: 'missing data left to the default',
+    plant: (t) => {
+      delete (t as unknown as Mutable).Resources.NoDecisionsAlarm?.Properties.TreatMissingData;
+    },
+  },
+  {
+    rule: 'metric-alarms',
+    name: 'an alarm on a dimension set the metric is not published under',
+    plant: (t) => {
+      const { decisions } = noDecisionQueries(t);
+      if (decisions) decisions.MetricStat.Metric.Dimensions = [{ Name: 'Repository', Value: 'app' }];
+    },
+  },
+  {
+    rule: 'metric-alarms',
+    name: 'pushes and decisions over different windows',
+    plant: (t) => {
+      const { decisions } = noDecisionQueries(t);
+      if (decisions) decisions.MetricStat.Period = 3600;
+    },
+  },
+  {
+    rule: 'metric-alarms',
+    name: 'an expression that ignores the decisions',
+    plant: (t) => {
+      const { stalled } = noDecisionQueries(t);
+      if (stalled) stalled.Expression = 'FILL(pushes, 0)';
+    },
+  },
+  {
     rule: 'queue-depth-alarm',
     name: 'a queue without depth alarm',
     plant: (t) => {
@@ -301,6 +417,71 @@ describe('a planted violation is caught', () => {
   });
 });
 
+describe('the dashboard and the metrics the code writes', () => {
+  /** Every metric of the packaged dashboard, parsed after substituting its Fn::Sub variables. */
+  function packagedDashboard() {
+    const body = first(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody;
+    const substituted = substituteSub(body);
+    if (!substituted) throw new Error('no dashboard body');
+    return dashboardMetrics(JSON.parse(substituted.text));
+  }
+
+  it('shows every metric the code writes, in the functions’ namespace', () => {
+    const { metrics, problems } = packagedDashboard();
+    expect(problems).toEqual([]);
+    const ours = metrics.filter((m) => m.namespace === DEFAULT_METRICS_NAMESPACE);
+    expect(new Set(ours.map((m) => m.name))).toEqual(new Set(Object.keys(METRICS)));
+    for (const metric of ours) expect(catalogueProblem(metric), metric.path).toBeNull();
+  });
+
+  it('has the views people asked for: verdicts, quarantines by repository, latency p50/p99, alerts, the alarm', () => {
+    const { metrics } = packagedDashboard();
+    const verdicts = metrics
+      .filter((m) => m.name === 'Decisions' && m.dimensions.Verdict)
+      .map((m) => m.dimensions.Verdict);
+    expect(verdicts.sort()).toEqual([...DIMENSIONS.Verdict].sort());
+    expect(metrics).toContainEqual(
+      expect.objectContaining({ name: 'Quarantines', search: true, dimensions: { Repository: '*' } }),
+    );
+    const latency = metrics.filter((m) => m.name === 'PushToDecision').map((m) => m.stat);
+    expect(latency.sort()).toEqual(['p50', 'p99']);
+    expect(metrics.map((m) => m.name)).toContain('AlertsSent');
+    const body = JSON.stringify(first(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain(`\${NoDecisionsAlarm.Arn}`);
+  });
+
+  it('reads the namespace the functions are given, not a constant', async () => {
+    // The functions and the dashboard moved together: no violation. The functions alone: every metric reported.
+    const moved = cloneTemplate(template);
+    const body = first(moved, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as {
+      'Fn::Sub': [string, JsonObject];
+    };
+    body['Fn::Sub'][1].Namespace = 'Team/Gatekeeper';
+    const alarm = (moved as unknown as Mutable).Resources.NoDecisionsAlarm;
+    for (const query of (alarm?.Properties.Metrics ?? []) as { MetricStat?: { Metric: JsonObject } }[]) {
+      if (query.MetricStat) query.MetricStat.Metric.Namespace = 'Team/Gatekeeper';
+    }
+    const functions = Object.values((moved as unknown as Mutable).Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    for (const fn of functions) {
+      (fn.Properties.Environment as { Variables: JsonObject }).Variables.GATEKEEPER_METRICS_NAMESPACE =
+        'Team/Gatekeeper';
+    }
+    expect(formatViolations(await checkTemplate(moved, { skipSpec: true }))).toBe('');
+
+    const alone = cloneTemplate(template);
+    for (const fn of Object.values((alone as unknown as Mutable).Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    )) {
+      (fn.Properties.Environment as { Variables: JsonObject }).Variables.GATEKEEPER_METRICS_NAMESPACE =
+        'Team/Gatekeeper';
+    }
+    const violations = await checkTemplate(alone, { skipSpec: true });
+    expect(new Set(violations.map((v) => v.rule))).toEqual(new Set(['dashboard-metrics', 'metric-alarms']));
+  });
+});
+
 describe('rule details', () => {
   it('allows "*" for an allowlisted action and names the offending action otherwise', async () => {
     const context = await defaultRuleContext();
@@ -316,6 +497,43 @@ describe('rule details', () => {
     expect(violations).toHaveLength(1);
     expect(violations[0]?.message).toContain('"ecr:PutImage"');
     expect(violations[0]?.resource).toBe('FindingChangedRole');
+  });
+
+  it('reads only what it can check: full entries, SEARCH expressions, a region per metric widget', () => {
+    const widget = (metrics: unknown[], region: string | null = 'us-east-1') => ({
+      widgets: [{ type: 'metric', properties: { region, metrics } }],
+    });
+    const cases: [string, unknown, RegExp][] = [
+      [
+        'shorthand',
+        widget([
+          ['EcrScanGatekeeper', 'Decisions'],
+          ['...', 'Verdict', 'approved'],
+        ]),
+        /no "\.\.\." shorthand/,
+      ],
+      ['math', widget([[{ expression: 'SUM(METRICS())', id: 'e' }]]), /not a SEARCH the checks read/],
+      ['no region', widget([['EcrScanGatekeeper', 'Decisions']], null), /needs its region/],
+      ['odd pairs', widget([['EcrScanGatekeeper', 'Decisions', 'Verdict']]), /expected \[namespace, name/],
+      ['no widgets', { widgets: [] }, /no widgets/],
+    ];
+    for (const [name, body, problem] of cases) {
+      expect(dashboardMetrics(body).problems.join('\n'), name).toMatch(problem);
+    }
+    const search = dashboardMetrics(
+      widget([[{ id: 's', expression: `SEARCH('{"Team/Gk",Kind} MetricName="Errors"', 'Sum', 300)` }]]),
+    );
+    expect(search).toEqual({
+      problems: [],
+      metrics: [
+        expect.objectContaining({
+          namespace: 'Team/Gk',
+          name: 'Errors',
+          dimensions: { Kind: '*' },
+          stat: 'Sum',
+        }),
+      ],
+    });
   });
 
   it('reports a non-template input instead of throwing', async () => {

@@ -13,6 +13,8 @@ import { parseLifecyclePolicyText } from '../../../lib/hygiene/lifecycle-policy.
 import { runSweep, type SweepDependencies } from '../../../lib/hygiene/sweep.ts';
 import { buildSweepDependencies } from '../../../lib/hygiene/sweep-dependencies.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
+import { createLogger } from '../../../lib/log/index.ts';
+import { emfProblems, metricLines } from '../../support/emf.ts';
 import { buildImage, imageConfig, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 
 const NOW = '2026-01-10T02:00:00Z';
@@ -146,6 +148,29 @@ describe('hygiene sweep against the local ECR', () => {
     const tags = aws.ecr.tagsOf('it/lost-event', digest) ?? [];
     expect(tags.some((t) => t.startsWith('approved-') || t.startsWith('quarantined-'))).toBe(true);
     expect(tags).toContain('2.0.0');
+  });
+
+  it('a safety-net decision writes the decision metrics line; the completed sweep its own', async () => {
+    aws.ecr.seedRepository('it/lost-metrics', { scanOnPush: true });
+    const digest = seedImage('it/lost-metrics', 'lost-metrics', ['3.0.0'], 1);
+    aws.ecr.seedScan('it/lost-metrics', digest, { status: 'COMPLETE', findings: [] });
+    const lines: string[] = [];
+    const deps = await buildSweepDependencies(
+      { ...process.env, GATEKEEPER_HYGIENE_MODE: 'report' },
+      {
+        now: () => aws.clock.now(),
+        logger: createLogger({ level: 'info', sink: (line) => lines.push(line) }),
+      },
+    );
+
+    await runSweep(deps, { kind: 'start' }, forever);
+
+    const metrics = metricLines(lines);
+    for (const line of metrics) expect(emfProblems(JSON.stringify(line))).toEqual([]);
+    const decision = metrics.find((line) => line.digest === digest);
+    expect(decision).toMatchObject({ Decisions: 1, Change: 'first', Outcome: 'decided', FindingsRead: 0 });
+    expect(decision?.AwsRequests).toBeGreaterThan(0);
+    expect(metrics.at(-1)).toMatchObject({ AlertsSent: 1, Rejudgements: 0 });
   });
 
   it('an approved image still in use survives a keep-last-N rule; without protection the change is refused', async () => {

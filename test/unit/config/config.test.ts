@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       consoleUrlRegion: null,
       inspectorUsage: true,
       logLevel: 'info',
+      metricsNamespace: 'EcrScanGatekeeper',
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.repositoryScope)).toBe(true);
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
       GATEKEEPER_HYGIENE_MODE: 'enforce',
       GATEKEEPER_CONSOLE_URL_REGION: 'us-east-1',
       GATEKEEPER_INSPECTOR_USAGE: 'OFF',
+      GATEKEEPER_METRICS_NAMESPACE: 'Team/Gatekeeper#prod',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       consoleUrlRegion: 'us-east-1',
       inspectorUsage: false,
       logLevel: 'debug',
+      metricsNamespace: 'Team/Gatekeeper#prod',
     });
   });
 
@@ -165,6 +168,18 @@ describe('loadConfig', () => {
       { GATEKEEPER_CONSOLE_URL_REGION: 'Europe' },
       'GATEKEEPER_CONSOLE_URL_REGION',
       /not an AWS region/,
+    ],
+    [
+      'metrics namespace with a blank',
+      { GATEKEEPER_METRICS_NAMESPACE: 'Ecr Gatekeeper' },
+      'GATEKEEPER_METRICS_NAMESPACE',
+      /1-255 characters/,
+    ],
+    [
+      'metrics namespace reserved for AWS',
+      { GATEKEEPER_METRICS_NAMESPACE: 'AWS/ECR' },
+      'GATEKEEPER_METRICS_NAMESPACE',
+      /reserved for AWS/,
     ],
     ['log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn, error, silent/],
     ['typo', { GATEKEEPER_TOPIC_ARM: 'x' }, 'GATEKEEPER_TOPIC_ARM', /did you mean GATEKEEPER_TOPIC_ARN/],

@@ -99,8 +99,13 @@ describe('gate log lines', () => {
 
     await handle(deps, 'basic-scan-completed', event);
 
-    const line = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 'error', eventId: event.id, digest: event.detail['image-digest'] });
+    // Every line, the error and its metrics line, names the claimed delivery.
+    const parsed = lines.map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(parsed.find((line) => line.level === 'error')).toMatchObject({
+      eventId: event.id,
+      digest: event.detail['image-digest'],
+    });
+    for (const line of parsed) expect(line).toMatchObject({ eventId: event.id });
   });
 
   it('10,000 findings: every line stays within the bound', async () => {

@@ -13,6 +13,7 @@ import {
 import { MemoryLedger } from '../../../lib/ledger/memory-ledger.ts';
 import { createLogger } from '../../../lib/log/index.ts';
 import type { OutboundMessage } from '../../../lib/notify/notifier.ts';
+import { emfProblems, metricLines } from '../../support/emf.ts';
 import { FakeRegistryAdmin, imageSummary } from './fake-registry-admin.ts';
 
 const NOW = new Date('2026-01-10T02:00:00Z');
@@ -245,6 +246,33 @@ describe('hygiene sweep', () => {
       { ref: expiredRef, reason: 'exception-expired' },
     ]);
     expect(summaries[0]?.safetyNet).toEqual({ undecidedDecided: 1, exceptionExpiredDecided: 1 });
+    // Once per completed sweep, valid EMF: the summary alert and the re-judgement; no failure.
+    const metrics = metricLines(logs);
+    expect(metrics).toEqual([
+      expect.objectContaining({ AlertsSent: 1, Rejudgements: 1, Reason: 'exception-expired' }),
+    ]);
+    for (const line of metrics) expect(emfProblems(JSON.stringify(line))).toEqual([]);
+  });
+
+  it('metrics: failed safety-net decisions are errors of their own kind', async () => {
+    admin.add('team/app', {}, COMPLIANT, [
+      imageSummary('a', ['v1'], '2026-01-09T00:00:00Z'),
+      imageSummary('b', ['v2'], '2026-01-09T00:00:00Z'),
+    ]);
+    const gate: SweepGate = {
+      decide: async () => {
+        throw new Error('ledger unavailable');
+      },
+    };
+
+    await runSweep(deps('report', gate), { kind: 'start' }, forever);
+
+    const metrics = metricLines(logs);
+    expect(metrics).toEqual([
+      expect.objectContaining({ AlertsSent: 1, Rejudgements: 0 }),
+      expect.objectContaining({ Errors: 2, Kind: 'safety-net' }),
+    ]);
+    for (const line of metrics) expect(emfProblems(JSON.stringify(line))).toEqual([]);
   });
 
   it('dry run in enforce mode: no registry write, no gate call; resumes stay dry', async () => {
