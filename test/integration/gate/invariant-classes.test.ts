@@ -9,18 +9,23 @@
  * the endpoint until the competing invocation has finished.
  */
 import { readFileSync } from 'node:fs';
-import { PutImageCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { handler as basicScanHandler } from '../../../handlers/basic-scan-completed.ts';
+import { handler as basicScanHandler } from '../../../handlers/basic-scan-completed.ts';
 import { handler as enhancedScanHandler } from '../../../handlers/enhanced-scan-completed.ts';
 import { handler as findingHandler } from '../../../handlers/finding-changed.ts';
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
 import type { ImageRef } from '../../../lib/events/image-ref.ts';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
 import { resetGateDependencies, useGateDependencies } from '../../../lib/gate/dependencies.ts';
-import type { GateHandlerResult } from '../../../lib/gate/handle-event.ts';
+import { type GateHandlerResult, isRetryable } from '../../../lib/gate/handle-event.ts';
+import { runSweep } from '../../../lib/hygiene/sweep.ts';
+import { buildSweepDependencies } from '../../../lib/hygiene/sweep-dependencies.ts';
+import type { Notifier } from '../../../lib/notify/notifier.ts';
+import { loadPolicySet } from '../../../lib/policy/index.ts';
 import { enhancedFindingsAbout } from '../../support/demo-images.ts';
 import {
+  basicFindings,
   buildImage,
   digestOf,
   enhancedFindings,
@@ -33,9 +38,11 @@ import {
 import {
   createTable,
   fastGateDependencies,
+  gateEnv,
   LAMBDA_CONTEXT,
   pushEvent,
   type RawEvent,
+  scanEvent,
   seedImage,
   stampEvent,
   TOPIC,
@@ -449,5 +456,229 @@ describe('4. hidden children', () => {
     const skipped = await invoke(pushHandler, indexPushEvent(repository, honest, '2.0.0'));
     expect(skipped.verdict).toBe('approved');
     await expectDecided(repository, honest, 'approved', ['approved-2.0.0']);
+  });
+});
+
+describe('5. coalesced new findings', () => {
+  it('a Finding event older than the last evaluation is evaluated when that evaluation did not see its finding', async () => {
+    const repository = 'classes/coalesce';
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+
+    // (a) A finding the last evaluation never read (another ARN).
+    const a = seedEnhancedImage(repository, ['5.0.0'], findingsFrom(1, 1, 'LOW'));
+    await invoke(enhancedScanHandler, enhancedEvent(repository, a.digest, { LOW: 1, TOTAL: 1 }));
+    await expectDecided(repository, a.digest, 'approved', ['approved-5.0.0']);
+    const newer = findingsFrom(2, 1, 'CRITICAL').map((f) => ({
+      ...f,
+      updatedAt: tenMinutesAgo.toISOString(),
+    }));
+    setFindings(repository, a.digest, [...findingsFrom(1, 1, 'LOW'), ...newer]);
+    const late = findingEvent(
+      repository,
+      a.digest,
+      ['5.0.0'],
+      { arn: findingArn(2), updatedAt: tenMinutesAgo.toISOString() },
+      tenMinutesAgo,
+    );
+    expect((await invoke(findingHandler, late)).verdict).toBe('quarantined');
+    await expectDecided(repository, a.digest, 'quarantined', ['quarantined-5.0.0']);
+
+    // (b) A finding the last evaluation read, updated since (LOW → CRITICAL, newer updatedAt).
+    const b = seedEnhancedImage(repository, ['5.1.0'], findingsFrom(1, 1, 'LOW'));
+    await invoke(enhancedScanHandler, enhancedEvent(repository, b.digest, { LOW: 1, TOTAL: 1 }));
+    await expectDecided(repository, b.digest, 'approved', ['approved-5.1.0']);
+    const escalated = findingsFrom(1, 1, 'CRITICAL').map((f) => ({
+      ...f,
+      updatedAt: tenMinutesAgo.toISOString(),
+    }));
+    setFindings(repository, b.digest, escalated);
+    const updated = findingEvent(
+      repository,
+      b.digest,
+      ['5.1.0'],
+      { arn: findingArn(1), updatedAt: tenMinutesAgo.toISOString() },
+      tenMinutesAgo,
+    );
+    expect((await invoke(findingHandler, updated)).verdict).toBe('quarantined');
+    await expectDecided(repository, b.digest, 'quarantined', ['quarantined-5.1.0']);
+
+    // Coalescing still works where it is safe: the same event again is skipped without a message.
+    aws.resetCounts();
+    expect((await invoke(findingHandler, updated)).outcome).toBe('coalesced');
+    expect(aws.callCounts().ecr.DescribeImageScanFindings ?? 0).toBe(0);
+    for (const digest of [a.digest, b.digest]) {
+      expect(decisionsAbout(digest).map((p) => attribute(p, 'change'))).toEqual([
+        'approved',
+        're-quarantined',
+      ]);
+    }
+  });
+});
+
+describe('6. sweep and spoofs with lost events', () => {
+  it('a vulnerable image carrying only hand-made approved- tags, its events lost, is quarantined by the sweep and kept', async () => {
+    const repository = 'sweep-classes/spoof';
+    aws.ecr.seedRepository(repository, { scanOnPush: true });
+    const seed = (name: string, tags: string[]) => {
+      const image = buildImage(imageConfig(name, { user: 'app' }));
+      return aws.ecr.seedImage(repository, {
+        manifest: image.manifest,
+        config: image.config,
+        tags,
+        pushedAt: new Date(Date.now() - 3 * 60 * 60_000), // older than the sweep's grace for undecided images
+        scan: { status: 'COMPLETE', findings: basicFindings(1, 'CRITICAL') },
+      }).digest;
+    };
+    const only = seed('spoof-only', ['approved-6.0.0']); // the spoof is its only tag
+    const beside = seed('spoof-beside', ['6.1.0', 'approved-6.1.0']);
+
+    const sweep = await buildSweepDependencies(
+      {
+        ...gateEnv(aws),
+        GATEKEEPER_HYGIENE_BASELINE: 'policies/hygiene.yaml',
+        GATEKEEPER_HYGIENE_MODE: 'report',
+        GATEKEEPER_REPOSITORY_SCOPE: 'sweep-classes/*',
+      },
+      { registry: deps.registry, ledger: deps.ledger, notifier: deps.notifier, usage: null },
+    );
+    const result = await runSweep(sweep, { kind: 'start' }, () => 900_000);
+    expect(result.status).toBe('complete');
+
+    expect(aws.ecr.image(repository, only)).toBeTruthy(); // removing its last tag did not delete it
+    await expectDecided(repository, only, 'quarantined', [
+      `quarantined-${only.replace(':', '-').slice(0, 'sha256-'.length + 12)}`,
+    ]);
+    await expectDecided(repository, beside, 'quarantined', ['quarantined-6.1.0']);
+    expect(tagsOf(repository, beside)).toEqual(['6.1.0', 'quarantined-6.1.0']);
+    for (const digest of [only, beside]) {
+      expect(decisionsAbout(digest).map((p) => attribute(p, 'verdict'))).toEqual(['quarantined']);
+    }
+  });
+});
+
+describe('8. truthful alerts after a fault', () => {
+  it('after an SNS outage on a re-quarantine, the redelivery sends one message with change=re-quarantined', async () => {
+    const repository = 'classes/sns-outage';
+    const { digest } = seedEnhancedImage(repository, ['8.0.0'], findingsFrom(1, 1, 'LOW'));
+    await invoke(enhancedScanHandler, enhancedEvent(repository, digest, { LOW: 1, TOTAL: 1 }));
+    setFindings(repository, digest, [...findingsFrom(1, 1, 'LOW'), ...findingsFrom(2, 1, 'CRITICAL')]);
+    const event = findingEvent(repository, digest, ['8.0.0'], {
+      arn: findingArn(2),
+      updatedAt: new Date().toISOString(),
+    });
+
+    aws.faults.sns.failNext('Publish', MAX_ATTEMPTS, 'server-error');
+    const failed = await invoke(findingHandler, event).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    expect(isRetryable(failed)).toBe(true); // Lambda delivers the event again
+    expect(tagsOf(repository, digest)).toEqual(['8.0.0', 'quarantined-8.0.0']);
+    expect(decisionsAbout(digest)).toHaveLength(1); // only the approval so far
+
+    aws.faults.sns.clear();
+    await invoke(findingHandler, event);
+    await invoke(findingHandler, event);
+
+    const messages = decisionsAbout(digest).map((p) => [attribute(p, 'verdict'), attribute(p, 'change')]);
+    expect(messages).toEqual([
+      ['approved', 'approved'],
+      ['quarantined', 're-quarantined'],
+    ]);
+    await expectDecided(repository, digest, 'quarantined', ['quarantined-8.0.0']);
+  });
+
+  it('a crash after SNS accepted the message: the copy sent after the lease expired is byte-identical', async () => {
+    const repository = 'classes/crash-after-publish';
+    const { digest } = seedImage(aws, repository, ['8.1.0'], {
+      status: 'COMPLETE',
+      findings: basicFindings(1, 'LOW'),
+    });
+    await invoke(basicScanHandler, scanEvent(aws, repository, digest, ['8.1.0']));
+    aws.ecr.seedScan(repository, digest, { status: 'COMPLETE', findings: basicFindings(1, 'CRITICAL') });
+    const event = scanEvent(aws, repository, digest, ['8.1.0']);
+
+    // SNS accepts the message, then DynamoDB is down: the ledger never learns that it was sent.
+    let armed = false;
+    const notifier: Notifier = {
+      publish: async (message) => {
+        const id = await deps.notifier.publish(message);
+        if (!armed) {
+          armed = true;
+          aws.faults.dynamodb.failNext('PutItem', MAX_ATTEMPTS, 'unavailable');
+        }
+        return id;
+      },
+    };
+    useGateDependencies({ ...deps, notifier });
+    await expect(invoke(basicScanHandler, event)).rejects.toThrow();
+    expect(armed).toBe(true);
+    aws.faults.dynamodb.clear();
+    const first = decisionsAbout(digest).at(-1);
+    expect(attribute(first, 'change')).toBe('re-quarantined');
+
+    // Lambda redelivers the event after the notification lease (2 min) has expired.
+    useGateDependencies(
+      await fastGateDependencies(
+        aws,
+        { maxAttempts: MAX_ATTEMPTS, requestTimeoutMs: 10_000 },
+        { now: () => new Date(Date.now() + 5 * 60_000) },
+      ),
+    );
+    await invoke(basicScanHandler, event);
+    await invoke(basicScanHandler, event);
+
+    const copies = decisionsAbout(digest).slice(1);
+    expect(copies).toHaveLength(2);
+    const [a, b] = copies as [RecordedPublish, RecordedPublish];
+    expect(b.subject).toBe(a.subject);
+    expect(b.message).toBe(a.message);
+    expect(b.messageStructure).toBe(a.messageStructure);
+    expect(b.messageAttributes).toEqual(a.messageAttributes);
+    expect(machineBody(b).dedupeKey).toBeTruthy();
+    expect(machineBody(b).dedupeKey).toBe(machineBody(a).dedupeKey);
+    await expectDecided(repository, digest, 'quarantined', ['quarantined-8.1.0']);
+  });
+});
+
+describe('9. archive bypass', () => {
+  it('a quarantined, archived image pushed again (ECR restores it) is archived again and alerted once', async () => {
+    const policySet = await loadPolicySet('test/unit/gate/policies'); // strict/* archives quarantined images
+    useGateDependencies(
+      await fastGateDependencies(aws, { maxAttempts: MAX_ATTEMPTS, requestTimeoutMs: 10_000 }, { policySet }),
+    );
+    const repository = 'strict/bypass';
+    const { digest, manifest } = seedImage(aws, repository, ['9.0.0'], {
+      status: 'COMPLETE',
+      findings: basicFindings(1, 'CRITICAL'),
+    });
+    const ecr = aws.clients.ecr();
+    const status = async () =>
+      (
+        await ecr.send(
+          new DescribeImagesCommand({
+            repositoryName: repository,
+            imageIds: [{ imageDigest: digest }],
+            filter: { imageStatus: 'ANY' },
+          }),
+        )
+      ).imageDetails?.[0]?.imageStatus;
+
+    await invoke(basicScanHandler, scanEvent(aws, repository, digest, ['9.0.0']));
+    expect(tagsOf(repository, digest)).toEqual(['quarantined-9.0.0']);
+    expect(await status()).toBe('ARCHIVED');
+
+    // Anyone with push rights pushes the same manifest again: ECR restores the archived image at once.
+    await ecr.send(
+      new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageTag: '9.0.0' }),
+    );
+    expect(await status()).toBe('ACTIVE');
+    const result = await invoke(pushHandler, pushEvent(aws, repository, digest, '9.0.0'));
+
+    expect(result.verdict).toBe('quarantined');
+    expect(await status()).toBe('ARCHIVED');
+    expect(tagsOf(repository, digest).some((t) => t.startsWith('approved-'))).toBe(false);
+    expect(tagsOf(repository, digest)).toContain('quarantined-9.0.0');
+    const alerts = publishesAbout(digest).filter((p) => attribute(p, 'change') === 'archive-bypassed');
+    expect(alerts).toHaveLength(1);
+    expect(decisionsAbout(digest)).toHaveLength(1); // the verdict did not change: no second decision message
   });
 });
