@@ -41,7 +41,7 @@ export {
   imageConfig,
 } from './ecr/fixture-data.ts';
 export { DEFAULT_ACCEPTED_MEDIA_TYPES, digestOf, MEDIA_TYPES } from './ecr/manifest.ts';
-export type { FaultKind, OperationStats, RateLimit } from './http/faults.ts';
+export type { FaultKind, HeldRequest, OperationStats, RateLimit } from './http/faults.ts';
 export { FaultController } from './http/faults.ts';
 export type { ImageCoverageSeed } from './inspector/inspector-service.ts';
 export { InspectorService } from './inspector/inspector-service.ts';

@@ -56,6 +56,7 @@ export async function startEndpoint(
     if (operation !== null) {
       const decision = faults.decide(operation);
       if (decision.delayMs > 0) await delay(decision.delayMs);
+      if (decision.hold) await decision.hold;
       if (closing) {
         req.socket.destroy();
         return;

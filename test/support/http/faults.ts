@@ -53,20 +53,38 @@ interface Scripted {
 }
 
 /** The decision for one request. */
-export type FaultDecision =
+export type FaultDecision = (
   | { readonly action: 'pass'; readonly delayMs: number }
   | {
       readonly action: 'fail';
       readonly delayMs: number;
       readonly kind: FaultKind;
       readonly throttled: boolean;
-    };
+    }
+) & {
+  /** The request waits for this before it is answered (see `FaultController.holdNext`). */
+  readonly hold?: Promise<void>;
+};
+
+/** A request held at the endpoint until released: `arrived` resolves once it reached the endpoint. */
+export interface HeldRequest {
+  readonly arrived: Promise<void>;
+  /** Lets the request through to the service (or to its scripted fault). */
+  release(): void;
+}
+
+interface Hold {
+  readonly arrive: () => void;
+  readonly released: Promise<void>;
+  readonly release: () => void;
+}
 
 export class FaultController {
   readonly #buckets = new Map<string, Bucket>();
   readonly #latency = new Map<string, number>();
   readonly #scripted = new Map<string, Scripted[]>();
   readonly #stats = new Map<string, OperationStats>();
+  readonly #holds = new Map<string, Hold[]>();
   readonly #clock: () => number;
 
   /** @param clock monotonic milliseconds; real time by default (rate limits use wall time, not the seeded clock). */
@@ -103,11 +121,32 @@ export class FaultController {
     return this;
   }
 
-  /** Removes every rate limit, latency and pending scripted failure (counts are kept). */
+  /**
+   * Holds the next request of `operation` at the endpoint until `release()`: the service sees it only then, so a
+   * test can order a slow write after other invocations deterministically (a race without timing guesses).
+   */
+  holdNext(operation: string): HeldRequest {
+    let arrive = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const list = this.#holds.get(operation) ?? [];
+    list.push({ arrive, released, release });
+    this.#holds.set(operation, list);
+    return { arrived, release };
+  }
+
+  /** Removes every rate limit, latency and pending scripted failure, and releases held requests (counts are kept). */
   clear(): this {
     this.#buckets.clear();
     this.#latency.clear();
     this.#scripted.clear();
+    for (const list of this.#holds.values()) for (const hold of list) hold.release();
+    this.#holds.clear();
     return this;
   }
 
@@ -126,20 +165,31 @@ export class FaultController {
     const stats = this.#statsFor(operation);
     stats.attempts += 1;
     const delayMs = this.#latency.get(operation) ?? this.#latency.get('*') ?? 0;
+    const held = this.#takeHold(operation);
+    const hold = held ? { hold: held } : {};
     const scripted = this.#takeScripted(operation) ?? this.#takeScripted('*');
     if (scripted) {
       stats.faulted += 1;
-      return { action: 'fail', delayMs, kind: scripted, throttled: scripted === 'throttle' };
+      return { action: 'fail', delayMs, kind: scripted, throttled: scripted === 'throttle', ...hold };
     }
     for (const key of [operation, '*']) {
       const bucket = this.#buckets.get(key);
       if (bucket && !this.#take(bucket)) {
         stats.throttled += 1;
-        return { action: 'fail', delayMs, kind: 'throttle', throttled: true };
+        return { action: 'fail', delayMs, kind: 'throttle', throttled: true, ...hold };
       }
     }
     stats.calls += 1;
-    return { action: 'pass', delayMs };
+    return { action: 'pass', delayMs, ...hold };
+  }
+
+  #takeHold(operation: string): Promise<void> | undefined {
+    const list = this.#holds.get(operation);
+    const head = list?.shift();
+    if (!head) return undefined;
+    if (list?.length === 0) this.#holds.delete(operation);
+    head.arrive();
+    return head.released;
   }
 
   /** A copy of the per-operation statistics. */
