@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCliBundles } from '../../scripts/build-cli.ts';
-import { AWS, NOW, ROOT, SCANNERS } from './support.ts';
+import { AWS, NOW, ROOT, run, SCANNERS } from './support.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gk-package-'));
 const app = join(scratch, 'app');
@@ -207,4 +207,25 @@ describe('the installed package', () => {
     // Nothing was written into the project by any command.
     expect(existsSync(join(app, 'policies'))).toBe(false);
   }, 60_000);
+
+  it('reports schema problems exactly as the sources do (the bundle carries the schemas precompiled)', async () => {
+    // Prepare: a team's set with schema errors in each kind of file.
+    const team = join(app, 'team');
+    cpSync(join(ROOT, 'policies'), team, { recursive: true });
+    const edit = (file: string, from: string, to: string) =>
+      writeFileSync(join(team, file), readFileSync(join(team, file), 'utf8').replace(from, to));
+    edit('default.yaml', 'CRITICAL: 0', 'CRITICAL: -1');
+    edit('teams/payments.yaml', 'mode: enforce', 'mode: strict\nextra: 1');
+    edit('exceptions/platform.yaml', '    owner: security@example.com\n', '');
+    edit('tests/default.yaml', 'expect: { verdict: approved', 'expect: { verdict: maybe');
+
+    // Act
+    const bundled = await gatekeeper('policy', 'validate', 'team', '--now', NOW, '--output', 'json');
+    const sources = await run(['policy', 'validate', 'team', '--now', NOW, '--output', 'json'], { cwd: app });
+
+    // Assess
+    expect(bundled.code).toBe(2);
+    expect(JSON.parse(bundled.stdout).problems.length).toBeGreaterThanOrEqual(4);
+    expect([bundled.code, bundled.stdout]).toEqual([sources.code, sources.stdout]);
+  });
 });
