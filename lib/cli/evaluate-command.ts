@@ -17,7 +17,6 @@ import {
   decideWithoutFindings,
   evaluate,
   loadPolicySet,
-  PolicySetInvalidError,
   type SkippedImageRule,
   selectPolicy,
   skippedImageRules,
@@ -27,7 +26,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
 import { readInputJson } from './input-file.ts';
 import { type CliIo, terminalWidth, useColour } from './io.ts';
-import { choosePolicyDir, locatePolicySetError, policyFileLocator } from './policy-location.ts';
+import { choosePolicyDir, showingPolicyDir } from './policy-location.ts';
 import { type RenderContext, skippedRulesNote } from './render/context.ts';
 import { renderJson } from './render/json.ts';
 import { renderMarkdown } from './render/markdown.ts';
@@ -133,11 +132,7 @@ export async function evaluateArgs(
   const factsFile = single(parsed, 'image-facts');
   const facts = factsFile === undefined ? null : await readImageFacts(io, factsFile);
   const policies = choosePolicyDir(single(parsed, 'policies'), io);
-  const policySet = await loadPolicySet(policies.dir).catch((error: unknown) => {
-    if (error instanceof PolicySetInvalidError)
-      throw locatePolicySetError(error, policyFileLocator(io.cwd, policies.shown));
-    throw error;
-  });
+  const policySet = await showingPolicyDir(io.cwd, policies, loadPolicySet(policies.dir));
 
   const decision = decide(report, image, facts, policySet, now, findingsFile);
   // Rules that could not run are said out loud (stderr, text, markdown, SARIF); the JSON contract stays as is.

@@ -10,7 +10,12 @@ import { formatProblem, runPolicyTests, validatePolicyDir } from '../policy/inde
 import { choice, parseArgs, parseNow } from './args.ts';
 import { EXIT, UsageError, unknownSubcommand } from './errors.ts';
 import type { CliIo } from './io.ts';
-import { choosePolicyDirToCheck, locateProblems, policyFileLocator } from './policy-location.ts';
+import {
+  choosePolicyDirToCheck,
+  locateProblems,
+  policyFileLocator,
+  showingPolicyDir,
+} from './policy-location.ts';
 
 /**
  * Runs `gatekeeper policy validate|test …` (args after `policy`) and returns the exit code.
@@ -21,13 +26,16 @@ export async function runPolicy(args: string[], io: CliIo): Promise<number> {
   if (sub !== 'validate' && sub !== 'test') throw unknownSubcommand('policy', sub, ['validate', 'test']);
   const parsed = parseArgs(rest, { now: 'single', output: 'single' });
   if (parsed.positional.length > 1) throw new UsageError(`unexpected argument "${parsed.positional[1]}"`);
-  const { dir, shown: dirArg } = choosePolicyDirToCheck(parsed.positional[0], io);
+  const policies = choosePolicyDirToCheck(parsed.positional[0], io);
+  const { dir, shown: dirArg } = policies;
   const output = choice(parsed, 'output', ['text', 'json'] as const, 'text');
   const now = parseNow(parsed);
   const locate = policyFileLocator(io.cwd, dirArg);
-  return sub === 'validate'
-    ? validate(io, dir, dirArg, now, output, locate)
-    : test(io, dir, now, output, locate);
+  return showingPolicyDir(
+    io.cwd,
+    policies,
+    sub === 'validate' ? validate(io, dir, dirArg, now, output, locate) : test(io, dir, now, output, locate),
+  );
 }
 
 async function validate(

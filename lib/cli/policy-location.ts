@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { type PolicyProblem, PolicySetInvalidError } from '../policy/index.ts';
 import type { CliIo } from './io.ts';
 
@@ -96,4 +97,31 @@ export function locatePolicySetError(
   locate: (file: string) => string,
 ): PolicySetInvalidError {
   return new PolicySetInvalidError(locate(''), locateProblems(error.problems, locate), { cause: error });
+}
+
+/**
+ * Runs a load of the chosen policy directory; its errors name files as the user typed the directory (an invalid
+ * set through {@link locatePolicySetError}, an unreadable directory by the typed path, not the absolute one).
+ * @example const set = await showingPolicyDir(io.cwd, choice, loadPolicySet(choice.dir))
+ */
+export async function showingPolicyDir<T>(
+  cwd: string,
+  choice: PolicyDirChoice,
+  load: Promise<T>,
+): Promise<T> {
+  try {
+    return await load;
+  } catch (error) {
+    if (error instanceof PolicySetInvalidError)
+      throw locatePolicySetError(error, policyFileLocator(cwd, choice.shown));
+    if (
+      error instanceof InvalidInputError &&
+      (error.source === choice.dir || resolve(error.source) === resolve(choice.dir))
+    ) {
+      const prefix = `${error.source}: ${error.path === null ? '' : `${error.path}: `}`;
+      const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+      throw new InvalidInputError(choice.shown, error.path, problem, { cause: error });
+    }
+    throw error;
+  }
 }

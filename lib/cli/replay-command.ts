@@ -23,14 +23,14 @@ import { makeTagScheme } from '../gate/tags.ts';
 import { MemoryLedger } from '../ledger/memory-ledger.ts';
 import { createLogger } from '../log/index.ts';
 import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
-import { loadPolicySet, PolicySetInvalidError } from '../policy/index.ts';
+import { loadPolicySet } from '../policy/index.ts';
 import { SCAN_STATUSES, type ScanStatus } from '../registry/registry.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
 import { readInputJson } from './input-file.ts';
 import type { CliIo } from './io.ts';
-import { choosePolicyDir, locatePolicySetError, policyFileLocator } from './policy-location.ts';
+import { choosePolicyDir, showingPolicyDir } from './policy-location.ts';
 
 const SPEC = {
   findings: 'single',
@@ -110,11 +110,7 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env, { requireAws: false });
   const scheme = makeTagScheme(config.approvedPrefix, config.quarantinedPrefix);
   const policies = choosePolicyDir(single(parsed, 'policies'), io);
-  const policySet = await loadPolicySet(policies.dir).catch((error: unknown) => {
-    if (error instanceof PolicySetInvalidError)
-      throw locatePolicySetError(error, policyFileLocator(io.cwd, policies.shown));
-    throw error;
-  });
+  const policySet = await showingPolicyDir(io.cwd, policies, loadPolicySet(policies.dir));
   const status = report?.scan?.status ?? 'COMPLETE';
   const registry = new DryRunRegistry({
     ref: event.image,

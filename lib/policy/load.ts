@@ -146,7 +146,7 @@ async function parseFiles(
     throw new InvalidInputError(
       dir,
       null,
-      `cannot read the policies directory (${(error as Error).message})`,
+      `cannot read the policies directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       {
         cause: error,
       },

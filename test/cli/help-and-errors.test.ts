@@ -182,6 +182,29 @@ describe('policy directories', () => {
 
 describe('exit-2 errors are one line naming the file and field', () => {
   it.each([
+    [['evaluate', '--findings', join(ROOT, TRIVY), '--policies', 'missing-dir']],
+    [['policy', 'validate', 'missing-dir']],
+    [['policy', 'test', 'missing-dir']],
+    [
+      [
+        'replay',
+        join(ROOT, 'events/ecr-basic-scan-complete.json'),
+        '--findings',
+        join(ROOT, TRIVY),
+        '--dry-run',
+        '--policies',
+        'missing-dir',
+      ],
+    ],
+  ])('%j: a missing policy directory is named as typed', async (argv) => {
+    const cwd = tempDir();
+    const out = await run(argv, { cwd });
+    expect(out.code).toBe(2);
+    const errors = out.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('gatekeeper: warning:'));
+    expect(errors).toEqual(['gatekeeper: missing-dir: cannot read the policies directory (ENOENT)']);
+  });
+
+  it.each([
     ['an event that is not JSON', 'event.json', '{', /^gatekeeper: event\.json: not valid JSON \(/],
     [
       'an event missing a field',
