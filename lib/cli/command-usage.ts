@@ -135,7 +135,7 @@ The dump is what the AWS CLI returns, put together in one JSON object:
   }
 Without "images" the check that in-use images are protected is skipped (the plan says so). Without
 "registryScanningConfiguration", basic scanning with no registry rules is assumed. A sample ships with the
-package: examples/hygiene-dump.json.
+package: examples/hygiene-dump.json (node_modules/ecr-scan-gatekeeper/examples/ once installed).
 
 Examples:
   gatekeeper hygiene plan --repositories examples/hygiene-dump.json
@@ -205,7 +205,9 @@ ${REPLAY_USAGE}
 usage: gatekeeper --help | --version | COMMAND --help
 
 "gatekeeper COMMAND --help" prints a command's options, inputs and examples.
-${POLICIES_NOTE}
+Policies: evaluate and replay use --policies DIR, else the directory in $GATEKEEPER_POLICIES, else the default
+policy set that ships with gatekeeper (no configuration needed); policy validate and test check DIR, else
+$GATEKEEPER_POLICIES, else ./policies when it exists, else the shipped set.
 
 Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan);
 2 bad usage or bad input (one line on stderr naming the file and field).
