@@ -10,10 +10,10 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { choice } from './args.ts';
+import { errorLine, toolVersion } from './error-line.ts';
 import { UsageError } from './errors.ts';
 import { type EvaluateOutput, evaluateArgs, OUTPUTS, renderEvaluation } from './evaluate-command.ts';
 import type { CliIo, CliStream } from './io.ts';
-import { errorLine, toolVersion } from './main.ts';
 
 /** The inputs action.yml declares, as the runner passes them (`INPUT_` + the name in upper case). */
 export const ACTION_INPUTS = [

@@ -1,17 +1,17 @@
 /**
- * The `gatekeeper` command (bin/gatekeeper.js calls {@link main}). Commands owned by other modules
+ * The `gatekeeper` command (lib/cli/bin.ts runs {@link main} in a process). Commands owned by other modules
  * (replay, lifecycle, hygiene) are loaded on demand so `evaluate` starts without their dependencies.
  */
-import { readFileSync } from 'node:fs';
-import { GatekeeperError, InvalidInputError } from '../errors/gatekeeper-error.ts';
-import { PolicySetInvalidError } from '../policy/index.ts';
+import { GatekeeperError } from '../errors/gatekeeper-error.ts';
 import { COMMAND_HELP, COMMANDS, type CommandName, HELP, isCommand } from './command-usage.ts';
+import { errorLine, toolVersion } from './error-line.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { runEvaluate } from './evaluate-command.ts';
 import type { CliIo } from './io.ts';
 import { runPolicy } from './policy-command.ts';
 import { nearest } from './suggest.ts';
 
+export { errorLine, toolVersion } from './error-line.ts';
 export type { CliIo } from './io.ts';
 
 /** Loads an owner's command module only when it is used; a missing module is a clear exit 2. */
@@ -72,45 +72,4 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`${errorLine(error, io, isCommand(command ?? '') ? (command as CommandName) : null)}\n`);
     return EXIT.invalid;
   }
-}
-
-/**
- * The one line (`gatekeeper: …`, no newline) that reports an exit-2 error: bad usage with a pointer to the
- * command's help, bad input naming the file and field, an invalid policy set naming its first problem.
- * @example errorLine(new UsageError('option "--findings FILE" is required'), io, 'evaluate')
- */
-export function errorLine(error: unknown, io: Pick<CliIo, 'env'>, command: CommandName | null): string {
-  if (error instanceof UsageError) {
-    const help = command === null ? 'gatekeeper --help' : `gatekeeper ${command} --help`;
-    return `gatekeeper: ${oneLine(error.message)}; see "${help}"`;
-  }
-  if (
-    error instanceof PolicySetInvalidError ||
-    error instanceof InvalidInputError ||
-    error instanceof GatekeeperError
-  ) {
-    // PolicySetInvalidError's message is its first error and how many more (`policy validate` lists them all).
-    return `gatekeeper: ${oneLine(error.message)}`;
-  }
-  // A bug, not a decision: never exit 0 or 1 on it.
-  const message = oneLine(String(error instanceof Error ? error.message : error));
-  if (!io.env.GATEKEEPER_DEBUG)
-    return `gatekeeper: internal error: ${message} (GATEKEEPER_DEBUG=1 adds the stack)`;
-  return `gatekeeper: internal error: ${message}${error instanceof Error ? ` ${oneLine(String(error.stack))}` : ''}`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
-}
-
-let cachedVersion: string | undefined;
-/** The package version (package.json two levels up: from lib/cli/ in a checkout, from the bundles in dist/). */
-export function toolVersion(): string {
-  if (cachedVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  }
-  return cachedVersion;
 }
