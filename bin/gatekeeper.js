@@ -1,12 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npx gatekeeper` works right after `npm ci` with no build step.
+// Development entry inside a checkout: runs the TypeScript sources through tsx (a dev dependency), so the command
+// works right after `npm ci` with no build. The published package's bin is the prebuilt bundle
+// dist/cli/gatekeeper.mjs (`npm run build`), which needs neither tsx nor TypeScript.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../lib/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
+await import('../lib/cli/bin.ts');

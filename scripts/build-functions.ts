@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin, transform } from 'esbuild';
 import { createZip } from './build-zip.ts';
@@ -63,10 +64,16 @@ export interface BuildOptions {
   /** Output directory (default `<root>/.build`). */
   readonly outDir?: string;
   readonly functions?: readonly FunctionName[];
+  /** The time policies are validated at (exception expiry); default: now. */
+  readonly now?: Date;
 }
 
 interface PolicyModule {
   loadPolicySet(dir: string): Promise<unknown>;
+  validatePolicyDir(
+    dir: string,
+    now: Date,
+  ): Promise<{ problems: { file: string; path: string; message: string; level: string }[] }>;
   policySetFromJson(json: unknown, source: string): unknown;
 }
 
@@ -85,13 +92,24 @@ function describePolicyProblems(error: unknown): string {
 }
 
 /**
- * Loads and validates the policy set, then proves the runtime can read the JSON form back.
+ * Validates the policy set exactly as `gatekeeper policy validate` does (the same function, at `now`: an expired
+ * exception or a broken test case fails both), loads it, then proves the runtime can read the JSON form back.
  * Throws with every problem (file and path) when the set is invalid.
  */
-export async function compilePolicySet(root: string, policiesDir: string): Promise<string> {
+export async function compilePolicySet(
+  root: string,
+  policiesDir: string,
+  now: Date = new Date(),
+): Promise<string> {
   const entry = join(root, 'lib', 'policy', 'index.ts');
   if (!existsSync(entry)) throw new Error(`policy engine not found: ${relative(root, entry)}`);
   const policy = (await import(entry)) as PolicyModule;
+  const report = await policy.validatePolicyDir(policiesDir, now);
+  if (report.problems.some((p) => p.level === 'error')) {
+    throw new Error(
+      `invalid policy set in ${relative(root, policiesDir) || '.'} (as \`gatekeeper policy validate\` reports it):\n${describePolicyProblems({ problems: report.problems })}`,
+    );
+  }
   let policySet: unknown;
   try {
     policySet = await policy.loadPolicySet(policiesDir);
@@ -225,7 +243,7 @@ function lambdaStubs(root: string): Plugin {
  * SDK gets wrapped; the SDK's own errors carry literal names), so names are kept only in our files that derive
  * classes (the errors.ts of each module): they are transformed with keepNames before bundling.
  */
-function keepOurClassNames(root: string, tsconfigRaw: string): Plugin {
+export function keepOurClassNames(root: string, tsconfigRaw: string): Plugin {
   return {
     name: 'gatekeeper-keep-class-names',
     setup(pluginBuild) {
@@ -309,7 +327,7 @@ function slimSdkManifests(): Plugin {
 }
 
 /** The compiler options esbuild honours (verbatimModuleSyntax …), for files transformed by a plugin. */
-async function readTsconfig(root: string): Promise<string> {
+export async function readTsconfig(root: string): Promise<string> {
   const file = join(root, 'tsconfig.json');
   if (!existsSync(file)) return '{}';
   const { compilerOptions } = JSON.parse(await readFile(file, 'utf8')) as { compilerOptions?: unknown };
@@ -406,7 +424,7 @@ export async function buildFunctions(options: BuildOptions): Promise<FunctionArt
   const names = options.functions ?? FUNCTIONS;
 
   // Policies first: an invalid policy set must stop the build before anything is written.
-  const policySetJson = await compilePolicySet(root, policiesDir);
+  const policySetJson = await compilePolicySet(root, policiesDir, options.now);
   const hygieneBaselineJson = names.includes('hygiene-sweep')
     ? await compileHygieneBaseline(root, policiesDir)
     : null;
@@ -471,10 +489,17 @@ export function formatSizeReport(artifacts: readonly FunctionArtifact[]): string
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** What `node scripts/build.mjs` builds without options: every function, then both forms of the CLI. */
+const BUILD_USAGE = `usage: node scripts/build.mjs [--functions] [--cli] [--action] [--now ISO-8601]
+       node scripts/build.mjs --analyze [${FUNCTIONS.join('|')}]…
+  (no part named: all three; --now validates the policies as of that time, default now)`;
+
 /**
  * Entry point used by scripts/build.mjs. Returns the process exit code.
- * `--analyze` (`node scripts/build.mjs --analyze [function…]`) bundles without writing anything and prints,
- * per function, what the bundle is made of (packages and our folders, largest first).
+ * Parts: `--functions` (the Lambda zips in .build/), `--cli` (dist/cli/gatekeeper.mjs, the package's bin),
+ * `--action` (action/dist/index.mjs, the committed GitHub Action entry); none named builds all three.
+ * `--analyze [function…]` bundles without writing anything and prints, per function, what the bundle is made
+ * of (packages and our folders, largest first).
  */
 export async function runBuild(io: {
   root: string;
@@ -482,36 +507,71 @@ export async function runBuild(io: {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }): Promise<number> {
-  const argv = io.argv ?? [];
-  const analyze = argv.includes('--analyze');
-  const unknown = argv.filter((a) => a.startsWith('-') && a !== '--analyze');
-  const named = argv.filter((a) => !a.startsWith('-'));
-  const invalid = named.filter((a) => !(FUNCTIONS as readonly string[]).includes(a));
-  if (unknown.length > 0 || invalid.length > 0 || (named.length > 0 && !analyze)) {
-    io.stderr.write(
-      `usage: node scripts/build.mjs [--analyze [${FUNCTIONS.join('|')}]…]` +
-        (invalid.length > 0 ? ` (unknown function: ${invalid.join(', ')})` : '') +
-        (unknown.length > 0 ? ` (unknown option: ${unknown.join(', ')})` : '') +
-        '\n',
-    );
+  let parsed: ReturnType<typeof parseBuildArgs>;
+  try {
+    parsed = parseBuildArgs(io.argv ?? []);
+  } catch (error) {
+    io.stderr.write(`${BUILD_USAGE}\n(${error instanceof Error ? error.message : String(error)})\n`);
     return 2;
   }
   try {
-    if (analyze) {
-      const names = (named.length > 0 ? named : FUNCTIONS) as readonly FunctionName[];
+    if (parsed.analyze) {
+      const names = (parsed.names.length > 0 ? parsed.names : FUNCTIONS) as readonly FunctionName[];
       for (const name of names) {
         const { code, metafile } = await bundleHandlerWithMetafile(io.root, name);
         io.stdout.write(`${formatAnalysis(name, code, metafile)}\n\n`);
       }
       return 0;
     }
-    const artifacts = await buildFunctions({ root: io.root });
-    io.stdout.write(`${formatSizeReport(artifacts)}\n`);
+    const all = !parsed.functions && !parsed.cli && !parsed.action;
+    if (all || parsed.functions) {
+      const artifacts = await buildFunctions({ root: io.root, ...(parsed.now ? { now: parsed.now } : {}) });
+      io.stdout.write(`${formatSizeReport(artifacts)}\n`);
+    }
+    const bundles = [...(all || parsed.cli ? ['cli'] : []), ...(all || parsed.action ? ['action'] : [])];
+    if (bundles.length > 0) {
+      // Loaded only here: the CLI bundles are a separate part of the build.
+      const { buildCliBundles } = await import('./build-cli.ts');
+      for (const b of await buildCliBundles(io.root, bundles as ('cli' | 'action')[]))
+        io.stdout.write(`${b.path}  ${b.bytes} bytes (${(b.bytes / 1024).toFixed(1)} KB)\n`);
+    }
     return 0;
   } catch (error) {
     io.stderr.write(`build failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+function parseBuildArgs(argv: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      analyze: { type: 'boolean' },
+      functions: { type: 'boolean' },
+      cli: { type: 'boolean' },
+      action: { type: 'boolean' },
+      now: { type: 'string' },
+    },
+  });
+  const invalid = positionals.filter((a) => !(FUNCTIONS as readonly string[]).includes(a));
+  if (invalid.length > 0) throw new Error(`unknown function: ${invalid.join(', ')}`);
+  if (positionals.length > 0 && !values.analyze) throw new Error('functions are named only with --analyze');
+  let now: Date | undefined;
+  if (values.now !== undefined) {
+    now = new Date(values.now);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.now) || !Number.isFinite(now.getTime()))
+      throw new Error(`--now must be an ISO-8601 date-time, got "${values.now}"`);
+  }
+  return {
+    analyze: values.analyze === true,
+    functions: values.functions === true,
+    cli: values.cli === true,
+    action: values.action === true,
+    now,
+    names: positionals,
+  };
 }
 
 /** One line of `--analyze`: a package (node_modules) or a folder of ours, with the minified bytes it adds. */

@@ -189,7 +189,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `\n${aws.sns.publishes().length} alerts published, ${calls.ecr.PutImage ?? 0} PutImage calls, ` +
         `${calls.dynamodb.PutItem ?? 0} ledger writes; finished in ${((Date.now() - started) / 1000).toFixed(1)} s.\n` +
-        'Deployments pull approved-* tags only. Replay one event offline: npx gatekeeper replay events/ecr-basic-scan-complete.json --findings test/fixtures/aws/ecr-describe-image-scan-findings-basic.json --image-facts scripts/demo-image-facts.json --dry-run\n',
+        'Deployments pull approved-* tags only. Replay one event offline: npm run gatekeeper -- replay events/ecr-basic-scan-complete.json --findings test/fixtures/aws/ecr-describe-image-scan-findings-basic.json --image-facts scripts/demo-image-facts.json --dry-run\n',
     );
     const expected = ['approved', 'approved', 'quarantined', 'quarantined', 'approved'];
     const ok = rows.every((row, i) => row.verdict === expected[i]);

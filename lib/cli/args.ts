@@ -3,6 +3,7 @@
  * options. Unknown options and missing values are usage errors naming the option.
  */
 import { UsageError } from './errors.ts';
+import { nearest } from './suggest.ts';
 
 export type OptionKind = 'single' | 'multi' | 'flag';
 
@@ -21,14 +22,15 @@ export function parseArgs(args: readonly string[], spec: Readonly<Record<string,
       break;
     }
     if (!arg.startsWith('--') || arg === '-') {
-      if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option "${arg}"`);
+      if (arg.startsWith('-') && arg !== '-')
+        throw new UsageError(`unknown option "${arg}"${suggestion(arg.replace(/^-+/, ''), spec)}`);
       positional.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (kind === undefined) throw new UsageError(`unknown option "--${name}"`);
+    if (kind === undefined) throw new UsageError(`unknown option "--${name}"${suggestion(name, spec)}`);
     let value: string;
     if (kind === 'flag') {
       if (eq >= 0) throw new UsageError(`option "--${name}" takes no value`);
@@ -48,6 +50,12 @@ export function parseArgs(args: readonly string[], spec: Readonly<Record<string,
     options.set(name, list);
   }
   return { options, positional };
+}
+
+/** ` (did you mean "--findings"?)` for a mistyped option (see {@link nearest}); '' when none is near. */
+export function suggestion(name: string, spec: Readonly<Record<string, OptionKind>>): string {
+  const near = nearest(name, Object.keys(spec));
+  return near === undefined ? '' : ` (did you mean "--${near}"?)`;
 }
 
 export function single(parsed: ParsedArgs, name: string): string | undefined {

@@ -18,7 +18,6 @@ import {
   judgingPolicies,
   loadPolicySet,
   type PolicyDefinition,
-  PolicySetInvalidError,
   type ScanOutcome,
   type SkippedImageRule,
   skippedImageRules,
@@ -28,18 +27,14 @@ import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
 import { readInputJson } from './input-file.ts';
 import { type CliIo, terminalWidth, useColour } from './io.ts';
-import { locatePolicySetError, policyFileLocator } from './policy-location.ts';
+import { choosePolicyDir, showingPolicyDir } from './policy-location.ts';
 import { type RenderContext, skippedRulesNote } from './render/context.ts';
 import { renderJson } from './render/json.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { renderSarif } from './render/sarif.ts';
 import { renderText } from './render/text.ts';
 
-export const EVALUATE_USAGE = `usage: gatekeeper evaluate --findings FILE [--input auto|ecr|inspector|trivy|grype]
-                           [--repository NAME] [--tag TAG]... [--digest sha256:…] [--policies DIR]
-                           [--now ISO-8601] [--image-facts FILE] [--output text|json|sarif|markdown]`;
-
-const OUTPUTS = ['text', 'json', 'sarif', 'markdown'] as const;
+export const OUTPUTS = ['text', 'json', 'sarif', 'markdown'] as const;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** ECR's repository-name pattern (length checked first, so the match stays linear). */
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -50,11 +45,40 @@ const NOT_READY = new Set(['IN_PROGRESS', 'PENDING']);
 /** Scan statuses that carry findings to judge. */
 const FINISHED = new Set(['COMPLETE', 'ACTIVE']);
 
+/** The output formats of `evaluate`. */
+export type EvaluateOutput = (typeof OUTPUTS)[number];
+
+/** One evaluation, ready to render in any format. */
+export interface Evaluation {
+  readonly output: EvaluateOutput;
+  readonly context: RenderContext;
+}
+
 /**
  * Runs `gatekeeper evaluate …` (args after `evaluate`) and returns the exit code (0 approved, 1 quarantined).
  * @example await runEvaluate(['--findings', 'scan.json', '--repository', 'demo', '--output', 'json'], io, '0.1.0')
  */
 export async function runEvaluate(args: string[], io: CliIo, toolVersion: string): Promise<number> {
+  const evaluation = await evaluateArgs(args, io, toolVersion);
+  io.stdout.write(renderEvaluation(evaluation.context, evaluation.output, io));
+  return exitCodeOf(evaluation.context.decision);
+}
+
+/** 0 approved, 1 quarantined. */
+export function exitCodeOf(decision: Decision): number {
+  return decision.verdict === 'approved' ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * The decision for `evaluate`'s arguments, without printing it (warnings go to stderr). Throws UsageError or
+ * InvalidInputError (exit 2) on bad usage or input.
+ * @example const { context } = await evaluateArgs(['--findings', 'trivy.json', '--repository', 'x'], io, '0.1.0')
+ */
+export async function evaluateArgs(
+  args: readonly string[],
+  io: CliIo,
+  toolVersion: string,
+): Promise<Evaluation> {
   const parsed = parseArgs(args, {
     findings: 'single',
     input: 'single',
@@ -108,12 +132,8 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
   );
   const factsFile = single(parsed, 'image-facts');
   const facts = factsFile === undefined ? null : await readImageFacts(io, factsFile);
-  const policyArg = single(parsed, 'policies') ?? 'policies';
-  const policySet = await loadPolicySet(resolve(io.cwd, policyArg)).catch((error: unknown) => {
-    if (error instanceof PolicySetInvalidError)
-      throw locatePolicySetError(error, policyFileLocator(io.cwd, policyArg));
-    throw error;
-  });
+  const policies = choosePolicyDir(single(parsed, 'policies'), io);
+  const policySet = await showingPolicyDir(io.cwd, policies, loadPolicySet(policies.dir));
 
   const decision = decide(report, image, facts, policySet, now, findingsFile);
   // Rules that could not run are said out loud (stderr, text, markdown, SARIF); the JSON contract stays as is.
@@ -121,7 +141,7 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
     decision.reason === undefined ? skippedRulesOf(judgingPolicies(policySet, decision), facts) : [];
   const note = skippedRulesNote(skippedRules);
   if (note !== null) io.stderr.write(`gatekeeper: warning: ${note}\n`);
-  const ctx: RenderContext = {
+  const context: RenderContext = {
     decision,
     findings: report.findings,
     findingsFile,
@@ -129,22 +149,28 @@ export async function runEvaluate(args: string[], io: CliIo, toolVersion: string
     toolVersion,
     skippedRules,
   };
+  return { output, context };
+}
+
+/**
+ * The evaluation in one output format (text is coloured and fitted only when `io.stdout` is a terminal).
+ * @example io.stdout.write(renderEvaluation(context, 'markdown', io))
+ */
+export function renderEvaluation(
+  context: RenderContext,
+  output: EvaluateOutput,
+  io: Pick<CliIo, 'stdout' | 'env'>,
+): string {
   switch (output) {
     case 'json':
-      io.stdout.write(renderJson(decision));
-      break;
+      return renderJson(context.decision);
     case 'sarif':
-      io.stdout.write(renderSarif(ctx));
-      break;
+      return renderSarif(context);
     case 'markdown':
-      io.stdout.write(renderMarkdown(ctx));
-      break;
+      return renderMarkdown(context);
     default:
-      io.stdout.write(
-        renderText(ctx, { colour: useColour(io.stdout, io.env), width: terminalWidth(io.stdout) }),
-      );
+      return renderText(context, { colour: useColour(io.stdout, io.env), width: terminalWidth(io.stdout) });
   }
-  return decision.verdict === 'approved' ? EXIT.ok : EXIT.failed;
 }
 
 function decide(

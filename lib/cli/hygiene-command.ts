@@ -1,26 +1,25 @@
 /**
- * `gatekeeper hygiene plan --repositories FILE [--baseline policies/hygiene.yaml] [--now ISO-8601]
+ * `gatekeeper hygiene plan --repositories FILE [--baseline FILE] [--now ISO-8601]
  *  [--scope GLOB]... [--output text|json]`
  *
  * Prints the drift plan offline from a dump (format: lib/hygiene/dump.ts) against the hygiene baseline.
  * Progress goes to stderr every 100 repositories. Exit codes: 0 every repository complies (or opted out);
  * 1 drift, conflicts or refused changes found; 2 bad usage or bad input (file and field named on stderr).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import {
   BaselineInvalidError,
-  formatProblem,
   type HygienePlan,
-  LifecyclePolicyInvalidError,
   loadBaseline,
   parseHygieneDump,
   planHygiene,
 } from '../hygiene/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError, unknownSubcommand } from './errors.ts';
 import { readInputJson } from './input-file.ts';
 import type { CliIo } from './io.ts';
+import { choosePolicyDir } from './policy-location.ts';
 
 function renderText(plan: HygienePlan): string {
   const lines: string[] = [];
@@ -55,8 +54,7 @@ function renderText(plan: HygienePlan): string {
  */
 export async function runHygiene(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'plan')
-    throw new UsageError(sub ? `unknown subcommand "hygiene ${sub}"` : 'missing subcommand: hygiene plan');
+  if (sub !== 'plan') throw unknownSubcommand('hygiene', sub, ['plan']);
   const parsed = parseArgs(rest, {
     repositories: 'single',
     baseline: 'single',
@@ -72,26 +70,28 @@ export async function runHygiene(args: string[], io: CliIo): Promise<number> {
   // A bad GATEKEEPER_* variable throws lib/config's ConfigError: main prints it, exit 2.
   const config = loadConfig(io.env, { requireAws: false });
   const prefixes = { approvedPrefix: config.approvedPrefix, quarantinedPrefix: config.quarantinedPrefix };
-  const baselineFile = single(parsed, 'baseline') ?? 'policies/hygiene.yaml';
-  try {
-    const baseline = await loadBaseline(resolve(io.cwd, baselineFile), prefixes);
-    const dump = parseHygieneDump(await readInputJson(io, dumpFile), dumpFile);
-    const scope = parsed.options.get('scope') ?? config.repositoryScope;
-    const started = Date.now();
-    const plan = planHygiene(dump, baseline, { now, scope, ...prefixes }, (done, total) => {
-      if (total >= 100)
-        io.stderr.write(`hygiene plan: ${done}/${total} repositories (${Date.now() - started} ms)\n`);
-    });
-    io.stdout.write(output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderText(plan));
-    return plan.totals.repositories === plan.totals.compliant + plan.totals['opted-out']
-      ? EXIT.ok
-      : EXIT.failed;
-  } catch (error) {
-    // Every problem of the baseline or dump, one line each (a single InvalidInputError is printed by main).
-    if (error instanceof LifecyclePolicyInvalidError || error instanceof BaselineInvalidError) {
-      for (const p of error.problems) io.stderr.write(`gatekeeper: ${formatProblem(p)}\n`);
-      return EXIT.invalid;
-    }
-    throw error;
-  }
+  const baselineOption = single(parsed, 'baseline');
+  const policies = choosePolicyDir(undefined, io);
+  const baselinePath =
+    baselineOption === undefined ? join(policies.dir, 'hygiene.yaml') : resolve(io.cwd, baselineOption);
+  const baselineShown = baselineOption ?? join(policies.shown, 'hygiene.yaml');
+  // A baseline or dump with several problems is reported by main as its first problem and how many more.
+  const baseline = await loadBaseline(baselinePath, prefixes).catch((error: unknown) => {
+    if (!(error instanceof BaselineInvalidError)) throw error;
+    // Named as typed (or as found), not by the absolute path the loader was given.
+    throw new BaselineInvalidError(
+      error.problems.map((p) => ({ ...p, file: p.file === baselinePath ? baselineShown : p.file })),
+    );
+  });
+  const dump = parseHygieneDump(await readInputJson(io, dumpFile), dumpFile);
+  const scope = parsed.options.get('scope') ?? config.repositoryScope;
+  const started = Date.now();
+  const plan = planHygiene(dump, baseline, { now, scope, ...prefixes }, (done, total) => {
+    if (total >= 100)
+      io.stderr.write(`hygiene plan: ${done}/${total} repositories (${Date.now() - started} ms)\n`);
+  });
+  io.stdout.write(output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderText(plan));
+  return plan.totals.repositories === plan.totals.compliant + plan.totals['opted-out']
+    ? EXIT.ok
+    : EXIT.failed;
 }

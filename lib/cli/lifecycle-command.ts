@@ -3,18 +3,17 @@
  *
  * Prints what ECR's GetLifecyclePolicyPreview would return for a lifecycle policy document and a
  * DescribeImages response, with ECR's documented semantics (lib/hygiene/lifecycle-engine.ts).
- * Exit codes: 0 preview printed; 2 bad usage or bad input (one line on stderr naming the file and field).
+ * Exit codes: 0 preview printed; 2 bad usage or bad input (one line on stderr naming the file and field, with
+ * the number of further problems).
  */
 import {
-  formatProblem,
   imagesFromDescribeImages,
-  LifecyclePolicyInvalidError,
   type LifecyclePreview,
   parseLifecyclePolicyText,
   previewLifecycle,
 } from '../hygiene/index.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError, unknownSubcommand } from './errors.ts';
 import { readInputJson, readInputText } from './input-file.ts';
 import type { CliIo } from './io.ts';
 
@@ -41,10 +40,7 @@ function renderText(preview: LifecyclePreview, now: number): string {
  */
 export async function runLifecycle(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'preview')
-    throw new UsageError(
-      sub ? `unknown subcommand "lifecycle ${sub}"` : 'missing subcommand: lifecycle preview',
-    );
+  if (sub !== 'preview') throw unknownSubcommand('lifecycle', sub, ['preview']);
   const parsed = parseArgs(rest, { policy: 'single', images: 'single', now: 'single', output: 'single' });
   if (parsed.positional.length > 0) throw new UsageError(`unexpected argument "${parsed.positional[0]}"`);
   const policyFile = single(parsed, 'policy');
@@ -63,18 +59,10 @@ export async function runLifecycle(args: string[], io: CliIo): Promise<number> {
   } catch {
     // parseLifecyclePolicyText reports the JSON error with the file name.
   }
-  try {
-    const policy = parseLifecyclePolicyText(policyText, policyFile);
-    const images = imagesFromDescribeImages(await readInputJson(io, imagesFile), imagesFile);
-    const preview = previewLifecycle(policy, images, now);
-    io.stdout.write(output === 'json' ? `${JSON.stringify(preview, null, 2)}\n` : renderText(preview, now));
-    return EXIT.ok;
-  } catch (error) {
-    // Every problem of the document, one line each (a single InvalidInputError is printed by main).
-    if (error instanceof LifecyclePolicyInvalidError) {
-      for (const p of error.problems) io.stderr.write(`gatekeeper: ${formatProblem(p)}\n`);
-      return EXIT.invalid;
-    }
-    throw error;
-  }
+  // A document with several problems is reported by main as its first problem and how many more.
+  const policy = parseLifecyclePolicyText(policyText, policyFile);
+  const images = imagesFromDescribeImages(await readInputJson(io, imagesFile), imagesFile);
+  const preview = previewLifecycle(policy, images, now);
+  io.stdout.write(output === 'json' ? `${JSON.stringify(preview, null, 2)}\n` : renderText(preview, now));
+  return EXIT.ok;
 }

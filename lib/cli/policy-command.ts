@@ -6,15 +6,16 @@
  * 2 when any is (every problem on stderr as `file: path: message`).
  * test: exit 0 when every case passes, 1 when any fails, 2 when the policy set itself is invalid.
  */
-import { resolve } from 'node:path';
 import { formatProblem, runPolicyTests, validatePolicyDir } from '../policy/index.ts';
 import { choice, parseArgs, parseNow } from './args.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError, unknownSubcommand } from './errors.ts';
 import type { CliIo } from './io.ts';
-import { locateProblems, policyFileLocator } from './policy-location.ts';
-
-export const POLICY_USAGE = `usage: gatekeeper policy validate [DIR] [--now ISO-8601] [--output text|json]
-       gatekeeper policy test [DIR] [--now ISO-8601] [--output text|json]`;
+import {
+  choosePolicyDirToCheck,
+  locateProblems,
+  policyFileLocator,
+  showingPolicyDir,
+} from './policy-location.ts';
 
 /**
  * Runs `gatekeeper policy validate|test …` (args after `policy`) and returns the exit code.
@@ -22,21 +23,19 @@ export const POLICY_USAGE = `usage: gatekeeper policy validate [DIR] [--now ISO-
  */
 export async function runPolicy(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'validate' && sub !== 'test') {
-    throw new UsageError(
-      sub ? `unknown subcommand "policy ${sub}"` : 'missing subcommand: policy validate|test',
-    );
-  }
+  if (sub !== 'validate' && sub !== 'test') throw unknownSubcommand('policy', sub, ['validate', 'test']);
   const parsed = parseArgs(rest, { now: 'single', output: 'single' });
   if (parsed.positional.length > 1) throw new UsageError(`unexpected argument "${parsed.positional[1]}"`);
-  const dirArg = parsed.positional[0] ?? 'policies';
-  const dir = resolve(io.cwd, dirArg);
+  const policies = choosePolicyDirToCheck(parsed.positional[0], io);
+  const { dir, shown: dirArg } = policies;
   const output = choice(parsed, 'output', ['text', 'json'] as const, 'text');
   const now = parseNow(parsed);
   const locate = policyFileLocator(io.cwd, dirArg);
-  return sub === 'validate'
-    ? validate(io, dir, dirArg, now, output, locate)
-    : test(io, dir, now, output, locate);
+  return showingPolicyDir(
+    io.cwd,
+    policies,
+    sub === 'validate' ? validate(io, dir, dirArg, now, output, locate) : test(io, dir, now, output, locate),
+  );
 }
 
 async function validate(
@@ -76,7 +75,11 @@ async function test(
   const report = {
     ...found,
     problems: locateProblems(found.problems, locate),
-    cases: found.cases.map((c) => ({ ...c, file: locate(c.file) })),
+    cases: found.cases.map((c) => ({
+      ...c,
+      file: locate(c.file),
+      failure: c.failure === null ? null : locate(c.failure),
+    })),
   };
   if (output === 'json') {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -9,12 +9,11 @@
  * digest, never on a file someone supplied, so applying a replayed decision would break that rule. To have the
  * gatekeeper act on an event again, re-deliver it (EventBridge archive replay, or a DLQ redrive).
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
-import { parseEvent } from '../events/index.ts';
-import { readFindingsFile, severityCounts } from '../findings/index.ts';
+import { type GatekeeperEvent, InvalidEventError, parseEvent } from '../events/index.ts';
+import { type FindingsReport, readFindingsFile, severityCounts } from '../findings/index.ts';
 import type { GateDependencies, GateOutcome } from '../gate/context.ts';
 import { DEFAULT_GATE_SETTINGS } from '../gate/context.ts';
 import { DryRunRegistry, type RecordedAction } from '../gate/dry-run-registry.ts';
@@ -24,15 +23,14 @@ import { makeTagScheme } from '../gate/tags.ts';
 import { MemoryLedger } from '../ledger/memory-ledger.ts';
 import { createLogger } from '../log/index.ts';
 import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
-import type { ImageFacts } from '../policy/decision.ts';
 import { loadPolicySet } from '../policy/index.ts';
 import { SCAN_STATUSES, type ScanStatus } from '../registry/registry.ts';
 import { choice, parseArgs, parseNow, single } from './args.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { parseImageFacts } from './image-facts.ts';
+import { readInputJson } from './input-file.ts';
 import type { CliIo } from './io.ts';
-
-export { REPLAY_USAGE } from './command-usage.ts';
+import { choosePolicyDir, showingPolicyDir } from './policy-location.ts';
 
 const SPEC = {
   findings: 'single',
@@ -72,22 +70,7 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
     );
   }
 
-  const eventPath = resolve(io.cwd, eventFile);
-  let text: string;
-  try {
-    text = await readFile(eventPath, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(eventFile, null, `cannot read: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(eventFile, null, `not JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const event = parseEvent(json);
+  const event = parseEventFile(eventFile, await readInputJson(io, eventFile));
   if (event.kind === 'ignored') {
     io.stdout.write(
       output === 'json'
@@ -103,8 +86,20 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
       'replay of a scan or finding event needs --findings FILE (what DescribeImageScanFindings would return)',
     );
   }
-  const report = findingsFile ? await readFindingsFile(resolve(io.cwd, findingsFile), input) : null;
-  const facts = await readFacts(single(parsed, 'image-facts'), io);
+  const report = findingsFile
+    ? await readFindingsFile(resolve(io.cwd, findingsFile), input, findingsFile)
+    : null;
+  if (report !== null && findingsFile !== undefined) {
+    const other = otherImage(report, event.image);
+    if (other !== null) {
+      io.stderr.write(
+        `gatekeeper: warning: ${findingsFile} is about ${other}, the event about ${event.image.repository}@${event.image.digest}; the plan judges the event's image by this file's findings\n`,
+      );
+    }
+  }
+  const factsFile = single(parsed, 'image-facts');
+  const facts =
+    factsFile === undefined ? null : parseImageFacts(await readInputJson(io, factsFile), factsFile);
   const tagOptions = (parsed.options.get('tags') ?? [])
     .flatMap((t) => t.split(','))
     .map((t) => t.trim())
@@ -114,7 +109,8 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
 
   const config = loadConfig(io.env, { requireAws: false });
   const scheme = makeTagScheme(config.approvedPrefix, config.quarantinedPrefix);
-  const policySet = await loadPolicySet(resolve(io.cwd, single(parsed, 'policies') ?? 'policies'));
+  const policies = choosePolicyDir(single(parsed, 'policies'), io);
+  const policySet = await showingPolicyDir(io.cwd, policies, loadPolicySet(policies.dir));
   const status = report?.scan?.status ?? 'COMPLETE';
   const registry = new DryRunRegistry({
     ref: event.image,
@@ -203,17 +199,30 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   return outcome.verdict === 'quarantined' ? EXIT.failed : EXIT.ok;
 }
 
-async function readFacts(file: string | undefined, io: CliIo): Promise<ImageFacts | null> {
-  if (file === undefined) return null;
-  let json: unknown;
+/** The event as the handler parses it; a problem names the file and the field (and the event id). */
+function parseEventFile(file: string, json: unknown): GatekeeperEvent {
   try {
-    json = JSON.parse(await readFile(resolve(io.cwd, file), 'utf8'));
+    return parseEvent(json);
   } catch (error) {
-    throw new InvalidInputError(file, null, `cannot read image facts: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if (!(error instanceof InvalidEventError)) throw error;
+    // InvalidEventError names the event (`event ID: field: problem`); on the command line the file comes first.
+    const prefix = `event ${error.eventId}: ${error.field === null ? '' : `${error.field}: `}`;
+    const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new InvalidInputError(file, error.field, `${problem} (event ${error.eventId})`, { cause: error });
   }
-  return parseImageFacts(json, file);
+}
+
+/**
+ * `repository@digest` (or the part the file names) when the findings file names another image than the event,
+ * else null. A file that names neither cannot be checked and is taken as the event's.
+ */
+function otherImage(report: FindingsReport, image: { repository: string; digest: string }): string | null {
+  const repository = report.image.repository;
+  const digest = report.image.digest;
+  const otherRepository = repository !== null && repository !== '' && repository !== image.repository;
+  const otherDigest = digest !== null && digest !== '' && digest !== image.digest;
+  if (!otherRepository && !otherDigest) return null;
+  return `${repository || image.repository}${digest ? `@${digest}` : ''}`;
 }
 
 function describeAction(action: RecordedAction): string {

@@ -19,11 +19,12 @@ import {
   type PolicyDefinition,
   type PolicySet,
 } from './policy-set.ts';
+import { PRECOMPILED_VALIDATORS } from './precompiled-schemas.ts';
 import { MAX_YAML_BYTES, parseSafeYaml } from './safe-yaml.ts';
 
 /** Where the published schemas live (policies/schema of this package, whatever directory is loaded). */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../policies/schema/', import.meta.url));
-const SCHEMA_FILES = {
+export const SCHEMA_FILES = {
   Policy: 'policy.schema.json',
   Exceptions: 'exceptions.schema.json',
   PolicyTest: 'policy-test.schema.json',
@@ -35,11 +36,20 @@ const MAX_FILES = 2000;
 const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The ajv options of the policy schemas (the CLI build precompiles them with these: lib/policy/precompiled-schemas.ts). */
+export const AJV_OPTIONS = {
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+} as const;
+
 let validators: Promise<Record<PolicyFileKind, ValidateFunction>> | null = null;
 
 function schemaValidators(): Promise<Record<PolicyFileKind, ValidateFunction>> {
   validators ??= (async () => {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    if (PRECOMPILED_VALIDATORS !== null) return { ...PRECOMPILED_VALIDATORS };
+    const ajv = new Ajv2020(AJV_OPTIONS);
     const out = {} as Record<PolicyFileKind, ValidateFunction>;
     for (const [kind, file] of Object.entries(SCHEMA_FILES) as [PolicyFileKind, string][]) {
       out[kind] = ajv.compile(JSON.parse(await readFile(join(SCHEMA_DIR, file), 'utf8')));
@@ -136,7 +146,7 @@ async function parseFiles(
     throw new InvalidInputError(
       dir,
       null,
-      `cannot read the policies directory (${(error as Error).message})`,
+      `cannot read the policies directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       {
         cause: error,
       },

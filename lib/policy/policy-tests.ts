@@ -3,7 +3,7 @@
  * findings file (or a scan without findings) for an image, evaluated with the real engine and compared with the
  * expected verdict, selected policy, mode, violated rules and waived findings.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { readFindingsFile } from '../findings/index.ts';
 import { isRecord } from '../findings/json-reader.ts';
@@ -239,8 +239,14 @@ export async function runPolicyTests(dir: string, now: Date = new Date()): Promi
           : {
               kind: 'findings',
               findings: parsed.findings
-                ? (await readFindingsFile(join(dirname(join(base, test.rel)), parsed.findings), parsed.input))
-                    .findings
+                ? (
+                    await readFindingsFile(
+                      join(dirname(join(base, test.rel)), parsed.findings),
+                      parsed.input,
+                      // Named like every other file of the set (`policies/tests/findings/x.json`), not by its absolute path.
+                      posix.join(posix.dirname(test.display), parsed.findings),
+                    )
+                  ).findings
                 : [],
             };
         decision = judgeImage({

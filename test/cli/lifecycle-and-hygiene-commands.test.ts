@@ -129,7 +129,7 @@ describe('gatekeeper lifecycle preview', () => {
   ])('bad usage %j → exit 2 with a reason', async (args, message) => {
     const t = io(dir);
     expect(await runLifecycle(args, t.io)).toBe(2);
-    expect(t.err()).toContain(message);
+    expect(t.err()).toBe(message.replace(/\n$/, '; see "gatekeeper lifecycle --help"\n'));
   });
 
   it.each([

@@ -105,7 +105,36 @@ describe('usage errors exit 2 with one reason and a hint', () => {
     const out = await run(argv);
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toBe(`${message}\nrun "gatekeeper --help" for usage\n`);
+    const help = argv[0] === 'deploy' ? 'gatekeeper --help' : `gatekeeper ${argv[0]} --help`;
+    expect(out.stderr).toBe(`${message}; see "${help}"\n`);
+  });
+
+  it.each([
+    [['evaluate', '--finding', BASIC], 'unknown option "--finding" (did you mean "--findings"?)'],
+    [
+      ['evaluate', '--findings', BASIC, '--repo', 'x'],
+      'unknown option "--repo" (did you mean "--repository"?)',
+    ],
+    [
+      ['evaluate', '--findings', BASIC, '--ouptut', 'json'],
+      'unknown option "--ouptut" (did you mean "--output"?)',
+    ],
+    [['evaluate', '--findings', BASIC, '-o', 'json'], 'unknown option "-o"'],
+    [['evaluate', '--findings', BASIC, '--colour'], 'unknown option "--colour"'],
+    [['replay', 'e.json', '--dryrun'], 'unknown option "--dryrun" (did you mean "--dry-run"?)'],
+    [
+      ['hygiene', 'plan', '--repository', 'd.json'],
+      'unknown option "--repository" (did you mean "--repositories"?)',
+    ],
+    [['lifecycle', 'preview', '--image', 'i.json'], 'unknown option "--image" (did you mean "--images"?)'],
+    [['policy', 'valdiate'], 'unknown subcommand "policy valdiate" (did you mean "policy validate"?)'],
+    [['evalute'], 'unknown command "evalute" (did you mean "evaluate"?)'],
+    [['lint'], 'unknown command "lint"'],
+  ])('%j suggests the nearest name, on one line', async (argv, message) => {
+    const out = await run(argv);
+    expect(out.code).toBe(2);
+    expect(out.stderr.split('\n')).toHaveLength(2);
+    expect(out.stderr.startsWith(`gatekeeper: ${message}; see "gatekeeper `)).toBe(true);
   });
 
   it('needs --repository when the findings file does not name one', async () => {
@@ -272,7 +301,9 @@ describe('evaluate', () => {
       join(dir, 'policies', 'default.yaml'),
       'apiVersion: gatekeeper/v1\nkind: Policy\nname: default\ndefault: true\nmode: enforce\nrules:\n  maxSeverity:\n    HIGH: -1\n',
     );
-    const out = await run(['evaluate', '--findings', join(ROOT, BASIC)], { cwd: dir });
+    const out = await run(['evaluate', '--findings', join(ROOT, BASIC), '--policies', 'policies'], {
+      cwd: dir,
+    });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/^gatekeeper: policies\/default\.yaml: rules\.maxSeverity\.HIGH: /);
   });
@@ -405,7 +436,7 @@ describe('policy validate and policy test', () => {
     expect(validate.code).toBe(2);
     expect(validate.stderr).toBe(expected.map((line) => `error: ${line}\n`).join(''));
     expect(evaluate.code).toBe(2);
-    expect(evaluate.stderr).toBe(expected.map((line) => `gatekeeper: ${line}\n`).join(''));
+    expect(evaluate.stderr).toBe(`gatekeeper: ${expected[0]} (and 2 more)\n`);
     const json = await run(['policy', 'validate', dir, '--output', 'json', '--now', NOW]);
     expect(JSON.parse(json.stdout).problems.map((p: { file: string }) => p.file)).toEqual([
       `${dir}/default.yaml`,

@@ -16,7 +16,7 @@ import {
   FUNCTIONS,
 } from '../../scripts/build-functions.ts';
 import { createZip } from '../../scripts/build-zip.ts';
-import { ensurePackaged, ROOT } from './support/packaged.ts';
+import { BUILD_NOW, ensurePackaged, ROOT } from './support/packaged.ts';
 import { readZip } from './support/zip-reader.ts';
 
 const run = promisify(execFile);
@@ -112,7 +112,11 @@ describe('the build', () => {
 
   it('is reproducible: a second build gives the same zip bytes', async () => {
     // Act
-    const again = await buildFunctions({ root: ROOT, outDir: join(scratch, 'again') });
+    const again = await buildFunctions({
+      root: ROOT,
+      outDir: join(scratch, 'again'),
+      now: new Date(BUILD_NOW),
+    });
 
     // Assess
     for (const artifact of again) {
@@ -129,9 +133,9 @@ describe('the build', () => {
     const outDir = join(scratch, 'invalid');
 
     // Act + Assess
-    await expect(buildFunctions({ root: ROOT, policiesDir: policies, outDir })).rejects.toThrow(
-      /broken\.yaml/,
-    );
+    await expect(
+      buildFunctions({ root: ROOT, policiesDir: policies, outDir, now: new Date(BUILD_NOW) }),
+    ).rejects.toThrow(/broken\.yaml/);
     expect(() => readFileSync(join(outDir, 'zips', 'image-pushed.zip'))).toThrow();
   }, 60_000);
 
@@ -144,7 +148,12 @@ describe('the build', () => {
     );
 
     await expect(
-      buildFunctions({ root: ROOT, policiesDir: policies, outDir: join(scratch, 'invalid-hygiene') }),
+      buildFunctions({
+        root: ROOT,
+        policiesDir: policies,
+        outDir: join(scratch, 'invalid-hygiene'),
+        now: new Date(BUILD_NOW),
+      }),
     ).rejects.toThrow(/invalid hygiene baseline .*hygiene\.yaml/);
   }, 60_000);
 

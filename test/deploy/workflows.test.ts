@@ -71,13 +71,14 @@ describe('pull request workflow', () => {
     expect(checks.strategy?.matrix?.node).toEqual([20, 22]);
   });
 
-  it('installs, lints, typechecks, tests, validates and tests policies, packages and checks the template, in order', () => {
+  it('installs, lints, typechecks, tests, builds the CLI, validates and tests policies with it, packages and checks the template, in order', () => {
     const commands = checks.steps.map((s) => s.run).filter(Boolean);
     expect(commands).toEqual([
       'npm ci',
       'npm run lint',
       'npm run typecheck',
       'npm test',
+      'npm run build:cli',
       'npx gatekeeper policy validate policies',
       'npx gatekeeper policy test policies',
       'npm run package',

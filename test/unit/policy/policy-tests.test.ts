@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPolicyTests } from '../../../lib/policy/policy-tests.ts';
 import { DEFAULT_YAML, NOW, policyDir } from './support.ts';
@@ -200,7 +201,10 @@ cases:
     expect(report.cases[0]?.failure).toBe(
       'expected verdict approved, got quarantined; expected violations [], got [scan.FAILED]',
     );
-    expect(report.cases[1]?.failure).toBe(`${dir}/tests/nowhere.json: cannot read the file (ENOENT)`);
+    // Named like the set's other files (set name first), so the CLI can show it as the user typed the directory.
+    expect(report.cases[1]?.failure).toBe(
+      `${basename(dir)}/tests/nowhere.json: cannot read the file (ENOENT)`,
+    );
     expect(report.cases[2]?.failure).toBe('cases[2].image: must be a mapping, not undefined');
     expect(report.cases[2]?.file).toBe('policies/tests/cases.yaml');
     expect(report.failed).toBe(3);
