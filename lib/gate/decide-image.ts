@@ -33,9 +33,9 @@ import {
 } from '../ledger/ledger.ts';
 import type { Logger } from '../log/logger.ts';
 import type { OutboundMessage } from '../notify/notifier.ts';
-import type { Decision, ImageFacts, ImageUnderTest, Violation } from '../policy/decision.ts';
-import type { PolicyDefinition, PolicySet } from '../policy/policy-set.ts';
-import { decideWithoutFindings, evaluate, selectPolicy } from '../policy/runtime.ts';
+import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
+import type { PolicySet } from '../policy/policy-set.ts';
+import { governingPolicy, judgeImage } from '../policy/runtime.ts';
 import { ImageFactsUnavailableError } from '../registry/errors.ts';
 import { childManifests, isIndexMediaType, parseManifest } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
@@ -252,7 +252,6 @@ async function decideDigest(
   const now = deps.now();
   const sourceTags = sourceTagsOf(deps.scheme, [...summary.tags, ...(record?.removedSourceTags ?? [])]);
   const image: ImageUnderTest = { repository: ref.repository, tags: sourceTags, digest: ref.digest };
-  const policy = selectPolicy(policySet, image);
 
   let readiness: Readiness;
   let facts: ImageFacts | null = null;
@@ -315,11 +314,20 @@ async function decideDigest(
   }
 
   const findings = readiness.kind === 'findings' ? uniqueFindings(readiness.findings) : [];
-  let decision =
-    readiness.kind === 'findings'
-      ? evaluate(findings, image, facts, policySet, now)
-      : decideWithoutFindings(readiness.status, readiness.description, image, policySet, now);
-  if (factsProblem && imageRulesActive(policy)) decision = failClosedOnFacts(decision, factsProblem, policy);
+  // The verdict is made in lib/policy alone: the strictest over every source tag (a tag never loosens it),
+  // failing closed when image rules cannot be checked.
+  const decision = judgeImage({
+    image,
+    policySet,
+    now,
+    scan:
+      readiness.kind === 'findings'
+        ? { kind: 'findings', findings }
+        : { kind: 'no-findings', status: readiness.status, description: readiness.description ?? null },
+    facts,
+    factsProblem,
+  });
+  const policy = governingPolicy(policySet, decision);
   const digestOfFindings =
     readiness.kind === 'findings'
       ? findingsDigest(findings)
@@ -918,29 +926,6 @@ function combineFacts(all: readonly ImageFacts[]): ImageFacts | null {
   if (sizes.length > 0) combined.sizeBytes = Math.max(...sizes);
   combined.user = root ? (root.user ?? '') : (first?.user ?? '');
   return combined;
-}
-
-function imageRulesActive(policy: PolicyDefinition): boolean {
-  const rules = policy.rules.image;
-  return rules.runsAsRoot === 'deny' || rules.requiredLabels.length > 0 || rules.maxSizeBytes !== null;
-}
-
-/** Image rules cannot be checked without facts: fail closed (enforce) or record it (audit). */
-function failClosedOnFacts(decision: Decision, problem: string, policy: PolicyDefinition): Decision {
-  const message = `image rules cannot be checked: ${problem}`;
-  const violation: Violation = {
-    rule: 'image.facts',
-    findingId: null,
-    severity: null,
-    package: null,
-    message,
-  };
-  return {
-    ...decision,
-    verdict: policy.mode === 'audit' ? decision.verdict : 'quarantined',
-    violations: [...decision.violations, violation],
-    reason: decision.reason ?? message,
-  };
 }
 
 function recordDecision(
