@@ -4,13 +4,23 @@
  * an "Inspector2 Finding" event or one finding), Trivy JSON (SchemaVersion 2) and Grype JSON.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { FindingsCollector } from './collector.ts';
-import { addEcrPage, looksLikeEcrResponse, type ScanStatus } from './ecr.ts';
+import { FindingsCollector, type NamedImage } from './collector.ts';
+
+export type { NamedImage } from './collector.ts';
+
+import {
+  addEcrPage,
+  checkEcrResponse,
+  type EcrPageSummary,
+  looksLikeEcrResponse,
+  type ScanStatus,
+} from './ecr.ts';
 import { InvalidInputError, UnsupportedFindingsFormatError } from './errors.ts';
 import type { Finding } from './finding.ts';
 import { addGrypeReport, looksLikeGrype } from './grype.ts';
 import {
   addInspectorDocument,
+  checkInspectorDocument,
   looksLikeInspectorEvent,
   looksLikeInspectorFinding,
   looksLikeInspectorListFindings,
@@ -53,7 +63,8 @@ const EXPECTED: Readonly<Record<FindingsKind, string>> = {
 
 /**
  * Reads and normalises a findings file. `source` is how errors name it (default: `path`; the CLI passes the
- * name as the user typed it).
+ * name as the user typed it). `named` is the image being decided, when the caller knows it: findings about
+ * another image are refused (see {@link NamedImage}).
  * @example const report = await readFindingsFile('scan.json', 'auto'); report.findings.length
  * @throws InvalidInputError naming the file (and field) when it cannot be read or is not a supported format.
  */
@@ -61,6 +72,7 @@ export async function readFindingsFile(
   path: string,
   input: FindingsInput,
   source: string = path,
+  named: NamedImage = {},
 ): Promise<FindingsReport> {
   let text: string;
   try {
@@ -81,7 +93,7 @@ export async function readFindingsFile(
       cause: error,
     });
   }
-  return parseFindings(parseJsonText(source, text), source, input);
+  return parseFindings(parseJsonText(source, text), source, input, named);
 }
 
 /**
@@ -104,27 +116,39 @@ export function parseJsonText(source: string, text: string): unknown {
  * Normalises already-parsed JSON. `source` names the input in errors (a file name or event field).
  * @example parseFindings(JSON.parse(text), 'findings.json', 'auto').findings
  */
-export function parseFindings(json: unknown, source: string, input: FindingsInput): FindingsReport {
+export function parseFindings(
+  json: unknown,
+  source: string,
+  input: FindingsInput,
+  named: NamedImage = {},
+): FindingsReport {
   const reader = new JsonReader(source);
   const kind = input === 'auto' ? detectKind(reader, json) : input;
   if (input !== 'auto') checkKind(reader, json, input);
-  return readTwice(source, (r) => collect(r, json, kind));
+  return readTwice(source, (r) => collect(r, json, kind, named));
 }
 
-function collect(reader: JsonReader, json: unknown, kind: FindingsKind): FindingsReport {
-  const out = new FindingsCollector(reader);
+function collect(reader: JsonReader, json: unknown, kind: FindingsKind, named: NamedImage): FindingsReport {
+  // ECR and Inspector name the ECR repository itself; Trivy and Grype the one the image was scanned under.
+  const checkRepository = kind === 'ecr' || kind === 'inspector';
+  const out = new FindingsCollector(reader, { ...named, checkRepository });
   let scan: ScanStatus | null = null;
   const pages: readonly unknown[] = Array.isArray(json) ? json : [json];
   const pagePath = (i: number): string => (Array.isArray(json) ? reader.at('', i) : '');
   switch (kind) {
-    case 'ecr':
+    case 'ecr': {
+      const summaries: EcrPageSummary[] = [];
       for (let i = 0; i < pages.length; i++) {
-        const pageScan = addEcrPage(out, pages[i], pagePath(i));
-        scan ??= pageScan;
+        const summary = addEcrPage(out, pages[i], pagePath(i));
+        summaries.push(summary);
+        scan ??= summary.scan;
       }
+      checkEcrResponse(reader, summaries);
       break;
+    }
     case 'inspector':
       for (let i = 0; i < pages.length; i++) addInspectorDocument(out, pages[i], pagePath(i));
+      checkInspectorDocument(out, pages, pagePath);
       break;
     case 'trivy':
       addTrivyReport(out, json);

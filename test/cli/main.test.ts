@@ -119,7 +119,7 @@ describe('usage errors exit 2 with one reason and a hint', () => {
     expect(out.code).toBe(2);
     const dir = tempDir();
     const file = writeJson(dir, 'noname.json', {
-      imageScanFindings: { findings: [] },
+      imageScanFindings: { findings: [], imageScanCompletedAt: 1579839105, findingSeverityCounts: {} },
       imageScanStatus: { status: 'COMPLETE' },
     });
     const noName = await run(['evaluate', '--findings', file, '--now', NOW]);
@@ -158,11 +158,18 @@ describe('evaluate', () => {
   });
 
   it('options win over the file: --repository, --tag (repeated), --digest', async () => {
+    // A Trivy report of a local build: the repository it will be pushed to is named on the command line.
+    const report = JSON.parse(readFileSync(join(ROOT, TRIVY), 'utf8'));
+    report.ArtifactName = 'api:ci';
+    report.Metadata.RepoTags = ['api:ci'];
+    report.Metadata.RepoDigests = [];
+    const dir = tempDir();
+    writeJson(dir, 'trivy.json', report);
     const digest = `sha256:${'ab'.repeat(32)}`;
     const out = await run([
       'evaluate',
       '--findings',
-      ENHANCED,
+      join(dir, 'trivy.json'),
       '--repository',
       'orders/api',
       '--tag',
@@ -181,7 +188,22 @@ describe('evaluate', () => {
       tags: ['2.0.0', '2.0'],
       digest,
     });
-    expect(out.code).toBe(0);
+  });
+
+  it.each([
+    [
+      'a digest',
+      ['--digest', `sha256:${'ab'.repeat(32)}`],
+      `gatekeeper: ${ENHANCED}: imageId.imageDigest: the findings are about image sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6, not sha256:${'ab'.repeat(32)}: findings of another image cannot decide it\n`,
+    ],
+    [
+      'an ECR repository',
+      ['--repository', 'orders/api'],
+      `gatekeeper: ${ENHANCED}: repositoryName: the findings are about repository sample-repo, not orders/api: findings of another repository cannot decide it\n`,
+    ],
+  ])('findings about another image than %s named exit 2', async (_name, options, stderr) => {
+    const out = await run(['evaluate', '--findings', ENHANCED, ...options, '--now', NOW]);
+    expect([out.code, out.stdout, out.stderr]).toEqual([2, '', stderr]);
   });
 
   it('ignores a digest in the file that is not a sha256 digest, saying so', async () => {
@@ -219,7 +241,7 @@ describe('evaluate', () => {
         '--findings',
         'findings.json',
         '--repository',
-        'demo',
+        'sample-repo',
         '--policies',
         join(ROOT, 'policies'),
       ],
@@ -394,7 +416,15 @@ describe('policy validate and policy test', () => {
 
     // Act
     const validate = await run(['policy', 'validate', dir, '--now', NOW]);
-    const evaluate = await run(['evaluate', '--findings', BASIC, '--repository', 'demo', '--policies', dir]);
+    const evaluate = await run([
+      'evaluate',
+      '--findings',
+      BASIC,
+      '--repository',
+      'sample-repo',
+      '--policies',
+      dir,
+    ]);
 
     // Assess
     const expected = [

@@ -72,9 +72,11 @@ describe('Grype JSON', () => {
     expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(message);
   });
 
-  it('reads a directory scan without image identity', () => {
+  it('refuses a directory scan: its findings are not about an image', () => {
     const json = loadFixture('scanners', GRYPE);
     json.source = { type: 'directory', target: '/src' };
-    expect(parseFindings(json, 'g.json', 'auto').image).toEqual({ repository: null, digest: null, tags: [] });
+    expect(() => parseFindings(json, 'g.json', 'auto')).toThrow(
+      'g.json: source.type: "directory": the report is not about a container image, so its findings cannot approve one; scan the image (grype IMAGE -o json)',
+    );
   });
 });

@@ -246,7 +246,7 @@ describe('multi-page input', () => {
     const page2 = loadFixture('aws', BASIC);
     page2.repositoryName = 'other';
     expect(() => parseFindings([loadFixture('aws', BASIC), page2], 'p.json', 'ecr')).toThrow(
-      'p.json: [1].imageId.imageDigest: pages must all be about one image: repository sample-repo, then other',
+      'p.json: [1].repositoryName: pages must all be about one image: repository sample-repo, then other',
     );
   });
 
