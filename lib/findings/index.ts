@@ -26,7 +26,7 @@ import {
   looksLikeInspectorListFindings,
 } from './inspector.ts';
 import { describeValue, isRecord, JsonReader, type JsonRecord, readTwice } from './json-reader.ts';
-import { addTrivyReport, looksLikeTrivy } from './trivy.ts';
+import { addTrivyReport, looksLikeLegacyTrivy, looksLikeTrivy } from './trivy.ts';
 
 export { InvalidInputError, UnsupportedFindingsFormatError } from './errors.ts';
 export type { Finding, FindingSource, FixAvailability, Severity } from './finding.ts';
@@ -51,13 +51,17 @@ export interface FindingsReport {
 /** Files larger than this are refused before reading (a findings dump of 100k findings is ~200 MB). */
 export const MAX_FINDINGS_FILE_BYTES = 512 * 1024 * 1024;
 
+/** Trivy before 0.20 prints `null` when it finds nothing: no image, no results, nothing to judge. */
+const NULL_REPORT =
+  'Trivy before 0.20 writes null when it finds nothing; such a report names no image and no result: scan again with Trivy 0.20 or later';
 const EXPECTED_ANY =
   'an ECR DescribeImageScanFindings response (imageScanFindings), an Inspector2 ListFindings response (findings[]), Trivy JSON (SchemaVersion 2, Results[]) or Grype JSON (matches[])';
 const EXPECTED: Readonly<Record<FindingsKind, string>> = {
   ecr: 'an ECR DescribeImageScanFindings response (imageScanFindings, imageScanStatus) or an array of its pages',
   inspector:
     'an Inspector2 ListFindings response (findings[]) or an array of its pages, an "Inspector2 Finding" event, or one finding',
-  trivy: 'Trivy JSON (trivy image -f json: SchemaVersion 2, Results[])',
+  trivy:
+    'Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]; or the results array of Trivy before 0.20)',
   grype: 'Grype JSON (grype -o json: matches[])',
 };
 
@@ -190,9 +194,11 @@ function kindOf(value: JsonRecord): FindingsKind | null {
 }
 
 function detectKind(reader: JsonReader, json: unknown): FindingsKind {
+  if (json === null) unsupported(reader, null, `expected ${EXPECTED_ANY}, got null (${NULL_REPORT})`);
   if (Array.isArray(json)) {
     if (json.length === 0) unsupported(reader, null, `expected ${EXPECTED_ANY}, got an empty array`);
     const first = json[0];
+    if (looksLikeLegacyTrivy(first)) return 'trivy';
     const kind = isRecord(first) ? kindOf(first) : null;
     if (kind === null) unsupported(reader, '[0]', `expected ${EXPECTED_ANY}, got ${summarise(first)}`);
     if (kind === 'trivy' || kind === 'grype') {
@@ -214,6 +220,8 @@ function unsupported(reader: JsonReader, path: string | null, problem: string): 
 
 /** With an explicit --input, the document must have that shape (checked on its first page). */
 function checkKind(reader: JsonReader, json: unknown, input: FindingsKind): void {
+  if (json === null) unsupported(reader, null, `expected ${EXPECTED[input]}, got null (${NULL_REPORT})`);
+  if (input === 'trivy' && Array.isArray(json) && looksLikeLegacyTrivy(json[0])) return;
   const paged = Array.isArray(json) && (input === 'ecr' || input === 'inspector');
   if (Array.isArray(json) && json.length === 0)
     unsupported(reader, null, `expected ${EXPECTED[input]}, got an empty array`);

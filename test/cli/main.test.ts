@@ -130,6 +130,24 @@ describe('usage errors exit 2 with one reason and a hint', () => {
   });
 });
 
+describe('evaluate: Trivy reports of image archives', () => {
+  it('takes repository and tag from Metadata.RepoTags, else needs --repository', async () => {
+    const withTags = `${SCANNERS}/trivy-0.68.1-archive-repotags-alpine310.json`;
+    const withoutTags = `${SCANNERS}/trivy-0.48.2-archive-status-alpine310.json`;
+    const named = await run(['evaluate', '--findings', withTags, '--output', 'json', '--now', NOW]);
+    expect(JSON.parse(named.stdout).image).toEqual({
+      repository: 'aquasecurity/trivy-test-images',
+      tags: ['alpine-310'],
+      digest: null,
+    });
+    const unnamed = await run(['evaluate', '--findings', withoutTags, '--now', NOW]);
+    expect([unnamed.code, unnamed.stdout]).toEqual([2, '']);
+    expect(unnamed.stderr).toContain(
+      `option "--repository NAME" is required: ${withoutTags} does not name the repository`,
+    );
+  });
+});
+
 describe('evaluate', () => {
   it('--output json is the contract and byte-for-byte the same on every run', async () => {
     const args = ['evaluate', '--findings', GRYPE, '--output', 'json', '--now', NOW];

@@ -296,7 +296,7 @@ describe('auto-detection and explicit --input', () => {
     const act = () => parseFindings(loadFixture('scanners', GRYPE), 'g.json', 'trivy');
     expect(act).toThrow(UnsupportedFindingsFormatError);
     expect(act).toThrow(
-      'g.json: expected Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]), got Grype JSON (grype -o json: matches[])',
+      'g.json: expected Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]; or the results array of Trivy before 0.20), got Grype JSON (grype -o json: matches[])',
     );
   });
 
