@@ -1,7 +1,12 @@
 /**
  * Findings from every source, normalised to {@link Finding}: ECR DescribeImageScanFindings (basic and
  * enhanced, one page or an array of pages of one image), Inspector2 ListFindings (one page or pages; also
- * an "Inspector2 Finding" event or one finding), Trivy JSON (SchemaVersion 2) and Grype JSON.
+ * an "Inspector2 Finding" event or one finding), Trivy JSON (SchemaVersion 2, and the results array of
+ * Trivy before 0.20) and Grype JSON (every layout since 0.7).
+ *
+ * A file is read in full or refused with an {@link InvalidInputError} naming the file and the field: a
+ * response whose shape shows findings are missing, a report that is not about a container image, or findings
+ * about another image than the one named never yield findings to judge (docs/cli.md, "Input formats").
  */
 import { readFile, stat } from 'node:fs/promises';
 import { FindingsCollector, type NamedImage } from './collector.ts';
