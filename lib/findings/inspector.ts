@@ -84,7 +84,7 @@ export function checkInspectorDocument(
       .join(', ');
     r.fail(
       out.otherResourcePath ?? '',
-      `no finding is about a container image (${kinds}): findings about other resources cannot approve an image`,
+      `no finding is about an ECR container image (${kinds}): findings about other resources cannot approve an image`,
     );
   }
 }

@@ -130,6 +130,27 @@ describe('usage errors exit 2 with one reason and a hint', () => {
   });
 });
 
+describe('evaluate: real-world inputs that cannot decide the image', () => {
+  it.each([
+    [
+      'an Inspector finding about a Lambda function',
+      `${SCANNERS}/inspector2-finding-lambda-package-vulnerability.json`,
+      'detail.resources: no finding is about an ECR container image (1 about AWS_LAMBDA_FUNCTION)',
+    ],
+    [
+      'an ECR response printed by a client older than enhanced scanning',
+      `${SCANNERS}/ecr-describe-image-scan-findings-active-old-cli.json`,
+      'imageScanFindings.enhancedFindings: missing although the scan status is ACTIVE',
+    ],
+  ])('%s exits 2 with the reason', async (_name, file, reason) => {
+    const out = await run(['evaluate', '--findings', file, '--repository', 'test', '--now', NOW]);
+    expect([out.code, out.stdout]).toEqual([2, '']);
+    // One line naming the file and the field.
+    expect(out.stderr.startsWith(`gatekeeper: ${file}: ${reason}`)).toBe(true);
+    expect(out.stderr.indexOf('\n')).toBe(out.stderr.length - 1);
+  });
+});
+
 describe('evaluate: Trivy reports of image archives', () => {
   it('takes repository and tag from Metadata.RepoTags, else needs --repository', async () => {
     const withTags = `${SCANNERS}/trivy-0.68.1-archive-repotags-alpine310.json`;

@@ -163,7 +163,7 @@ describe('Inspector responses', () => {
         j.findings.push(structuredClone(j.findings[0]));
       }),
     ).toBe(
-      'f.json: findings[0].resources: no finding is about a container image (2 about AWS_LAMBDA_FUNCTION): findings about other resources cannot approve an image',
+      'f.json: findings[0].resources: no finding is about an ECR container image (2 about AWS_LAMBDA_FUNCTION): findings about other resources cannot approve an image',
     );
   });
 

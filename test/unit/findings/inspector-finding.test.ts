@@ -243,14 +243,14 @@ describe('which Inspector findings count', () => {
       (f) => {
         f.resources[0].type = 'AWS_EC2_INSTANCE';
       },
-      'list.json: findings[0].resources: no finding is about a container image (1 about AWS_EC2_INSTANCE): findings about other resources cannot approve an image',
+      'list.json: findings[0].resources: no finding is about an ECR container image (1 about AWS_EC2_INSTANCE): findings about other resources cannot approve an image',
     ],
     [
       'a finding without resources',
       (f) => {
         delete f.resources;
       },
-      'list.json: findings[0].resources: no finding is about a container image (1 about missing): findings about other resources cannot approve an image',
+      'list.json: findings[0].resources: no finding is about an ECR container image (1 about missing): findings about other resources cannot approve an image',
     ],
   ])('a file whose only finding is not about an image (%s) is refused', (_name, edit, message) => {
     expect(() => listed(edit)).toThrow(message);

@@ -243,6 +243,10 @@ describe('scanner report layouts', () => {
       'grype-0.24.0-directory.json: source.type: "directory": the report is not about a container image, so its findings cannot approve one; scan the image (grype IMAGE -o json)',
     ],
     [
+      'inspector2-finding-lambda-package-vulnerability.json',
+      'inspector2-finding-lambda-package-vulnerability.json: detail.resources: no finding is about an ECR container image (1 about AWS_LAMBDA_FUNCTION): findings about other resources cannot approve an image',
+    ],
+    [
       'ecr-describe-image-scan-findings-active-old-cli.json',
       'ecr-describe-image-scan-findings-active-old-cli.json: imageScanFindings.enhancedFindings: missing although the scan status is ACTIVE, which only enhanced scanning reports: the client that wrote this file dropped the enhanced findings (AWS CLI before 2.4.3 does); fetch the findings again with a current AWS CLI or SDK',
     ],
