@@ -53,9 +53,10 @@ export interface NamedImage {
 export class FindingsCollector {
   readonly findings: Finding[] = [];
   readonly excluded = new Map<string, number>();
-  /** Inspector-shaped records about a container image, and about something else (a Lambda function …). */
+  /** Inspector-shaped records about an ECR container image. */
   imageRecords = 0;
-  otherResourceRecords = 0;
+  /** Inspector-shaped records about other resources, by resource type (`missing` when none is named). */
+  readonly otherResources = new Map<string, number>();
   /** Where the first record about another resource names its resources (for errors). */
   otherResourcePath: string | null = null;
   /** Finding indexes by id; an id usually has one or a few packages, so a short scan beats string keys. */

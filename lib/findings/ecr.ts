@@ -44,8 +44,8 @@ export interface EcrPageSummary {
   readonly counts: ReadonlyMap<string, number> | null;
   /** Finding records on the page (basic and enhanced). */
   readonly records: number;
-  /** `nextToken` (SDK/API) or `NextToken` (AWS CLI with --max-items): more pages follow. */
-  readonly nextToken: boolean;
+  /** The key that says more pages follow, when one does: `nextToken` (API/SDK) or `NextToken` (AWS CLI --max-items). */
+  readonly nextToken: 'nextToken' | 'NextToken' | null;
 }
 
 /**
@@ -92,9 +92,11 @@ export function addEcrPage(out: FindingsCollector, raw: unknown, path: string): 
     }
   }
   const nextToken =
-    r.optionalString(page.nextToken, path, 'nextToken') ??
-    r.optionalString(page.NextToken, path, 'NextToken');
-
+    r.optionalString(page.nextToken, path, 'nextToken') !== null
+      ? 'nextToken'
+      : r.optionalString(page.NextToken, path, 'NextToken') !== null
+        ? 'NextToken'
+        : null;
   const isfValue = page.imageScanFindings;
   if (isfValue === undefined || isfValue === null) {
     return {
@@ -105,7 +107,7 @@ export function addEcrPage(out: FindingsCollector, raw: unknown, path: string): 
       hasResultMarkers: false,
       counts: null,
       records: 0,
-      nextToken: nextToken !== null,
+      nextToken,
     };
   }
   const isfPath = r.at(path, 'imageScanFindings');
@@ -131,7 +133,7 @@ export function addEcrPage(out: FindingsCollector, raw: unknown, path: string): 
       (isf.imageScanCompletedAt !== undefined && isf.imageScanCompletedAt !== null),
     counts,
     records: basic.length + enhanced.length,
-    nextToken: nextToken !== null,
+    nextToken,
   };
 }
 
@@ -169,9 +171,9 @@ export function checkEcrResponse(r: JsonReader, pages: readonly EcrPageSummary[]
     }
   }
   const last = pages[pages.length - 1] ?? first;
-  if (last.nextToken) {
+  if (last.nextToken !== null) {
     r.fail(
-      at(last, 'nextToken'),
+      at(last, last.nextToken),
       'set on the last page: the response is one page of several and the findings of later pages are missing; fetch every page (the AWS CLI does unless --max-items or --no-paginate is given) or give all pages as an array',
     );
   }

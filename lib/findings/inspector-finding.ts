@@ -75,9 +75,10 @@ export function addInspectorFinding(
     otherType ??= resType;
   }
   if (options.requireEcrImageResource && ecrResource === null) {
-    out.otherResourceRecords++;
+    const kind = otherType ?? 'missing';
+    out.otherResources.set(kind, (out.otherResources.get(kind) ?? 0) + 1);
     out.otherResourcePath ??= r.at(path, 'resources');
-    out.exclude(`resource type ${otherType ?? 'missing'}`);
+    out.exclude(`resource type ${kind}`);
     return;
   }
   out.imageRecords++;

@@ -77,10 +77,10 @@ export function checkInspectorDocument(
       );
     }
   }
-  if (out.imageRecords === 0 && out.otherResourceRecords > 0) {
-    const kinds = [...out.excluded]
-      .filter(([reason]) => reason.startsWith('resource type '))
-      .map(([reason, n]) => `${n} about ${reason.slice('resource type '.length)}`)
+  if (out.imageRecords === 0 && out.otherResources.size > 0) {
+    const kinds = [...out.otherResources]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([type, n]) => `${n} about ${type}`)
       .join(', ');
     r.fail(
       out.otherResourcePath ?? '',

@@ -86,7 +86,7 @@ describe('ECR responses that show dropped findings', () => {
       (j) => {
         j.NextToken = 'eyJ0b2tlbiI6Mn0=';
       },
-      'f.json: nextToken: set on the last page',
+      'f.json: NextToken: set on the last page',
     ],
     [
       'pages that disagree on the scan status',
