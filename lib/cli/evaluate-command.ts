@@ -121,7 +121,11 @@ export async function evaluateArgs(
     }
   }
 
-  const report = await readFindingsFile(resolve(io.cwd, findingsFile), input, findingsFile);
+  // Findings about another image than the one named are refused (exit 2), never judged as this one's.
+  const report = await readFindingsFile(resolve(io.cwd, findingsFile), input, findingsFile, {
+    repository: repositoryOption,
+    digest: digestOption,
+  });
   const image = imageUnderTest(
     parsed.options.get('tag') ?? [],
     repositoryOption,

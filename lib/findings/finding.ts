@@ -19,6 +19,18 @@ export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
 
 export type FindingSource = 'ecr-basic' | 'ecr-enhanced' | 'inspector' | 'trivy' | 'grype';
 
+/**
+ * CISA Known Exploited Vulnerabilities catalogue entry, as the scanner reports it (Grype `knownExploited[]`,
+ * an Inspector finding's `cisaData`). Dates are `YYYY-MM-DD` (UTC) when the source gives them.
+ */
+export interface KnownExploited {
+  readonly dateAdded: string | null;
+  /** The date by which CISA requires federal agencies to remediate. */
+  readonly dateDue: string | null;
+  /** CISA's required action, when given. */
+  readonly action?: string | null;
+}
+
 export interface Finding {
   /** Vulnerability id as the scanner names it (CVE-…, GHSA-…, ALAS-…). */
   readonly id: string;
@@ -54,6 +66,11 @@ export interface Finding {
    */
   readonly arn?: string | null;
   readonly updatedAt?: string | null;
+  /**
+   * Listed in CISA's KEV catalogue, when the source says so; absent when the source does not carry KEV data.
+   * Optional so hand-built Findings stay valid; read by reports, not (yet) by evaluation.
+   */
+  readonly kev?: KnownExploited;
 }
 
 /** Rank used to sort by gravity: 0 is the most severe. */

@@ -30,3 +30,53 @@ export function parseImageReference(reference: string): ImageReference {
   }
   return { repository: rest === '' ? null : rest, tag, digest };
 }
+
+/** One path component of a Docker repository name (distribution's reference grammar). */
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$/;
+/** File names of image archives as scanners are given them (`docker save`, `skopeo copy oci-archive:`). */
+const ARCHIVE_NAME = /\.(?:tar|tgz|tar\.gz|tar\.zst|tar\.xz|tar\.bz2|oci|zip)$/i;
+/** Grype/Syft source schemes that name an image in a registry or a daemon; the rest name files. */
+const IMAGE_SCHEMES = ['docker:', 'podman:', 'registry:', 'containerd:'];
+const FILE_SCHEMES = [
+  'docker-archive:',
+  'oci-archive:',
+  'oci-dir:',
+  'oci-layout:',
+  'singularity:',
+  'dir:',
+  'file:',
+];
+
+/**
+ * The reference a scanner was given, when it names an image in a registry or a daemon; null when it is
+ * a file path (an image archive such as `image.tar`, `./build/app.tar.gz`, `docker-archive:app.tar`) or not
+ * a valid reference at all. Tag and digest are checked against Docker's reference grammar, each path
+ * component of the repository too.
+ * @example imageReferenceOrNull('123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders/api:1.0') // { repository: 'orders/api', tag: '1.0', digest: null }
+ * @example imageReferenceOrNull('testdata/fixtures/images/alpine-310.tar.gz') // null
+ */
+export function imageReferenceOrNull(input: string): ImageReference | null {
+  let text = input.trim();
+  for (const scheme of FILE_SCHEMES) if (text.startsWith(scheme)) return null;
+  for (const scheme of IMAGE_SCHEMES) if (text.startsWith(scheme)) text = text.slice(scheme.length);
+  if (text === '' || text.length > 4096 || looksLikePath(text)) return null;
+  const ref = parseImageReference(text);
+  if (ref.repository === null || !ref.repository.split('/').every((c) => COMPONENT.test(c))) return null;
+  if (ref.tag !== null && !TAG.test(ref.tag)) return null;
+  if (ref.digest !== null && !DIGEST.test(ref.digest)) return null;
+  return ref;
+}
+
+function looksLikePath(text: string): boolean {
+  return (
+    text.startsWith('/') ||
+    text.startsWith('./') ||
+    text.startsWith('../') ||
+    text.startsWith('~') ||
+    text.includes('\\') ||
+    /^[A-Za-z]:[\\/]/.test(text) ||
+    ARCHIVE_NAME.test(text.split('@')[0] ?? text)
+  );
+}

@@ -1,22 +1,37 @@
 /**
  * Findings from every source, normalised to {@link Finding}: ECR DescribeImageScanFindings (basic and
  * enhanced, one page or an array of pages of one image), Inspector2 ListFindings (one page or pages; also
- * an "Inspector2 Finding" event or one finding), Trivy JSON (SchemaVersion 2) and Grype JSON.
+ * an "Inspector2 Finding" event or one finding), Trivy JSON (SchemaVersion 2, and the results array of
+ * Trivy before 0.20) and Grype JSON (every layout since 0.7).
+ *
+ * A file is read in full or refused with an {@link InvalidInputError} naming the file and the field: a
+ * response whose shape shows findings are missing, a report that is not about a container image, or findings
+ * about another image than the one named never yield findings to judge (docs/cli.md, "Input formats").
  */
 import { readFile, stat } from 'node:fs/promises';
-import { FindingsCollector } from './collector.ts';
-import { addEcrPage, looksLikeEcrResponse, type ScanStatus } from './ecr.ts';
+import { FindingsCollector, type NamedImage } from './collector.ts';
+
+export type { NamedImage } from './collector.ts';
+
+import {
+  addEcrPage,
+  checkEcrResponse,
+  type EcrPageSummary,
+  looksLikeEcrResponse,
+  type ScanStatus,
+} from './ecr.ts';
 import { InvalidInputError, UnsupportedFindingsFormatError } from './errors.ts';
 import type { Finding } from './finding.ts';
 import { addGrypeReport, looksLikeGrype } from './grype.ts';
 import {
   addInspectorDocument,
+  checkInspectorDocument,
   looksLikeInspectorEvent,
   looksLikeInspectorFinding,
   looksLikeInspectorListFindings,
 } from './inspector.ts';
 import { describeValue, isRecord, JsonReader, type JsonRecord, readTwice } from './json-reader.ts';
-import { addTrivyReport, looksLikeTrivy } from './trivy.ts';
+import { addTrivyReport, looksLikeLegacyTrivy, looksLikeTrivy } from './trivy.ts';
 
 export { InvalidInputError, UnsupportedFindingsFormatError } from './errors.ts';
 export type { Finding, FindingSource, FixAvailability, Severity } from './finding.ts';
@@ -41,19 +56,24 @@ export interface FindingsReport {
 /** Files larger than this are refused before reading (a findings dump of 100k findings is ~200 MB). */
 export const MAX_FINDINGS_FILE_BYTES = 512 * 1024 * 1024;
 
+/** Trivy before 0.20 prints `null` when it finds nothing: no image, no results, nothing to judge. */
+const NULL_REPORT =
+  'Trivy before 0.20 writes null when it finds nothing; such a report names no image and no result: scan again with Trivy 0.20 or later';
 const EXPECTED_ANY =
   'an ECR DescribeImageScanFindings response (imageScanFindings), an Inspector2 ListFindings response (findings[]), Trivy JSON (SchemaVersion 2, Results[]) or Grype JSON (matches[])';
 const EXPECTED: Readonly<Record<FindingsKind, string>> = {
   ecr: 'an ECR DescribeImageScanFindings response (imageScanFindings, imageScanStatus) or an array of its pages',
   inspector:
     'an Inspector2 ListFindings response (findings[]) or an array of its pages, an "Inspector2 Finding" event, or one finding',
-  trivy: 'Trivy JSON (trivy image -f json: SchemaVersion 2, Results[])',
+  trivy:
+    'Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]; or the results array of Trivy before 0.20)',
   grype: 'Grype JSON (grype -o json: matches[])',
 };
 
 /**
  * Reads and normalises a findings file. `source` is how errors name it (default: `path`; the CLI passes the
- * name as the user typed it).
+ * name as the user typed it). `named` is the image being decided, when the caller knows it: findings about
+ * another image are refused (see {@link NamedImage}).
  * @example const report = await readFindingsFile('scan.json', 'auto'); report.findings.length
  * @throws InvalidInputError naming the file (and field) when it cannot be read or is not a supported format.
  */
@@ -61,6 +81,7 @@ export async function readFindingsFile(
   path: string,
   input: FindingsInput,
   source: string = path,
+  named: NamedImage = {},
 ): Promise<FindingsReport> {
   let text: string;
   try {
@@ -81,7 +102,7 @@ export async function readFindingsFile(
       cause: error,
     });
   }
-  return parseFindings(parseJsonText(source, text), source, input);
+  return parseFindings(parseJsonText(source, text), source, input, named);
 }
 
 /**
@@ -104,27 +125,39 @@ export function parseJsonText(source: string, text: string): unknown {
  * Normalises already-parsed JSON. `source` names the input in errors (a file name or event field).
  * @example parseFindings(JSON.parse(text), 'findings.json', 'auto').findings
  */
-export function parseFindings(json: unknown, source: string, input: FindingsInput): FindingsReport {
+export function parseFindings(
+  json: unknown,
+  source: string,
+  input: FindingsInput,
+  named: NamedImage = {},
+): FindingsReport {
   const reader = new JsonReader(source);
   const kind = input === 'auto' ? detectKind(reader, json) : input;
   if (input !== 'auto') checkKind(reader, json, input);
-  return readTwice(source, (r) => collect(r, json, kind));
+  return readTwice(source, (r) => collect(r, json, kind, named));
 }
 
-function collect(reader: JsonReader, json: unknown, kind: FindingsKind): FindingsReport {
-  const out = new FindingsCollector(reader);
+function collect(reader: JsonReader, json: unknown, kind: FindingsKind, named: NamedImage): FindingsReport {
+  // ECR and Inspector name the ECR repository itself; Trivy and Grype the one the image was scanned under.
+  const checkRepository = kind === 'ecr' || kind === 'inspector';
+  const out = new FindingsCollector(reader, { ...named, checkRepository });
   let scan: ScanStatus | null = null;
   const pages: readonly unknown[] = Array.isArray(json) ? json : [json];
   const pagePath = (i: number): string => (Array.isArray(json) ? reader.at('', i) : '');
   switch (kind) {
-    case 'ecr':
+    case 'ecr': {
+      const summaries: EcrPageSummary[] = [];
       for (let i = 0; i < pages.length; i++) {
-        const pageScan = addEcrPage(out, pages[i], pagePath(i));
-        scan ??= pageScan;
+        const summary = addEcrPage(out, pages[i], pagePath(i));
+        summaries.push(summary);
+        scan ??= summary.scan;
       }
+      checkEcrResponse(reader, summaries);
       break;
+    }
     case 'inspector':
       for (let i = 0; i < pages.length; i++) addInspectorDocument(out, pages[i], pagePath(i));
+      checkInspectorDocument(out, pages, pagePath);
       break;
     case 'trivy':
       addTrivyReport(out, json);
@@ -166,9 +199,11 @@ function kindOf(value: JsonRecord): FindingsKind | null {
 }
 
 function detectKind(reader: JsonReader, json: unknown): FindingsKind {
+  if (json === null) unsupported(reader, null, `expected ${EXPECTED_ANY}, got null (${NULL_REPORT})`);
   if (Array.isArray(json)) {
     if (json.length === 0) unsupported(reader, null, `expected ${EXPECTED_ANY}, got an empty array`);
     const first = json[0];
+    if (looksLikeLegacyTrivy(first)) return 'trivy';
     const kind = isRecord(first) ? kindOf(first) : null;
     if (kind === null) unsupported(reader, '[0]', `expected ${EXPECTED_ANY}, got ${summarise(first)}`);
     if (kind === 'trivy' || kind === 'grype') {
@@ -190,6 +225,8 @@ function unsupported(reader: JsonReader, path: string | null, problem: string): 
 
 /** With an explicit --input, the document must have that shape (checked on its first page). */
 function checkKind(reader: JsonReader, json: unknown, input: FindingsKind): void {
+  if (json === null) unsupported(reader, null, `expected ${EXPECTED[input]}, got null (${NULL_REPORT})`);
+  if (input === 'trivy' && Array.isArray(json) && looksLikeLegacyTrivy(json[0])) return;
   const paged = Array.isArray(json) && (input === 'ecr' || input === 'inspector');
   if (Array.isArray(json) && json.length === 0)
     unsupported(reader, null, `expected ${EXPECTED[input]}, got an empty array`);

@@ -8,7 +8,7 @@
  */
 import { displayText, type FindingFields, type FindingsCollector } from './collector.ts';
 import { preferredCvssScore } from './cvss.ts';
-import type { FindingSource, FixAvailability, Severity } from './finding.ts';
+import type { FindingSource, FixAvailability, KnownExploited, Severity } from './finding.ts';
 import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 import { toIsoTimestamp } from './timestamps.ts';
 
@@ -75,9 +75,13 @@ export function addInspectorFinding(
     otherType ??= resType;
   }
   if (options.requireEcrImageResource && ecrResource === null) {
-    out.exclude(`resource type ${otherType ?? 'missing'}`);
+    const kind = otherType ?? 'missing';
+    out.otherResources.set(kind, (out.otherResources.get(kind) ?? 0) + 1);
+    out.otherResourcePath ??= r.at(path, 'resources');
+    out.exclude(`resource type ${kind}`);
     return;
   }
+  out.imageRecords++;
   // The image is named even when its findings are then excluded (e.g. all CLOSED): it is still the subject.
   if (ecrResource !== null) noteEcrResource(out, ecrResource, ecrResourcePath);
   if (status !== 'ACTIVE') {
@@ -91,8 +95,7 @@ export function addInspectorFinding(
 
   const pvdPath = r.at(path, 'packageVulnerabilityDetails');
   const pvd = r.record(finding.packageVulnerabilityDetails, pvdPath);
-  const id = r.string(pvd.vulnerabilityId, pvdPath, 'vulnerabilityId');
-  if (id === '') r.expected(r.at(pvdPath, 'vulnerabilityId'), 'a vulnerability id', id);
+  const id = r.id(pvd.vulnerabilityId, pvdPath, 'vulnerabilityId');
 
   const severity = r.oneOf(finding.severity, INSPECTOR_SEVERITIES, 'UNTRIAGED', path, 'severity');
   const score = findingScore(r, finding, pvd, path, pvdPath);
@@ -110,6 +113,7 @@ export function addInspectorFinding(
     firstString(r, pvd.referenceUrls, r.at(pvdPath, 'referenceUrls'));
   const title = r.optionalString(finding.title, path, 'title');
   const firstObservedAt = toIsoTimestamp(finding.firstObservedAt);
+  const kev = cisaData(r, finding.cisaData, path);
 
   const base: FindingFields = {
     id,
@@ -128,6 +132,7 @@ export function addInspectorFinding(
     firstObservedAt,
     arn: typeof finding.findingArn === 'string' && finding.findingArn !== '' ? finding.findingArn : null,
     updatedAt: toIsoTimestamp(finding.updatedAt),
+    kev: kev ?? undefined,
   };
 
   const packagesPath = r.at(pvdPath, 'vulnerablePackages');
@@ -225,6 +230,29 @@ function cvssListScore(r: JsonReader, value: unknown, path: string): number | nu
   });
 }
 
+/**
+ * CISA KEV data (`cisaData {dateAdded, dateDue, action}`, Inspector's CisaData type). ListFindings does not
+ * carry it, BatchGetFindingDetails does; a finding merged with its details has it here. KEV dates will
+ * decide deadlines, so one that cannot be read refuses the file.
+ */
+function cisaData(r: JsonReader, value: unknown, path: string): KnownExploited | null {
+  if (value === undefined || value === null) return null;
+  const cisaPath = r.at(path, 'cisaData');
+  const cisa = r.record(value, cisaPath);
+  return {
+    dateAdded: cisaDate(r, cisa.dateAdded, cisaPath, 'dateAdded'),
+    dateDue: cisaDate(r, cisa.dateDue, cisaPath, 'dateDue'),
+    action: r.optionalString(cisa.action, cisaPath, 'action'),
+  };
+}
+
+function cisaDate(r: JsonReader, value: unknown, path: string, key: string): string | null {
+  if (value === undefined || value === null) return null;
+  const iso = toIsoTimestamp(value);
+  if (iso === null) r.expected(r.at(path, key), 'a date', value);
+  return iso.slice(0, 10);
+}
+
 function readEpss(r: JsonReader, finding: JsonRecord, path: string): number | null {
   const epss = finding.epss;
   if (epss === undefined || epss === null) return null;
@@ -254,5 +282,11 @@ function noteEcrResource(out: FindingsCollector, resource: JsonRecord, path: str
   const rawTags = r.optionalArray(image.imageTags, tagsPath);
   const tags: string[] = [];
   for (let i = 0; i < rawTags.length; i++) tags.push(r.string(rawTags[i], tagsPath, i));
-  out.noteImage(repository, digest, tags, r.at(imagePath, 'imageHash'), 'findings');
+  out.noteImage(
+    repository,
+    digest,
+    tags,
+    { repository: r.at(imagePath, 'repositoryName'), digest: r.at(imagePath, 'imageHash') },
+    'findings',
+  );
 }

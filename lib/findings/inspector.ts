@@ -6,7 +6,7 @@
  */
 import type { FindingsCollector } from './collector.ts';
 import { addInspectorFinding, type InspectorFindingOptions } from './inspector-finding.ts';
-import type { JsonRecord } from './json-reader.ts';
+import { isRecord, type JsonRecord } from './json-reader.ts';
 
 const OPTIONS: InspectorFindingOptions = {
   source: 'inspector',
@@ -48,4 +48,43 @@ export function addInspectorDocument(out: FindingsCollector, raw: unknown, path:
     path,
     'expected an Inspector2 ListFindings response (findings[]), an "Inspector2 Finding" event or one finding (findingArn, packageVulnerabilityDetails)',
   );
+}
+
+/**
+ * Whole-document checks after every page is read. Refused, naming the field:
+ * - a last ListFindings page with `nextToken` / `NextToken`: the findings of later pages are missing;
+ * - findings of which none is about a container image (all about Lambda functions, EC2 instances …): such a
+ *   file says nothing about any image, so it can never approve the image named on the command line.
+ * Findings about other resources beside image findings are left out and counted (`excluded`).
+ */
+export function checkInspectorDocument(
+  out: FindingsCollector,
+  pages: readonly unknown[],
+  pagePath: (index: number) => string,
+): void {
+  const r = out.reader;
+  const lastIndex = pages.length - 1;
+  const last = pages[lastIndex];
+  if (isRecord(last) && looksLikeInspectorListFindings(last)) {
+    const path = pagePath(lastIndex);
+    const token =
+      r.optionalString(last.nextToken, path, 'nextToken') ??
+      r.optionalString(last.NextToken, path, 'NextToken');
+    if (token !== null) {
+      r.fail(
+        r.at(path, last.nextToken !== undefined ? 'nextToken' : 'NextToken'),
+        'set on the last page: the response is one page of several and the findings of later pages are missing; fetch every page or give all pages as an array',
+      );
+    }
+  }
+  if (out.imageRecords === 0 && out.otherResources.size > 0) {
+    const kinds = [...out.otherResources]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([type, n]) => `${n} about ${type}`)
+      .join(', ');
+    r.fail(
+      out.otherResourcePath ?? '',
+      `no finding is about an ECR container image (${kinds}): findings about other resources cannot approve an image`,
+    );
+  }
 }

@@ -109,15 +109,29 @@ export class JsonReader {
     return value;
   }
 
-  /** A number in [min, max], or null when absent/null. Numeric strings are accepted ("4.6"). */
+  /**
+   * A number in [min, max], or null when absent/null/''. Decimal strings are accepted ("4.6", as ECR basic
+   * attributes and some EPSS feeds write them); blank, hex, "Infinity" and other non-decimal strings are not.
+   */
   optionalNumber(value: unknown, min: number, max: number, parent: string, key?: Key): number | null {
     if (value === undefined || value === null || value === '') return null;
     const n =
-      typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && DECIMAL.test(value)
+          ? Number(value)
+          : Number.NaN;
     if (!Number.isFinite(n) || n < min || n > max) {
       this.expected(join(parent, key), `a number from ${min} to ${max}`, value);
     }
     return n;
+  }
+
+  /** A vulnerability id: a string with a visible character (a blank id would name nothing). */
+  id(value: unknown, parent: string, key?: Key): string {
+    const id = this.string(value, parent, key);
+    if (id.trim() === '') this.expected(join(parent, key), 'a vulnerability id', id);
+    return id;
   }
 
   /** One of the allowed strings, mapped; absent/null gives `fallback`. */
@@ -145,6 +159,8 @@ export function readTwice<T>(source: string, read: (reader: JsonReader) => T): T
 }
 
 type Key = string | number;
+/** A plain decimal number as text, optionally signed, with an optional exponent. */
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const EMPTY: readonly unknown[] = Object.freeze([]);
 
 function join(parent: string, key: Key | undefined): string {

@@ -1,14 +1,22 @@
 /**
- * Trivy JSON (`trivy image -f json`, SchemaVersion 2): `Results[].Vulnerabilities[]` with VulnerabilityID,
- * PkgName, InstalledVersion, FixedVersion, Status, Severity, CVSS{source: {V3Score, V2Score, …}},
- * PrimaryURL, Title. Results of other classes (secrets, misconfigurations, licenses) carry no
- * vulnerabilities and are skipped. Severity UNKNOWN becomes UNDEFINED (ECR's name for "not rated").
- * Status `not_affected` (a VEX statement) is excluded and counted.
+ * Trivy JSON, in every layout Trivy has written for `trivy image -f json`:
+ * - SchemaVersion 2 (Trivy 0.20 and later): `{SchemaVersion, ArtifactName, ArtifactType, Metadata, Results[]}`;
+ * - before 0.20 (0.1x): a bare array of results `[{Target, Type, Vulnerabilities[]}]`, and `null` when
+ *   nothing was found (refused: it says nothing about which image or whether anything was scanned).
+ * Each vulnerability: VulnerabilityID, PkgName, InstalledVersion, FixedVersion, Status (0.3x+), Severity,
+ * SeveritySource, CVSS{source: {V2Score, V3Score, V40Score}}, PrimaryURL, Title. Results of other classes
+ * (secrets, misconfigurations, licenses) carry no vulnerabilities and are skipped. Severity UNKNOWN becomes
+ * UNDEFINED (ECR's name for "not rated"). Status `not_affected` (a VEX statement) is excluded and counted.
+ *
+ * Only reports about a container image are read: ArtifactType `filesystem`, `repository`, `vm`, SBOMs and
+ * Kubernetes cluster reports are refused, naming the field, since their findings cannot approve an image.
+ * The image comes from ArtifactName when it is a registry or daemon reference; for an image archive
+ * (ArtifactName is a file path) from Metadata.RepoTags, else the report names no repository.
  */
 import { displayText, type FindingsCollector } from './collector.ts';
 import type { FixAvailability, Severity } from './finding.ts';
-import { parseImageReference } from './image-reference.ts';
-import { isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
+import { imageReferenceOrNull } from './image-reference.ts';
+import { describeValue, isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 
 const TRIVY_SEVERITIES: ReadonlyMap<string, Severity> = new Map<string, Severity>([
   ['CRITICAL', 'CRITICAL'],
@@ -32,25 +40,66 @@ const TRIVY_STATUS: ReadonlyMap<string, FixAvailability | 'EXCLUDE' | null> = ne
   ['not_affected', 'EXCLUDE'],
 ]);
 const SUPPORTED_SCHEMA = 2;
+const IMAGE_ARTIFACT = 'container_image';
 
 export function looksLikeTrivy(value: JsonRecord): boolean {
   return (
-    value.SchemaVersion !== undefined || (value.Results !== undefined && value.ArtifactName !== undefined)
+    value.SchemaVersion !== undefined ||
+    (value.Results !== undefined && value.ArtifactName !== undefined) ||
+    // trivy k8s --format json: recognised so that it is refused by name, not as an unknown document.
+    (value.ClusterName !== undefined &&
+      (value.Resources !== undefined || value.Vulnerabilities !== undefined))
+  );
+}
+
+/** Trivy before 0.20 printed a bare array of results: `[{Target, Type, Vulnerabilities}]`. */
+export function looksLikeLegacyTrivy(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    typeof value.Target === 'string' &&
+    (value.Type !== undefined || value.Vulnerabilities !== undefined)
   );
 }
 
 export function addTrivyReport(out: FindingsCollector, raw: unknown): void {
   const r = out.reader;
+  if (Array.isArray(raw)) {
+    // Before 0.20 the report names no artifact type: its results are read; the image must be named by the user.
+    addTrivyResults(out, raw, '');
+    return;
+  }
   const report = r.record(raw, '');
+  if (report.ClusterName !== undefined) {
+    r.fail(
+      'ClusterName',
+      'a Trivy Kubernetes report (trivy k8s) covers a whole cluster, not one image: scan the image with trivy image -f json',
+    );
+  }
   const schema = report.SchemaVersion;
   if (schema !== SUPPORTED_SCHEMA) {
-    r.expected('SchemaVersion', `${SUPPORTED_SCHEMA} (trivy image -f json, Trivy 0.20 or later)`, schema);
+    r.expected(
+      'SchemaVersion',
+      `${SUPPORTED_SCHEMA} (trivy image -f json, Trivy 0.20 or later; the array layout of earlier versions is also read)`,
+      schema,
+    );
+  }
+  const artifactType = r.optionalString(report.ArtifactType, '', 'ArtifactType');
+  if (artifactType !== IMAGE_ARTIFACT) {
+    r.fail(
+      'ArtifactType',
+      artifactType === null
+        ? `missing: cannot tell whether the report is about a container image (expected "${IMAGE_ARTIFACT}")`
+        : `${describeValue(artifactType)}: the report is not about a container image, so its findings cannot approve one; scan the image (trivy image -f json)`,
+    );
   }
   noteTrivyImage(out, report);
+  addTrivyResults(out, r.optionalArray(report.Results, '', 'Results'), 'Results');
+}
 
-  const results = r.optionalArray(report.Results, 'Results');
+function addTrivyResults(out: FindingsCollector, results: readonly unknown[], path: string): void {
+  const r = out.reader;
   for (let i = 0; i < results.length; i++) {
-    const resultPath = r.at('Results', i);
+    const resultPath = path === '' ? r.at('', i) : r.at(path, i);
     const result = r.record(results[i], resultPath);
     const vulnsPath = r.at(resultPath, 'Vulnerabilities');
     const vulns = r.optionalArray(result.Vulnerabilities, vulnsPath);
@@ -61,8 +110,7 @@ export function addTrivyReport(out: FindingsCollector, raw: unknown): void {
 function addTrivyVulnerability(out: FindingsCollector, raw: unknown, path: string): void {
   const r = out.reader;
   const v = r.record(raw, path);
-  const id = r.string(v.VulnerabilityID, path, 'VulnerabilityID');
-  if (id === '') r.expected(r.at(path, 'VulnerabilityID'), 'a vulnerability id', id);
+  const id = r.id(v.VulnerabilityID, path, 'VulnerabilityID');
   const status = r.oneOf(v.Status, TRIVY_STATUS, null, path, 'Status');
   if (status === 'EXCLUDE') {
     out.exclude('status not_affected');
@@ -85,7 +133,8 @@ function addTrivyVulnerability(out: FindingsCollector, raw: unknown, path: strin
     epss: null,
     fixAvailable,
     exploitAvailable: null,
-    package: r.optionalString(v.PkgName, path, 'PkgName'),
+    // Every Trivy vulnerability names its package; one without is not a report Trivy wrote.
+    package: r.id(v.PkgName, path, 'PkgName'),
     version: r.optionalString(v.InstalledVersion, path, 'InstalledVersion'),
     fixedIn,
     url,
@@ -146,32 +195,39 @@ function versionScore(
 
 function noteTrivyImage(out: FindingsCollector, report: JsonRecord): void {
   const r = out.reader;
-  const artifactType = r.optionalString(report.ArtifactType, 'ArtifactType');
-  if (artifactType !== null && artifactType !== 'container_image') return;
-  const name = r.optionalString(report.ArtifactName, 'ArtifactName');
-  const ref = name === null ? null : parseImageReference(name);
+  const name = r.optionalString(report.ArtifactName, '', 'ArtifactName');
+  // An archive's path (trivy image --input app.tar) is not a repository: RepoTags then name the image.
+  const ref = name === null ? null : imageReferenceOrNull(name);
   let repository = ref?.repository ?? null;
   let digest = ref?.digest ?? null;
   const tags: string[] = ref?.tag ? [ref.tag] : [];
   const metadata = report.Metadata;
-  if (isRecord(metadata)) {
+  if (metadata !== undefined && metadata !== null) {
+    const m = r.record(metadata, 'Metadata');
+    const tagsPath = 'Metadata.RepoTags';
+    const repoTags = r.optionalArray(m.RepoTags, tagsPath);
+    for (let i = 0; i < repoTags.length; i++) {
+      const t = imageReferenceOrNull(r.string(repoTags[i], tagsPath, i));
+      if (t === null || t.tag === null) continue;
+      repository ??= t.repository;
+      if (t.repository === repository && !tags.includes(t.tag)) tags.push(t.tag);
+    }
     const digestsPath = 'Metadata.RepoDigests';
-    const digests = r.optionalArray(metadata.RepoDigests, digestsPath);
+    const digests = r.optionalArray(m.RepoDigests, digestsPath);
     for (let i = 0; i < digests.length && digest === null; i++) {
-      const d = parseImageReference(r.string(digests[i], digestsPath, i));
+      const d = imageReferenceOrNull(r.string(digests[i], digestsPath, i));
+      if (d === null || d.digest === null) continue;
       if (repository === null || d.repository === repository) {
         repository ??= d.repository;
         digest = d.digest;
       }
     }
-    const tagsPath = 'Metadata.RepoTags';
-    const repoTags = r.optionalArray(metadata.RepoTags, tagsPath);
-    for (let i = 0; i < repoTags.length; i++) {
-      const t = parseImageReference(r.string(repoTags[i], tagsPath, i));
-      if (t.tag !== null && (repository === null || t.repository === repository) && !tags.includes(t.tag)) {
-        tags.push(t.tag);
-      }
-    }
   }
-  out.noteImage(repository, digest, tags, 'Metadata.RepoDigests', 'Trivy results');
+  out.noteImage(
+    repository,
+    digest,
+    tags,
+    { repository: 'ArtifactName', digest: 'Metadata.RepoDigests' },
+    'Trivy results',
+  );
 }

@@ -28,18 +28,7 @@ function gatekeeper(args: string[]): Promise<Spawned> {
 }
 
 const evaluateJson = (file: string, extra: string[] = []) =>
-  gatekeeper([
-    'evaluate',
-    '--findings',
-    `${AWS}/${file}`,
-    '--repository',
-    'demo',
-    '--output',
-    'json',
-    '--now',
-    NOW,
-    ...extra,
-  ]);
+  gatekeeper(['evaluate', '--findings', `${AWS}/${file}`, '--output', 'json', '--now', NOW, ...extra]);
 
 describe('gatekeeper bin', () => {
   it('prints the decision contract for every findings response and exits 0 approved / 1 quarantined', async () => {
@@ -72,7 +61,7 @@ describe('gatekeeper bin', () => {
     expect(JSON.parse(basic.stdout)).toEqual({
       verdict: 'approved',
       image: {
-        repository: 'demo',
+        repository: 'sample-repo',
         tags: [],
         digest: 'sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6',
       },
@@ -91,7 +80,11 @@ describe('gatekeeper bin', () => {
     expect(centos.code).toBe(1);
     expect(JSON.parse(centos.stdout)).toMatchObject({
       verdict: 'quarantined',
-      image: { repository: 'demo', tags: ['latest'] },
+      // The repository comes from the finding's resource: an ECR file's repository is never overridden.
+      image: {
+        repository: 'image-scanning-workload-blueprint-imagescanningrepository754c6116-arh0wk3afnkw',
+        tags: ['latest'],
+      },
       summary: summary({ MEDIUM: 1 }),
       violations: [{ rule: 'image.latestAlone', findingId: null, severity: null, package: null }],
     });

@@ -148,13 +148,52 @@ describe('usage errors exit 2 with one reason and a hint', () => {
     expect(out.code).toBe(2);
     const dir = tempDir();
     const file = writeJson(dir, 'noname.json', {
-      imageScanFindings: { findings: [] },
+      imageScanFindings: { findings: [], imageScanCompletedAt: 1579839105, findingSeverityCounts: {} },
       imageScanStatus: { status: 'COMPLETE' },
     });
     const noName = await run(['evaluate', '--findings', file, '--now', NOW]);
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain(
       `option "--repository NAME" is required: ${file} does not name the repository`,
+    );
+  });
+});
+
+describe('evaluate: real-world inputs that cannot decide the image', () => {
+  it.each([
+    [
+      'an Inspector finding about a Lambda function',
+      `${SCANNERS}/inspector2-finding-lambda-package-vulnerability.json`,
+      'detail.resources: no finding is about an ECR container image (1 about AWS_LAMBDA_FUNCTION)',
+    ],
+    [
+      'an ECR response printed by a client older than enhanced scanning',
+      `${SCANNERS}/ecr-describe-image-scan-findings-active-old-cli.json`,
+      'imageScanFindings.enhancedFindings: missing although the scan status is ACTIVE',
+    ],
+  ])('%s exits 2 with the reason', async (_name, file, reason) => {
+    const out = await run(['evaluate', '--findings', file, '--repository', 'test', '--now', NOW]);
+    expect([out.code, out.stdout]).toEqual([2, '']);
+    // One line naming the file and the field.
+    expect(out.stderr.startsWith(`gatekeeper: ${file}: ${reason}`)).toBe(true);
+    expect(out.stderr.indexOf('\n')).toBe(out.stderr.length - 1);
+  });
+});
+
+describe('evaluate: Trivy reports of image archives', () => {
+  it('takes repository and tag from Metadata.RepoTags, else needs --repository', async () => {
+    const withTags = `${SCANNERS}/trivy-0.68.1-archive-repotags-alpine310.json`;
+    const withoutTags = `${SCANNERS}/trivy-0.48.2-archive-status-alpine310.json`;
+    const named = await run(['evaluate', '--findings', withTags, '--output', 'json', '--now', NOW]);
+    expect(JSON.parse(named.stdout).image).toEqual({
+      repository: 'aquasecurity/trivy-test-images',
+      tags: ['alpine-310'],
+      digest: null,
+    });
+    const unnamed = await run(['evaluate', '--findings', withoutTags, '--now', NOW]);
+    expect([unnamed.code, unnamed.stdout]).toEqual([2, '']);
+    expect(unnamed.stderr).toContain(
+      `option "--repository NAME" is required: ${withoutTags} does not name the repository`,
     );
   });
 });
@@ -187,11 +226,18 @@ describe('evaluate', () => {
   });
 
   it('options win over the file: --repository, --tag (repeated), --digest', async () => {
+    // A Trivy report of a local build: the repository it will be pushed to is named on the command line.
+    const report = JSON.parse(readFileSync(join(ROOT, TRIVY), 'utf8'));
+    report.ArtifactName = 'api:ci';
+    report.Metadata.RepoTags = ['api:ci'];
+    report.Metadata.RepoDigests = [];
+    const dir = tempDir();
+    writeJson(dir, 'trivy.json', report);
     const digest = `sha256:${'ab'.repeat(32)}`;
     const out = await run([
       'evaluate',
       '--findings',
-      ENHANCED,
+      join(dir, 'trivy.json'),
       '--repository',
       'orders/api',
       '--tag',
@@ -210,7 +256,22 @@ describe('evaluate', () => {
       tags: ['2.0.0', '2.0'],
       digest,
     });
-    expect(out.code).toBe(0);
+  });
+
+  it.each([
+    [
+      'a digest',
+      ['--digest', `sha256:${'ab'.repeat(32)}`],
+      `gatekeeper: ${ENHANCED}: imageId.imageDigest: the findings are about image sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6, not sha256:${'ab'.repeat(32)}: findings of another image cannot decide it\n`,
+    ],
+    [
+      'an ECR repository',
+      ['--repository', 'orders/api'],
+      `gatekeeper: ${ENHANCED}: repositoryName: the findings are about repository sample-repo, not orders/api: findings of another repository cannot decide it\n`,
+    ],
+  ])('findings about another image than %s named exit 2', async (_name, options, stderr) => {
+    const out = await run(['evaluate', '--findings', ENHANCED, ...options, '--now', NOW]);
+    expect([out.code, out.stdout, out.stderr]).toEqual([2, '', stderr]);
   });
 
   it('ignores a digest in the file that is not a sha256 digest, saying so', async () => {
@@ -248,7 +309,7 @@ describe('evaluate', () => {
         '--findings',
         'findings.json',
         '--repository',
-        'demo',
+        'sample-repo',
         '--policies',
         join(ROOT, 'policies'),
       ],
@@ -425,7 +486,15 @@ describe('policy validate and policy test', () => {
 
     // Act
     const validate = await run(['policy', 'validate', dir, '--now', NOW]);
-    const evaluate = await run(['evaluate', '--findings', BASIC, '--repository', 'demo', '--policies', dir]);
+    const evaluate = await run([
+      'evaluate',
+      '--findings',
+      BASIC,
+      '--repository',
+      'sample-repo',
+      '--policies',
+      dir,
+    ]);
 
     // Assess
     const expected = [

@@ -72,9 +72,70 @@ describe('Grype JSON', () => {
     expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(message);
   });
 
-  it('reads a directory scan without image identity', () => {
+  it('refuses a directory scan: its findings are not about an image', () => {
     const json = loadFixture('scanners', GRYPE);
     json.source = { type: 'directory', target: '/src' };
-    expect(parseFindings(json, 'g.json', 'auto').image).toEqual({ repository: null, digest: null, tags: [] });
+    expect(() => parseFindings(json, 'g.json', 'auto')).toThrow(
+      'g.json: source.type: "directory": the report is not about a container image, so its findings cannot approve one; scan the image (grype IMAGE -o json)',
+    );
+  });
+});
+
+describe('Grype layouts and related records', () => {
+  it('takes EPSS and KEV from the related NVD record when the GHSA record has none', () => {
+    const json = loadFixture('scanners', GRYPE);
+    const match = dig(json, 'matches', 1);
+    delete match.vulnerability.epss;
+    delete match.vulnerability.knownExploited;
+    match.relatedVulnerabilities[0].epss = [{ cve: 'CVE-2022-24999', epss: 0.25 }];
+    match.relatedVulnerabilities[0].knownExploited = [
+      { cve: 'CVE-2022-24999', dateAdded: '2024-01-02', dueDate: '2024-01-23', requiredAction: 'Patch.' },
+    ];
+    const f = parseFindings(json, 'g.json', 'grype').findings[1];
+    expect([f?.epss, f?.exploitAvailable, f?.kev]).toEqual([
+      0.25,
+      true,
+      { dateAdded: '2024-01-02', dateDue: '2024-01-23', action: 'Patch.' },
+    ]);
+  });
+
+  it('refuses a KEV date it cannot read and a KEV entry that is not an object', () => {
+    const json = loadFixture('scanners', GRYPE);
+    dig(json, 'matches', 0, 'vulnerability').knownExploited = [{ dueDate: 'next week' }];
+    expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(
+      'g.json: matches[0].vulnerability.knownExploited[0].dueDate: expected a date YYYY-MM-DD, got "next week"',
+    );
+    dig(json, 'matches', 0, 'vulnerability').knownExploited = ['2026-08-01'];
+    expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(
+      'g.json: matches[0].vulnerability.knownExploited[0]: expected an object, got "2026-08-01"',
+    );
+  });
+
+  it('reads an archive scan: the image from source.target.tags, not from the file name', () => {
+    const json = loadFixture('scanners', GRYPE);
+    const target = dig(json, 'source', 'target');
+    target.userInput = 'docker-archive:/tmp/payments-api.tar';
+    target.repoDigests = [];
+    expect(parseFindings(json, 'g.json', 'grype').image).toEqual({
+      repository: 'payments/api',
+      digest: null,
+      tags: ['1.4.2'],
+    });
+    target.tags = [];
+    expect(parseFindings(json, 'g.json', 'grype').image).toEqual({
+      repository: null,
+      digest: null,
+      tags: [],
+    });
+  });
+
+  it('refuses a score written as a non-decimal string (blank, hex, Infinity)', () => {
+    for (const bad of [' ', '0x9', 'Infinity']) {
+      const json = loadFixture('scanners', GRYPE);
+      dig(json, 'matches', 2, 'vulnerability', 'cvss', 0, 'metrics').baseScore = bad;
+      expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(
+        'g.json: matches[2].vulnerability.cvss[0].metrics.baseScore: expected a number from 0 to 10',
+      );
+    }
   });
 });

@@ -254,7 +254,7 @@ describe('multi-page input', () => {
     const page2 = loadFixture('aws', BASIC);
     page2.repositoryName = 'other';
     expect(() => parseFindings([loadFixture('aws', BASIC), page2], 'p.json', 'ecr')).toThrow(
-      'p.json: [1].imageId.imageDigest: pages must all be about one image: repository sample-repo, then other',
+      'p.json: [1].repositoryName: pages must all be about one image: repository sample-repo, then other',
     );
   });
 
@@ -304,7 +304,7 @@ describe('auto-detection and explicit --input', () => {
     const act = () => parseFindings(loadFixture('scanners', GRYPE), 'g.json', 'trivy');
     expect(act).toThrow(UnsupportedFindingsFormatError);
     expect(act).toThrow(
-      'g.json: expected Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]), got Grype JSON (grype -o json: matches[])',
+      'g.json: expected Trivy JSON (trivy image -f json: SchemaVersion 2, Results[]; or the results array of Trivy before 0.20), got Grype JSON (grype -o json: matches[])',
     );
   });
 

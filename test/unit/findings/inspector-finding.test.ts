@@ -225,20 +225,6 @@ describe('which Inspector findings count', () => {
       { 'status SUPPRESSED': 1 },
     ],
     [
-      'an EC2 instance finding',
-      (f) => {
-        f.resources[0].type = 'AWS_EC2_INSTANCE';
-      },
-      { 'resource type AWS_EC2_INSTANCE': 1 },
-    ],
-    [
-      'a finding without resources',
-      (f) => {
-        delete f.resources;
-      },
-      { 'resource type missing': 1 },
-    ],
-    [
       'a network reachability finding',
       (f) => {
         f.type = 'NETWORK_REACHABILITY';
@@ -249,6 +235,41 @@ describe('which Inspector findings count', () => {
     const report = listed(edit);
     expect(report.findings).toEqual([]);
     expect(report.excluded).toEqual(excluded);
+  });
+
+  it.each<[string, Edit, string]>([
+    [
+      'an EC2 instance finding',
+      (f) => {
+        f.resources[0].type = 'AWS_EC2_INSTANCE';
+      },
+      'list.json: findings[0].resources: no finding is about an ECR container image (1 about AWS_EC2_INSTANCE): findings about other resources cannot approve an image',
+    ],
+    [
+      'a finding without resources',
+      (f) => {
+        delete f.resources;
+      },
+      'list.json: findings[0].resources: no finding is about an ECR container image (1 about missing): findings about other resources cannot approve an image',
+    ],
+  ])('a file whose only finding is not about an image (%s) is refused', (_name, edit, message) => {
+    expect(() => listed(edit)).toThrow(message);
+  });
+
+  it('beside image findings, findings about a Lambda function or an EC2 instance are excluded and counted', () => {
+    const page = loadFixture('aws', INSPECTOR_LIST);
+    const image = dig(page, 'findings', 0);
+    image.status = 'ACTIVE';
+    const lambda = structuredClone(image);
+    lambda.resources[0].type = 'AWS_LAMBDA_FUNCTION';
+    const ec2 = structuredClone(image);
+    ec2.resources[0].type = 'AWS_EC2_INSTANCE';
+    dig(page, 'findings').push(lambda, ec2);
+    const report = parseFindings(page, 'list.json', 'auto');
+    expect([report.findings.length, report.excluded]).toEqual([
+      2,
+      { 'resource type AWS_EC2_INSTANCE': 1, 'resource type AWS_LAMBDA_FUNCTION': 1 },
+    ]);
   });
 
   it('a CLOSED enhanced finding in an ECR response is excluded too', () => {

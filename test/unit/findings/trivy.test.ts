@@ -105,7 +105,7 @@ describe('Trivy JSON', () => {
       (j) => {
         j.SchemaVersion = 1;
       },
-      't.json: SchemaVersion: expected 2 (trivy image -f json, Trivy 0.20 or later), got 1',
+      't.json: SchemaVersion: expected 2 (trivy image -f json, Trivy 0.20 or later; the array layout of earlier versions is also read), got 1',
     ],
     [
       'a bad severity',
@@ -134,10 +134,12 @@ describe('Trivy JSON', () => {
     expect(() => parseFindings(json, 't.json', 'auto')).toThrow(message);
   });
 
-  it('reads a filesystem scan without image identity', () => {
+  it('refuses a filesystem scan: its findings are not about an image', () => {
     const json = loadFixture('scanners', TRIVY);
     json.ArtifactType = 'filesystem';
     json.ArtifactName = '.';
-    expect(parseFindings(json, 't.json', 'auto').image).toEqual({ repository: null, digest: null, tags: [] });
+    expect(() => parseFindings(json, 't.json', 'auto')).toThrow(
+      't.json: ArtifactType: "filesystem": the report is not about a container image, so its findings cannot approve one; scan the image (trivy image -f json)',
+    );
   });
 });
