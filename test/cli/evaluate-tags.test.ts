@@ -1,12 +1,18 @@
 /** `gatekeeper evaluate` and `policy test` judge a digest by the strictest of its tags, as the gate does. */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AWS, NOW, ROOT, run } from './support.ts';
 
-// One MEDIUM finding (CVE-2019-5188 in e2fsprogs).
-const BASIC = `${AWS}/ecr-describe-image-scan-findings-basic.json`;
+/** The basic-scan fixture (one MEDIUM finding, CVE-2019-5188 in e2fsprogs) as ECR returns it for orders/api. */
+function basicFindings(): string {
+  const json = JSON.parse(readFileSync(`${AWS}/ecr-describe-image-scan-findings-basic.json`, 'utf8'));
+  json.repositoryName = 'orders/api';
+  const file = join(mkdtempSync(join(tmpdir(), 'gk-findings-')), 'basic.json');
+  writeFileSync(file, JSON.stringify(json));
+  return file;
+}
 
 /** default quarantines any MEDIUM; `legacy-*` tags waive it; `dev-*` tags select an audit policy. */
 function policies(): string {
@@ -48,7 +54,7 @@ exceptions:
     scope: { tags: ['legacy-*'] }
 `,
   );
-  copyFileSync(join(ROOT, BASIC), join(dir, 'tests', 'basic.json'));
+  copyFileSync(basicFindings(), join(dir, 'tests', 'basic.json'));
   file(
     'tests/tags.yaml',
     `apiVersion: gatekeeper/v1
@@ -81,7 +87,7 @@ describe('tags never loosen a verdict, in the CLI', () => {
       run([
         'evaluate',
         '--findings',
-        BASIC,
+        basicFindings(),
         '--repository',
         'orders/api',
         ...tags.flatMap((t) => ['--tag', t]),
@@ -112,7 +118,7 @@ describe('tags never loosen a verdict, in the CLI', () => {
     const out = await run([
       'evaluate',
       '--findings',
-      BASIC,
+      basicFindings(),
       '--repository',
       'orders/api',
       '--tag',
