@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AWS, NOW, ROOT, run } from './support.ts';
+import { AWS, NOW, run } from './support.ts';
 
 /** The basic-scan fixture (one MEDIUM finding, CVE-2019-5188 in e2fsprogs) as ECR returns it for orders/api. */
 function basicFindings(): string {
