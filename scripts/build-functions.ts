@@ -39,12 +39,14 @@ export const BUNDLE_GOAL_BYTES = 350 * 1024;
  * The gate functions share one dependency graph (~245 KB of it the SDK's ECR, SNS and DynamoDB clients); the
  * sweep adds the Inspector2 client, lib/hygiene and the baseline schema. Sizes: BENCHMARKS.md.
  */
+// Raised from 400/460 KiB: the fenced ledger model, the index graph and message replay (lib/gate), the verdict
+// over every tag (lib/policy/judge.ts), the event identity checks and the EMF metrics each added a few KB.
 export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
-  'image-pushed': 400 * 1024,
-  'basic-scan-completed': 400 * 1024,
-  'enhanced-scan-completed': 400 * 1024,
-  'finding-changed': 400 * 1024,
-  'hygiene-sweep': 460 * 1024,
+  'image-pushed': 420 * 1024,
+  'basic-scan-completed': 420 * 1024,
+  'enhanced-scan-completed': 420 * 1024,
+  'finding-changed': 420 * 1024,
+  'hygiene-sweep': 480 * 1024,
 };
 
 export interface FunctionArtifact {

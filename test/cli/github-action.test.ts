@@ -104,13 +104,13 @@ describe('the GitHub Action', () => {
   });
 
   it('approval: exit 0 and an approved summary', async () => {
-    const ws = workspace({ findings: 'ecr-scan.json', repository: 'orders/api', tag: '1.0.0, 1.0' });
+    const ws = workspace({ findings: 'ecr-scan.json', repository: 'sample-repo', tag: '1.0.0, 1.0' });
 
     const out = await act(ws);
 
     expect(out.code).toBe(0);
     expect(ws.outputs()).toMatchObject({ verdict: 'approved', violations: '0', policy: 'default' });
-    expect(ws.summary()).toMatch(/^### ✅ Approved: `orders\/api:1\.0\.0, 1\.0`/);
+    expect(ws.summary()).toMatch(/^### ✅ Approved: `sample-repo:1\.0\.0, 1\.0`/);
   });
 
   it.each([
