@@ -189,7 +189,7 @@ export const LAMBDA_STUBS: readonly {
   readonly reason: string;
 }[] = [
   {
-    // lib/gate/dependencies.ts: GATEKEEPER_POLICY_SET naming a directory (local use) loads the YAML policies.
+    // lib/wiring/gate-dependencies.ts: GATEKEEPER_POLICY_SET naming a directory (local use) loads the YAML policies.
     specifier: /^\.\.?\/(?:.*\/)?policy\/(?:index|load)\.ts$/,
     from: 'lib',
     exports: ['loadPolicySet', 'validatePolicyDir'],

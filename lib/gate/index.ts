@@ -11,14 +11,6 @@ export {
 } from './context.ts';
 export { checkDecisionTags, decideImage } from './decide-image.ts';
 export {
-  buildGateDependencies,
-  type GateDependencyOverrides,
-  getGateDependencies,
-  loadGatePolicySet,
-  resetGateDependencies,
-  useGateDependencies,
-} from './dependencies.ts';
-export {
   GateContentionError,
   InvalidTagSchemeError,
   NotificationInFlightError,

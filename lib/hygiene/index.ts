@@ -6,7 +6,7 @@
  * Lambda-safe: nothing here imports `yaml` or `ajv` statically (YAML is loaded on demand by `loadBaseline` for
  * `.yaml` files only). The sweep's AWS wiring, `getSweepDependencies` / `buildSweepDependencies`, is not
  * re-exported: it builds the gate, ledger, notifier and Inspector clients, which the CLI never needs; import it from
- * `./sweep-dependencies.ts`.
+ * `lib/wiring/sweep-dependencies.ts`.
  *
  * @example
  * const policy = parseLifecyclePolicyText(readFileSync('policy.json', 'utf8'), 'policy.json');

@@ -13,8 +13,8 @@
  */
 
 import type { GateDependencies } from '../../../lib/gate/context.ts';
-import { buildGateDependencies } from '../../../lib/gate/dependencies.ts';
 import { type GateEventKind, handleGateEvent } from '../../../lib/gate/handle-event.ts';
+import { buildGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { basicFindings, type LocalAws, type OperationStats } from '../../support/local-aws.ts';
 import { gateEnv, pushEvent, type RawEvent, scanEvent, seedImage } from './local-gate.ts';
 

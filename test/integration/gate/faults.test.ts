@@ -10,9 +10,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as basicScanHandler } from '../../../handlers/basic-scan-completed.ts';
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
-import { resetGateDependencies, useGateDependencies } from '../../../lib/gate/dependencies.ts';
 import type { GateHandlerResult } from '../../../lib/gate/handle-event.ts';
 import type { Registry } from '../../../lib/registry/registry.ts';
+import { resetGateDependencies, useGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { basicFindings, type FaultKind, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 import {
   createTable,

@@ -10,8 +10,8 @@ import { handler as basicScanHandler } from '../../../handlers/basic-scan-comple
 import { handler as enhancedScanHandler } from '../../../handlers/enhanced-scan-completed.ts';
 import { handler as findingHandler } from '../../../handlers/finding-changed.ts';
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
-import { resetGateDependencies } from '../../../lib/gate/dependencies.ts';
 import type { GateHandlerResult } from '../../../lib/gate/handle-event.ts';
+import { resetGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 import {
   createTable,

@@ -17,12 +17,12 @@ import { handler as findingHandler } from '../../../handlers/finding-changed.ts'
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
 import type { ImageRef } from '../../../lib/events/image-ref.ts';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
-import { resetGateDependencies, useGateDependencies } from '../../../lib/gate/dependencies.ts';
 import { type GateHandlerResult, isRetryable } from '../../../lib/gate/handle-event.ts';
 import { runSweep } from '../../../lib/hygiene/sweep.ts';
-import { buildSweepDependencies } from '../../../lib/hygiene/sweep-dependencies.ts';
 import type { Notifier } from '../../../lib/notify/notifier.ts';
 import { loadPolicySet } from '../../../lib/policy/index.ts';
+import { resetGateDependencies, useGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
+import { buildSweepDependencies } from '../../../lib/wiring/sweep-dependencies.ts';
 import { enhancedFindingsAbout } from '../../support/demo-images.ts';
 import {
   basicFindings,

@@ -6,11 +6,14 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
-import { buildGateDependencies, type GateDependencyOverrides } from '../../../lib/gate/dependencies.ts';
 import { DynamoDbLedger } from '../../../lib/ledger/dynamodb-ledger.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
 import { SnsNotifier } from '../../../lib/notify/sns-notifier.ts';
 import { EcrRegistry } from '../../../lib/registry/ecr-registry.ts';
+import {
+  buildGateDependencies,
+  type GateDependencyOverrides,
+} from '../../../lib/wiring/gate-dependencies.ts';
 import { buildImage, imageConfig, type LocalAws, MEDIA_TYPES } from '../../support/local-aws.ts';
 
 export type RawEvent = Record<string, unknown> & { detail: Record<string, unknown> };

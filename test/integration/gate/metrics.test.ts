@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
-import { buildGateDependencies } from '../../../lib/gate/dependencies.ts';
 import { handleGateEvent } from '../../../lib/gate/handle-event.ts';
 import { createLogger } from '../../../lib/log/index.ts';
+import { buildGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { emfProblems, metricLines } from '../../support/emf.ts';
 import type { OperationStats } from '../../support/http/faults.ts';
 import { type LocalAws, startLocalAws } from '../../support/local-aws.ts';

@@ -12,9 +12,9 @@ import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as basicScanHandler } from '../../../handlers/basic-scan-completed.ts';
 import { handler as pushHandler } from '../../../handlers/image-pushed.ts';
-import { resetGateDependencies, useGateDependencies } from '../../../lib/gate/dependencies.ts';
 import type { GateHandlerResult } from '../../../lib/gate/handle-event.ts';
 import { loadPolicySet } from '../../../lib/policy/index.ts';
+import { resetGateDependencies, useGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { basicFindings, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 import {
   createTable,

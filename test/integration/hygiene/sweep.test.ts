@@ -11,9 +11,9 @@ import { DAY_MS, previewLifecycle } from '../../../lib/hygiene/lifecycle-engine.
 import { imagesFromDescribeImages } from '../../../lib/hygiene/lifecycle-images.ts';
 import { parseLifecyclePolicyText } from '../../../lib/hygiene/lifecycle-policy.ts';
 import { runSweep, type SweepDependencies } from '../../../lib/hygiene/sweep.ts';
-import { buildSweepDependencies } from '../../../lib/hygiene/sweep-dependencies.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
 import { createLogger } from '../../../lib/log/index.ts';
+import { buildSweepDependencies } from '../../../lib/wiring/sweep-dependencies.ts';
 import { emfProblems, metricLines } from '../../support/emf.ts';
 import { buildImage, imageConfig, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../lib/hygiene/lifecycle-engine.ts';
 import { runSweep } from '../../../lib/hygiene/sweep.ts';
-import { buildSweepDependencies } from '../../../lib/hygiene/sweep-dependencies.ts';
 import { InspectorUnavailableError } from '../../../lib/inspector/errors.ts';
 import { InspectorImageUsage } from '../../../lib/inspector/inspector-usage.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
+import { buildSweepDependencies } from '../../../lib/wiring/sweep-dependencies.ts';
 import { buildImage, imageConfig, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 
 const NOW = '2026-01-10T02:00:00Z';

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as enhancedScanHandler } from '../../../handlers/enhanced-scan-completed.ts';
-import { resetGateDependencies, useGateDependencies } from '../../../lib/gate/dependencies.ts';
 import { isRetryable } from '../../../lib/gate/handle-event.ts';
 import { EcrRegistry } from '../../../lib/registry/ecr-registry.ts';
 import { RegistryUnavailableError } from '../../../lib/registry/errors.ts';
+import { resetGateDependencies, useGateDependencies } from '../../../lib/wiring/gate-dependencies.ts';
 import { enhancedFindingsAbout } from '../../support/demo-images.ts';
 import { enhancedFindings, type LocalAws, startLocalAws } from '../../support/local-aws.ts';
 import {

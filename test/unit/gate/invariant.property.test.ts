@@ -621,46 +621,50 @@ async function announceFinalState(h: Harness) {
 }
 
 describe('the gate promise over random histories (races, crashes, lost and repeated events, multi-arch, policy switches)', () => {
-  it(`holds for ${RUNS} histories`, async () => {
-    const policies = [
-      await loadPolicySet('test/unit/gate/policies'),
-      await loadPolicySet('test/unit/gate/policies-strict'),
-    ] as const;
-    await fc.assert(
-      fc.asyncProperty(history, fc.scheduler(), async ({ initial, rounds }, s) => {
-        const gate = await testGate({ parentWaitMs: 0 });
-        const clock = { now: NOW };
-        const notifier = new RecordingAll();
-        const ledger = new MemoryLedger();
-        const base: GateDependencies = {
-          ...gate.deps,
-          ledger,
-          notifier,
-          now: () => clock.now,
-          // Thousands of histories: keep the log quiet (errors only, nowhere).
-          logger: createLogger({ level: 'error', sink: () => {} }),
-        };
-        const h: Harness = {
-          world: buildWorld(gate.registry, initial),
-          base,
-          notifier,
-          policies,
-          deployed: 0,
-          previous: 0,
-        };
-        const { pending } = await runHistory(h, rounds, s);
-        await settle(h, pending, clock);
-        await checkSafety(h, 'after quiescence');
-        await announceFinalState(h);
-        await checkSafety(h, 'after the final state was announced');
-        await checkTruth(h, 'after the final state was announced');
-      }),
-      {
-        numRuns: RUNS,
-        seed: SEED,
-        endOnFailure: Boolean(process.env.FUZZ_PATH),
-        ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
-      },
-    );
-  }, Math.max(600_000, RUNS * 100));
+  it(
+    `holds for ${RUNS} histories`,
+    async () => {
+      const policies = [
+        await loadPolicySet('test/unit/gate/policies'),
+        await loadPolicySet('test/unit/gate/policies-strict'),
+      ] as const;
+      await fc.assert(
+        fc.asyncProperty(history, fc.scheduler(), async ({ initial, rounds }, s) => {
+          const gate = await testGate({ parentWaitMs: 0 });
+          const clock = { now: NOW };
+          const notifier = new RecordingAll();
+          const ledger = new MemoryLedger();
+          const base: GateDependencies = {
+            ...gate.deps,
+            ledger,
+            notifier,
+            now: () => clock.now,
+            // Thousands of histories: keep the log quiet (errors only, nowhere).
+            logger: createLogger({ level: 'error', sink: () => {} }),
+          };
+          const h: Harness = {
+            world: buildWorld(gate.registry, initial),
+            base,
+            notifier,
+            policies,
+            deployed: 0,
+            previous: 0,
+          };
+          const { pending } = await runHistory(h, rounds, s);
+          await settle(h, pending, clock);
+          await checkSafety(h, 'after quiescence');
+          await announceFinalState(h);
+          await checkSafety(h, 'after the final state was announced');
+          await checkTruth(h, 'after the final state was announced');
+        }),
+        {
+          numRuns: RUNS,
+          seed: SEED,
+          endOnFailure: Boolean(process.env.FUZZ_PATH),
+          ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+        },
+      );
+    },
+    Math.max(600_000, RUNS * 100),
+  );
 });

@@ -55,7 +55,7 @@ describe('lib/hygiene/index.ts', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((i) => /node_modules\/(yaml|ajv|@aws-sdk)\//.test(i))).toEqual([]);
     expect(inputs.filter((i) => /^lib\/(gate|inspector|ledger)\//.test(i))).toEqual([]);
-    expect(inputs).not.toContain('lib/hygiene/sweep-dependencies.ts');
+    expect(inputs).not.toContain('lib/wiring/sweep-dependencies.ts');
     expect(inputs).toContain('lib/hygiene/sweep.ts');
   });
 });

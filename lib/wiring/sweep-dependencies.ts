@@ -9,14 +9,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
-import { buildGateDependencies, type GateDependencyOverrides } from '../gate/dependencies.ts';
 import { checkDecisionTags, decideImage } from '../gate/index.ts';
+import { loadBaseline } from '../hygiene/baseline.ts';
+import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from '../hygiene/sweep.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
 import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';
 import type { Registry, RegistryAdmin } from '../registry/registry.ts';
-import { loadBaseline } from './baseline.ts';
-import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from './sweep.ts';
+import { buildGateDependencies, type GateDependencyOverrides } from './gate-dependencies.ts';
 
 /** Test overrides: the gate's, plus the usage source (null: none, as with GATEKEEPER_INSPECTOR_USAGE=off). */
 export interface SweepDependencyOverrides extends GateDependencyOverrides {

@@ -13,6 +13,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { type GatekeeperConfig, loadConfig } from '../config/index.ts';
+import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from '../gate/context.ts';
+import { notifyMessages } from '../gate/messages.ts';
+import { makeTagScheme } from '../gate/tags.ts';
 import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
 import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -24,9 +27,6 @@ import { policySetFromJson } from '../policy/runtime.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
-import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from './context.ts';
-import { notifyMessages } from './messages.ts';
-import { makeTagScheme } from './tags.ts';
 
 export interface GateDependencyOverrides {
   readonly registry?: Registry;
