@@ -5,7 +5,7 @@
  */
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Registry, StoredManifest } from '../registry/registry.ts';
-import type { DecisionPlan } from './plan.ts';
+import type { DecisionPlan, TagRemoval } from './plan.ts';
 
 export interface ApplyResult {
   /** Tags written (or found already in place) by this attempt. */
@@ -23,6 +23,46 @@ export interface ApplyResult {
   /** Tags on the digest after this attempt, as far as the gate knows. */
   readonly tagsAfter: readonly string[];
   readonly problems: readonly string[];
+}
+
+/**
+ * Tag changes outside a decision's plan — a spoof's quarantined hold tag and its removal, a decision tag put back
+ * on the digest it was moved off, the projection of a recorded decision — go through the same writer with the same
+ * rules (puts first, removals by tag, never the last tag).
+ * @example await applyTagChanges(registry, ref, manifest, { put: ['quarantined-sha256-…'], remove: ['approved-x'] }, tags, prefixes)
+ */
+export function applyTagChanges(
+  registry: Registry,
+  ref: ImageRef,
+  manifest: StoredManifest | null,
+  change: { readonly put: readonly string[]; readonly remove: readonly TagRemoval[] | readonly string[] },
+  currentTags: readonly string[],
+  prefixes: readonly string[],
+): Promise<ApplyResult> {
+  const removeTags = change.remove.map((r) =>
+    typeof r === 'string' ? { tag: r, why: 'spoofed' as const } : r,
+  );
+  return applyPlan(
+    registry,
+    ref,
+    manifest,
+    {
+      verdict: 'quarantined',
+      sourceTags: [],
+      desiredTags: [...change.put],
+      putTags: [...change.put],
+      removeTags,
+      spoofed: [],
+      storageClass: null,
+      keptRestored: false,
+      changed: false,
+      stateKey: '',
+      notify: false,
+      problems: [],
+    },
+    currentTags,
+    prefixes,
+  );
 }
 
 /** Explains, for the alert, how to let the gatekeeper write its tags in an immutable repository. */

@@ -39,7 +39,7 @@ import { governingPolicy, judgeImage } from '../policy/runtime.ts';
 import { ImageFactsUnavailableError } from '../registry/errors.ts';
 import { childManifests, isIndexMediaType, parseManifest } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
-import { applyPlan } from './apply.ts';
+import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
@@ -721,24 +721,11 @@ export async function projectRecord(
       ? await deps.registry.getManifest(ref)
       : null;
   if (plan.putTags.length > 0 && summary.storageClass !== 'ARCHIVE' && !manifest) return 'gone';
-  const applied = await applyPlan(
+  const applied = await applyTagChanges(
     deps.registry,
     ref,
     manifest,
-    {
-      verdict: record.decision?.verdict ?? 'quarantined',
-      sourceTags: [],
-      desiredTags: plan.desiredTags,
-      putTags: plan.putTags,
-      removeTags: plan.removeTags,
-      spoofed: plan.spoofed,
-      storageClass: null,
-      keptRestored: false,
-      changed: false,
-      stateKey: '',
-      notify: false,
-      problems: plan.problems,
-    },
+    { put: plan.putTags, remove: plan.removeTags },
     summary.tags,
     [deps.scheme.approvedPrefix, deps.scheme.quarantinedPrefix],
   );

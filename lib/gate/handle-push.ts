@@ -18,6 +18,7 @@ import type { Logger } from '../log/logger.ts';
 import type { SpoofedTagDetail } from '../notify/format.ts';
 import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.ts';
 import type { StoredManifest } from '../registry/registry.ts';
+import { applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { baseOutcome, decideImage, publishAlert } from './decide-image.ts';
 import { ensureScan } from './ensure-scan.ts';
@@ -145,27 +146,39 @@ async function removeSpoof(
     decision: null,
     spoof: moved.origin,
   });
-  let tagsAfter = summary.tags.filter((t) => t !== tag);
-  if (tagsAfter.length === 0) {
-    // Removing the last tag would delete the image: hold it with a quarantined digest tag first (fail closed).
-    const manifest = await deps.registry.getManifest(ref);
-    if (!manifest) return outcome(ref, 'gone', 'the image was deleted');
-    const hold = digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest);
-    await recordOwnTag(deps, ref, hold);
-    if ((await deps.registry.putTag(ref, manifest, hold)) === 'gone')
-      return outcome(ref, 'gone', 'the image was deleted');
-    tagsAfter = [hold];
-  }
+  const prefixes = [deps.scheme.approvedPrefix, deps.scheme.quarantinedPrefix];
+  const hold = digestDecisionTag(deps.scheme.quarantinedPrefix, ref.digest);
+  // Removing the last tag would delete the image: hold it with a quarantined digest tag first (fail closed).
+  const needsHold = summary.tags.every((t) => t === tag);
+  const manifest = needsHold ? await deps.registry.getManifest(ref) : null;
+  if (needsHold && !manifest) return outcome(ref, 'gone', 'the image was deleted');
+  if (needsHold) await recordOwnTag(deps, ref, hold);
   if (moved.restore) {
-    // PutImage on the rightful digest moves the tag back (mutable tags); nothing is left to remove here.
-    const back = await deps.registry.putTag(moved.restore.ref, moved.restore.manifest, tag);
+    // PutImage on the rightful digest moves the tag back (mutable tags); the removal below is then a no-op.
+    const back = await applyTagChanges(
+      deps.registry,
+      moved.restore.ref,
+      moved.restore.manifest,
+      { put: [tag], remove: [] },
+      [],
+      prefixes,
+    );
     log.warn('spoofed tag put back on the digest the gatekeeper had written it on', {
       tag,
       restoredOn: moved.restore.ref.digest,
-      outcome: back,
+      outcome: back.gone ? 'gone' : back.refused.length > 0 ? 'immutable' : 'tagged',
     });
   }
-  await deps.registry.removeTags(ref, [tag]);
+  const applied = await applyTagChanges(
+    deps.registry,
+    ref,
+    manifest,
+    { put: needsHold ? [hold] : [], remove: [tag] },
+    summary.tags,
+    prefixes,
+  );
+  if (applied.gone) return outcome(ref, 'gone', 'the image was deleted');
+  const tagsAfter = applied.tagsAfter;
   log.warn('spoofed reserved-prefix tag removed', { tag });
   return {
     ...outcome(ref, 'spoof-removed', `removed spoofed tag ${tag}`),
