@@ -222,6 +222,8 @@ export interface SweepRunResult {
   readonly counters: SweepCounters | null;
   readonly plans: readonly RepositoryPlan[];
   readonly summarySent: boolean;
+  /** A completed dry run's summary: it is returned (and logged), never published. */
+  readonly summary?: HygieneSweepSummary;
 }
 
 const zeroCounters = (): SweepCounters => ({
@@ -282,9 +284,11 @@ export async function runSweep(
   }
   state.invocations += 1;
   const log = logger.child({ sweepId: state.sweepId, mode: state.mode });
+  // A dry run changes nothing at all: no checkpoint (a sweep in progress keeps its own), no summary alert.
+  const dryRun = state.dryRun;
   // Claim the sweep: a concurrent invocation loses this conditional write and stops.
   try {
-    version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
+    if (!dryRun) version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
   } catch (error) {
     if (isConflict(error)) {
       log.warn('another invocation holds the sweep checkpoint; stopping', { checkpoint: name });
@@ -300,6 +304,7 @@ export async function runSweep(
     throw error;
   }
   const save = async () => {
+    if (dryRun) return;
     try {
       version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
     } catch (error) {
@@ -383,6 +388,19 @@ async function finish(
   plans: RepositoryPlan[],
 ): Promise<SweepRunResult> {
   const summary = toSummary(state, deps.settings);
+  if (state.dryRun) {
+    // Reported in the result and the log only: a dry run publishes nothing and writes no checkpoint.
+    deps.logger.info('dry-run sweep complete: nothing was changed or sent', { summary });
+    return {
+      status: 'complete',
+      sweepId: state.sweepId,
+      processed,
+      counters: { ...state.counters },
+      plans,
+      summarySent: false,
+      summary,
+    };
+  }
   const message = deps.formatSummary(summary, deps.now());
   await deps.notifier.publish(message);
   state.summarySent = true;

@@ -107,6 +107,11 @@ describe('hygiene sweep against the local ECR', () => {
     }
     expect(aws.ecr.repository('it/drift')).toEqual(before);
     expect(aws.ecr.tagsOf('it/drift', digest)).toEqual(['1.0.0']);
+    // Nothing at all: no SNS message and no DynamoDB write either (the summary is in the result).
+    expect(aws.sns.publishes()).toHaveLength(0);
+    expect(aws.callCounts().dynamodb?.PutItem ?? 0).toBe(0);
+    expect(dry.summarySent).toBe(false);
+    expect(dry.summary).toMatchObject({ dryRun: true, mode: 'report' });
 
     const report = await runSweep(await sweepDeps('report'), { kind: 'start' }, forever);
     const drift = report.plans.find((p) => p.repository === 'it/drift');
@@ -116,6 +121,8 @@ describe('hygiene sweep against the local ECR', () => {
       'put-tag-mutability',
     ]);
     expect(aws.callCounts().ecr.PutLifecyclePolicy ?? 0).toBe(0);
+    // Control: a sweep that is not a dry run does write its checkpoint (the dry-run count above could fail).
+    expect(aws.callCounts().dynamodb.PutItem ?? 0).toBeGreaterThan(0);
 
     const enforce = await runSweep(await sweepDeps('enforce'), { kind: 'start' }, forever);
     expect(enforce.status).toBe('complete');
@@ -123,11 +130,11 @@ describe('hygiene sweep against the local ECR', () => {
     expect(after).toMatchObject({ tagMutability: 'IMMUTABLE_WITH_EXCLUSION', scanOnPush: true });
     expect(after?.exclusions.sort()).toEqual(['approved-*', 'quarantined-*']);
     expect(JSON.parse(after?.lifecyclePolicy ?? '{}').rules).toHaveLength(4);
-    // One summary alert per sweep, in the notify format.
+    // One summary alert per sweep that is not a dry run, in the notify format.
     const summaries = aws.sns
       .publishes()
       .filter((p) => JSON.stringify(p.messageAttributes).includes('hygiene-summary'));
-    expect(summaries).toHaveLength(3);
+    expect(summaries).toHaveLength(2);
 
     aws.resetCounts();
     const again = await runSweep(await sweepDeps('enforce'), { kind: 'start' }, forever);

@@ -275,7 +275,7 @@ describe('hygiene sweep', () => {
     for (const line of metrics) expect(emfProblems(JSON.stringify(line))).toEqual([]);
   });
 
-  it('dry run in enforce mode: no registry write, no gate call; resumes stay dry', async () => {
+  it('dry run in enforce mode: no registry write, no gate call, no checkpoint, no alert', async () => {
     seedMixed();
     admin.add('team/app', {}, COMPLIANT, [imageSummary('a', ['v1'], '2026-01-09T00:00:00Z')]);
     const gate: SweepGate = {
@@ -288,7 +288,10 @@ describe('hygiene sweep', () => {
     expect(result.counters).toMatchObject({ drifted: 2, applied: 0 });
     expect(admin.writes()).toBe(0);
     expect(decided).toEqual([]);
-    expect(summaries[0]).toMatchObject({ mode: 'report', dryRun: true });
+    expect(result.summary).toMatchObject({ mode: 'report', dryRun: true });
+    expect(summaries).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    expect(ledger.checkpoints.size).toBe(0);
   });
 
   it('repository creation: only that repository is swept, no checkpoint, no alert', async () => {
