@@ -438,7 +438,10 @@ async function decideDigest(
     });
   }
 
-  // 3. Apply.
+  // 3. Apply. Tag names are repository-wide: a decision tag the gatekeeper had written on another digest (its
+  // source tag moved here) leaves that digest when it is written here, so that digest is decided again after.
+  // The holder is claimed before the write, so a crash in between cannot hide the move from the next writer.
+  const { displaced, claimed } = await claimTagHolders(deps, ref, plan.putTags);
   const applied = await applyPlan(deps.registry, ref, manifest, plan, summary.tags, [
     deps.scheme.approvedPrefix,
     deps.scheme.quarantinedPrefix,
@@ -500,13 +503,8 @@ async function decideDigest(
   // Which digest holds each decision tag the gatekeeper wrote, so a spoofed push that moves one off can be undone.
   // (After a crash the retry writes no tag, so every desired tag in place is recorded when the plan changed.)
   const holders = plan.changed ? plan.desiredTags.filter((t) => present.has(t)) : applied.written;
-  // Tag names are repository-wide: writing a decision tag that the gatekeeper had written on another digest
-  // (its source tag moved here) takes it off that digest, which must then be decided again.
-  const displaced: string[] = [];
   for (const tag of holders) {
-    const previous = applied.written.includes(tag) ? await deps.ledger.getTagHolder(ref, tag) : null;
-    if (previous && previous !== ref.digest && !displaced.includes(previous)) displaced.push(previous);
-    await deps.ledger.putTagHolder(ref, tag);
+    if (!claimed.includes(tag)) await deps.ledger.putTagHolder(ref, tag);
   }
 
   // 5. Fence: a newer decision recorded while the tags were written wins; make the digest show it.
@@ -685,6 +683,24 @@ async function reconcileToLatest(
 }
 
 /**
+ * Records `ref.digest` as the holder of each tag about to be written, and returns the other digests that held one
+ * (they lose it when it is written here).
+ */
+async function claimTagHolders(
+  deps: GateDependencies,
+  ref: ImageRef,
+  tags: readonly string[],
+): Promise<{ displaced: string[]; claimed: string[] }> {
+  const displaced: string[] = [];
+  for (const tag of tags) {
+    const previous = await deps.ledger.getTagHolder(ref, tag);
+    if (previous && previous !== ref.digest && !displaced.includes(previous)) displaced.push(previous);
+    if (previous !== ref.digest) await deps.ledger.putTagHolder(ref, tag);
+  }
+  return { displaced, claimed: [...tags] };
+}
+
+/**
  * Whether the ledger stands behind the decision tags `tags` seen on the digest (reads only, for the sweep):
  * `undecided` when no decision is recorded — every decision tag is then a spoof, also when it is the image's
  * only tag —, `drift` when the tags do not show the recorded decision (a tag of the other verdict, a decision
@@ -721,6 +737,7 @@ export async function projectRecord(
       ? await deps.registry.getManifest(ref)
       : null;
   if (plan.putTags.length > 0 && summary.storageClass !== 'ARCHIVE' && !manifest) return 'gone';
+  await claimTagHolders(deps, ref, plan.putTags);
   const applied = await applyTagChanges(
     deps.registry,
     ref,
