@@ -172,8 +172,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
     previous.policyVersion !== decision.policy.version ||
     previous.findingsDigest !== input.findingsDigest ||
     (previous.reason ?? null) !== (decision.reason ?? null) ||
-    !sameList(previous.desiredTags, desiredTags) ||
-    (record?.appliedSeq ?? 0) < (record?.decisionSeq ?? 0);
+    !sameList(previous.desiredTags, desiredTags);
 
   const stateKey = notificationStateKey(decision);
   return {
