@@ -2,15 +2,15 @@
  * Evaluation: findings + image (+ facts) + policy set + time → Decision. Pure and deterministic: no clock, no
  * I/O, no locale; the same inputs give a byte-identical `JSON.stringify` of the result.
  */
-import { type Finding, SEVERITIES, type Severity } from '../findings/finding.ts';
+import { type Finding, SEVERITIES } from '../findings/finding.ts';
 // The leaf module, not findings/index.ts: the Lambda runtime path must not pull in the scanner parsers.
-import { severityCounts } from '../findings/severity-counts.ts';
+import { SUMMARY_SEVERITIES, severityCounts } from '../findings/severity-counts.ts';
 import {
   type CompiledDenied,
   type CompiledException,
   type CompiledPolicy,
-  type CompiledSet,
   compilePolicySet,
+  type ImageScope,
   selectCompiled,
 } from './compiled.ts';
 import type { Decision, ImageFacts, ImageUnderTest, Violation, Waived, WaiverRef } from './decision.ts';
@@ -22,7 +22,6 @@ import {
   SCAN_FAILURE_STATUSES,
   type ScanFailureStatus,
 } from './policy-set.ts';
-import { matchVersionSpec, parseVersion } from './version-range.ts';
 
 /**
  * The policy that governs an image (see the precedence in docs: most specific repository pattern, then tag
@@ -40,26 +39,6 @@ function checkNow(now: Date): number {
   const ms = now instanceof Date ? now.getTime() : Number.NaN;
   if (!Number.isFinite(ms)) throw new InvalidInputError('now', null, 'is not a valid date');
   return ms;
-}
-
-/** Exceptions that apply to this image at this time, by finding id, in set order (file, then id). */
-function activeExceptions(
-  compiled: CompiledSet,
-  image: ImageUnderTest,
-  nowMs: number,
-): Map<string, CompiledException[]> {
-  const byFinding = new Map<string, CompiledException[]>();
-  for (const e of compiled.exceptions) {
-    if (nowMs >= e.endsAt) continue;
-    const scope = e.definition.scope;
-    if (scope.digest !== null && scope.digest !== image.digest) continue;
-    if (e.repositories && !e.repositories.some((m) => m(image.repository))) continue;
-    if (e.tags && !e.tags.some((m) => image.tags.some((t) => m(t)))) continue;
-    const list = byFinding.get(e.definition.finding);
-    if (list) list.push(e);
-    else byFinding.set(e.definition.finding, [e]);
-  }
-  return byFinding;
 }
 
 /** Unknown fix data counts as fixable: a fixable-only rule exempts a finding only on evidence that no fix exists. */
@@ -99,34 +78,52 @@ function compareText(a: string, b: string): number {
 
 const RANK: Readonly<Record<string, number>> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
 
-/** Ordinal of each distinct string in code-unit order, so a big sort compares numbers, not long strings. */
+/**
+ * Ordinal of each distinct string in code-unit order (the default sort compares strings by code unit, natively),
+ * so a big sort compares numbers, not long strings.
+ */
 function ordinals(values: Iterable<string>): Map<string, number> {
-  const sorted = [...new Set(values)].sort(compareText);
+  const sorted = [...new Set(values)].sort();
   return new Map(sorted.map((v, i) => [v, i]));
 }
 
 /**
  * Sorts violations by severity (image rules last), finding id, package, rule, message: code-unit order,
- * locale-independent. Ids and packages are ranked once, so 10k violations sort on integers.
+ * locale-independent. Ids and packages are ranked once and the three leading keys packed into one number, so
+ * 50,000 violations sort on numbers; rule and message are compared only between violations equal on those.
  */
 function sortViolations(violations: Violation[]): Violation[] {
   const ids = ordinals(violations.map((v) => v.findingId ?? ''));
   const packages = ordinals(violations.map((v) => v.package ?? ''));
-  const keyed = violations.map((v) => ({
-    rank: v.severity === null ? SEVERITIES.length : (RANK[v.severity] as number),
-    id: ids.get(v.findingId ?? '') as number,
-    pkg: packages.get(v.package ?? '') as number,
-    v,
-  }));
-  keyed.sort(
-    (a, b) =>
-      a.rank - b.rank ||
-      a.id - b.id ||
-      a.pkg - b.pkg ||
-      compareText(a.v.rule, b.v.rule) ||
-      compareText(a.v.message, b.v.message),
-  );
-  return keyed.map((k) => k.v);
+  const keys = new Float64Array(violations.length);
+  // rank < 8, so the packed key stays an exact integer while ids × packages × 8 < 2^53.
+  const exact = ids.size * packages.size * 8 < Number.MAX_SAFE_INTEGER;
+  violations.forEach((v, i) => {
+    const rank = v.severity === null ? SEVERITIES.length : (RANK[v.severity] as number);
+    const id = ids.get(v.findingId ?? '') as number;
+    const pkg = packages.get(v.package ?? '') as number;
+    keys[i] = exact ? (rank * ids.size + id) * packages.size + pkg : 0;
+  });
+  const order = violations.map((_, i) => i);
+  const compareRest = (a: Violation, b: Violation): number =>
+    compareText(a.rule, b.rule) || compareText(a.message, b.message);
+  order.sort((i, j) => {
+    const d = (keys[i] as number) - (keys[j] as number);
+    if (d !== 0) return d;
+    const a = violations[i] as Violation;
+    const b = violations[j] as Violation;
+    if (!exact) {
+      const ra = a.severity === null ? SEVERITIES.length : (RANK[a.severity] as number);
+      const rb = b.severity === null ? SEVERITIES.length : (RANK[b.severity] as number);
+      const byLead =
+        ra - rb ||
+        (ids.get(a.findingId ?? '') as number) - (ids.get(b.findingId ?? '') as number) ||
+        (packages.get(a.package ?? '') as number) - (packages.get(b.package ?? '') as number);
+      if (byLead !== 0) return byLead;
+    }
+    return compareRest(a, b);
+  });
+  return order.map((i) => violations[i] as Violation);
 }
 
 function compareWaived(a: Waived, b: Waived): number {
@@ -230,31 +227,15 @@ export function skippedImageRules(
   return out;
 }
 
+/** Violations of the deny entries that `version` of `pkg` stands against (judged once per package and version). */
 function deniedPackage(
   entries: readonly CompiledDenied[],
   pkg: string,
   version: string | null,
   out: Violation[],
 ): void {
-  const parsed = parseVersion(version);
   for (const d of entries) {
-    let verdict: 'match' | 'unknown' | 'no-match' = 'match';
-    let spec = '';
-    if (d.specs) {
-      verdict = 'no-match';
-      for (const s of d.specs) {
-        const m = matchVersionSpec(s.spec, parsed);
-        if (m === 'match') {
-          verdict = 'match';
-          spec = s.text;
-          break;
-        }
-        if (m === 'unknown' && verdict === 'no-match') {
-          verdict = 'unknown';
-          spec = s.text;
-        }
-      }
-    }
+    const { verdict, spec } = d.judge(version);
     if (verdict === 'no-match') continue;
     const what = version === null ? `package ${pkg} (version unknown)` : `package ${pkg} ${version}`;
     const rule = d.entry.versions ? `${d.entry.name} ${spec}` : d.entry.name;
@@ -271,6 +252,72 @@ function deniedPackage(
       message: `${what} is denied by "${rule}"${why}${reason}`,
     });
   }
+}
+
+/** Position of a severity in {@link SEVERITIES} (gravest first); -1 for a value that is none of them. */
+function severityIndex(severity: string): number {
+  switch (severity) {
+    case 'CRITICAL':
+      return 0;
+    case 'HIGH':
+      return 1;
+    case 'MEDIUM':
+      return 2;
+    case 'LOW':
+      return 3;
+    case 'INFORMATIONAL':
+      return 4;
+    case 'UNDEFINED':
+      return 5;
+    case 'UNTRIAGED':
+      return 6;
+    default:
+      return -1;
+  }
+}
+
+/** What one evaluation knows about a vulnerability id, looked up once per finding. */
+interface IdState {
+  /** Index of the gravest severity seen for the id (the summary counts each id once, there). */
+  gravest: number;
+  /** Exceptions that name this id, in set order, or undefined. */
+  readonly candidates: readonly CompiledException[] | undefined;
+  /** Bit per severity: the id is already counted towards that severity's limit. */
+  counted: number;
+}
+
+/** What one evaluation knows about a package name: the deny entries for it and the versions already judged. */
+interface PackageState {
+  readonly entries: readonly CompiledDenied[];
+  readonly versions: Set<string | null>;
+}
+
+const NOT_DENIED: PackageState = { entries: [], versions: new Set() };
+
+/** An image scope within one evaluation: not yet looked at, covers the image, or does not. */
+const UNSEEN = 0;
+const COVERS = 1;
+const DOES_NOT_COVER = 2;
+
+function coversImage(scope: ImageScope, image: ImageUnderTest): boolean {
+  if (scope.digest !== null && scope.digest !== image.digest) return false;
+  if (scope.repositories && !scope.repositories.some((m) => m(image.repository))) return false;
+  if (scope.tags && !scope.tags.some((m) => image.tags.some((t) => m(t)))) return false;
+  return true;
+}
+
+/** The summary from the gravest severity per id: as `severityCounts` gives it (the six ECR severities always). */
+function summaryOf(ids: ReadonlyMap<string, IdState>): Record<string, number> {
+  const tally = new Array<number>(SEVERITIES.length).fill(0);
+  for (const state of ids.values()) {
+    if (state.gravest >= 0) tally[state.gravest] = (tally[state.gravest] as number) + 1;
+  }
+  const counts: Record<string, number> = {};
+  SEVERITIES.forEach((severity, i) => {
+    const n = tally[i] as number;
+    if (n > 0 || (SUMMARY_SEVERITIES as readonly string[]).includes(severity)) counts[severity] = n;
+  });
+  return counts;
 }
 
 /**
@@ -291,34 +338,60 @@ export function evaluate(
   const compiled = compilePolicySet(policySet);
   const policy = selectCompiled(compiled, image);
   const rules = policy.definition.rules;
-  const exceptions = activeExceptions(compiled, image, nowMs);
   const violations: Violation[] = [];
   const waived = new Map<string, Waived>();
-  const severityBuckets = new Map<Severity, { ids: Set<string>; findings: Finding[] }>();
-  // Denied packages are judged once per (package, version), however many findings name them.
-  const denied = new Map<string, { entries: readonly CompiledDenied[]; versions: Set<string | null> }>();
+  // One pass over the findings, one map lookup per finding for its id and (with deny entries) one for its
+  // package. Exceptions are reached through the set's index by finding id; each distinct image scope is checked
+  // at most once per evaluation, and only when a finding names an exception that has it.
+  const ids = new Map<string, IdState>();
+  const scopeState = new Uint8Array(compiled.scopes.length);
+  const packages = new Map<string, PackageState>();
+  const checkDenied = policy.denied.length > 0;
+  const limits = SEVERITIES.map((severity) => rules.maxSeverity[severity]);
+  const limitCounts = new Array<number>(SEVERITIES.length).fill(0);
+  const limitFindings: Finding[][] = SEVERITIES.map(() => []);
+  const { score, exploitAvailable: exploit, epss } = rules;
 
   for (const f of findings) {
-    if (f.package !== null && policy.denied.length > 0) {
-      let byName = denied.get(f.package);
+    const rank = severityIndex(f.severity);
+    let state = ids.get(f.id);
+    if (state === undefined) {
+      state = { gravest: rank, candidates: compiled.exceptionsByFinding.get(f.id), counted: 0 };
+      ids.set(f.id, state);
+    } else if (rank < state.gravest) {
+      state.gravest = rank;
+    }
+
+    if (checkDenied && f.package !== null) {
+      let byName = packages.get(f.package);
       if (byName === undefined) {
-        const name = f.package;
-        byName = { entries: policy.denied.filter((d) => d.name(name)), versions: new Set() };
-        denied.set(name, byName);
+        const entries = policy.deniedFor(f.package);
+        byName = entries.length > 0 ? { entries, versions: new Set() } : NOT_DENIED;
+        packages.set(f.package, byName);
       }
-      if (byName.entries.length > 0 && !byName.versions.has(f.version)) {
+      if (byName !== NOT_DENIED && !byName.versions.has(f.version)) {
         byName.versions.add(f.version);
         deniedPackage(byName.entries, f.package, f.version, violations);
       }
     }
 
-    const candidates = exceptions.get(f.id);
-    if (candidates) {
-      const e = candidates.find(
-        (c) =>
-          (c.packages === null || (f.package !== null && c.packages.some((m) => m(f.package as string)))) &&
-          !(c.definition.until === 'fix-available' && fixExists(f)),
-      );
+    if (state.candidates !== undefined) {
+      let e: CompiledException | undefined;
+      for (const c of state.candidates) {
+        if (nowMs >= c.endsAt) continue;
+        let covers = scopeState[c.scope.index];
+        if (covers === UNSEEN) {
+          covers = coversImage(c.scope, image) ? COVERS : DOES_NOT_COVER;
+          scopeState[c.scope.index] = covers;
+        }
+        if (covers !== COVERS) continue;
+        if (c.packages !== null && (f.package === null || !c.packages.some((m) => m(f.package as string)))) {
+          continue;
+        }
+        if (c.definition.until === 'fix-available' && fixExists(f)) continue;
+        e = c;
+        break;
+      }
       if (e) {
         const key = `${f.id}\u0000${f.package ?? ''}\u0000${e.definition.id}`;
         if (!waived.has(key)) {
@@ -329,17 +402,15 @@ export function evaluate(
     }
 
     const fixable = isFixable(f);
-    const limit = rules.maxSeverity[f.severity];
+    const limit = rank >= 0 ? limits[rank] : undefined;
     if (limit && (!limit.fixableOnly || fixable)) {
-      let bucket = severityBuckets.get(f.severity);
-      if (!bucket) {
-        bucket = { ids: new Set(), findings: [] };
-        severityBuckets.set(f.severity, bucket);
+      const bit = 1 << rank;
+      if ((state.counted & bit) === 0) {
+        state.counted |= bit;
+        limitCounts[rank] = (limitCounts[rank] as number) + 1;
       }
-      bucket.ids.add(f.id);
-      bucket.findings.push(f);
+      (limitFindings[rank] as Finding[]).push(f);
     }
-    const score = rules.score;
     if (score && (!score.fixableOnly || fixable)) {
       if (f.score !== null) {
         if (f.score >= score.atLeast)
@@ -348,7 +419,6 @@ export function evaluate(
         violations.push(vulnerability('score', f, 'no score is known (score.whenUnknown: violate)'));
       }
     }
-    const exploit = rules.exploitAvailable;
     if (exploit?.deny && (!exploit.fixableOnly || fixable)) {
       if (f.exploitAvailable === true)
         violations.push(vulnerability('exploitAvailable', f, 'a public exploit is known'));
@@ -362,7 +432,6 @@ export function evaluate(
         );
       }
     }
-    const epss = rules.epss;
     if (epss && (!epss.fixableOnly || fixable)) {
       if (f.epss !== null) {
         if (f.epss >= epss.atLeast)
@@ -373,13 +442,16 @@ export function evaluate(
     }
   }
 
-  for (const [severity, bucket] of severityBuckets) {
-    const limit = rules.maxSeverity[severity];
-    if (!limit || bucket.ids.size <= limit.max) continue;
+  SEVERITIES.forEach((severity, rank) => {
+    const limit = limits[rank];
+    const count = limitCounts[rank] as number;
+    if (!limit || count <= limit.max) return;
     const kind = limit.fixableOnly ? `${severity} vulnerabilities with a fix` : `${severity} vulnerabilities`;
-    const message = `${bucket.ids.size} ${kind}; at most ${limit.max} allowed`;
-    for (const f of bucket.findings) violations.push(vulnerability(`maxSeverity.${severity}`, f, message));
-  }
+    const message = `${count} ${kind}; at most ${limit.max} allowed`;
+    for (const f of limitFindings[rank] as Finding[]) {
+      violations.push(vulnerability(`maxSeverity.${severity}`, f, message));
+    }
+  });
 
   imageRules(policy, image, facts, violations);
   const enforce = policy.definition.mode === 'enforce';
@@ -387,7 +459,7 @@ export function evaluate(
     verdict: enforce && violations.length > 0 ? 'quarantined' : 'approved',
     image: copyImage(image),
     policy: policyRef(policySet, policy.definition),
-    summary: severityCounts(findings),
+    summary: summaryOf(ids),
     violations: sortViolations(violations),
     waived: [...waived.values()].sort(compareWaived),
   };
