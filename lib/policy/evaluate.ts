@@ -278,12 +278,85 @@ function severityIndex(severity: string): number {
 
 /** What one evaluation knows about a vulnerability id, looked up once per finding. */
 interface IdState {
+  readonly id: string;
   /** Index of the gravest severity seen for the id (the summary counts each id once, there). */
   gravest: number;
   /** Exceptions that name this id, in set order, or undefined. */
   readonly candidates: readonly CompiledException[] | undefined;
   /** Bit per severity: the id is already counted towards that severity's limit. */
   counted: number;
+  /** -1 until a violation names the id; then its rank among the ids that violations name (code-unit order). */
+  ordinal: number;
+}
+
+/**
+ * The violations of the vulnerability rules, each kept with its id's state, so that sorting ranks only the ids
+ * that violations name, once, and compares numbers: a decision over 100,000 findings can list 50,000 violations.
+ */
+class FindingViolations {
+  readonly #list: Violation[] = [];
+  readonly #owners: IdState[] = [];
+  readonly #ids: IdState[] = [];
+
+  get length(): number {
+    return this.#list.length;
+  }
+
+  add(state: IdState, rule: string, f: Finding, message: string): void {
+    this.#list.push(vulnerability(rule, f, message));
+    this.#owners.push(state);
+    if (state.ordinal < 0) {
+      state.ordinal = 0;
+      this.#ids.push(state);
+    }
+  }
+
+  /**
+   * Sorted by severity, finding id, package, rule, message (code-unit order), as {@link sortViolations}: the ids
+   * ranked by a native string sort, then a counting sort on (severity, id rank); only violations of one id and
+   * severity (a handful) are compared as strings.
+   */
+  sorted(byId: ReadonlyMap<string, IdState>): Violation[] {
+    const list = this.#list;
+    const owners = this.#owners;
+    const names = this.#ids.map((state) => state.id).sort();
+    names.forEach((name, i) => {
+      (byId.get(name) as IdState).ordinal = i;
+    });
+    const buckets = SEVERITIES.length * names.length;
+    const keys = new Int32Array(list.length);
+    const starts = new Int32Array(buckets + 1);
+    for (let i = 0; i < list.length; i += 1) {
+      const key =
+        severityIndex((list[i] as Violation).severity as string) * names.length +
+        (owners[i] as IdState).ordinal;
+      keys[i] = key;
+      starts[key + 1] = (starts[key + 1] as number) + 1;
+    }
+    for (let k = 0; k < buckets; k += 1) starts[k + 1] = (starts[k + 1] as number) + (starts[k] as number);
+    const out = new Array<Violation>(list.length);
+    const next = starts.slice(0, buckets);
+    for (let i = 0; i < list.length; i += 1) {
+      const key = keys[i] as number;
+      out[next[key] as number] = list[i] as Violation;
+      next[key] = (next[key] as number) + 1;
+    }
+    for (let k = 0; k < buckets; k += 1) {
+      const from = starts[k] as number;
+      const to = starts[k + 1] as number;
+      if (to - from < 2) continue;
+      const run = out
+        .slice(from, to)
+        .sort(
+          (a, b) =>
+            compareText(a.package ?? '', b.package ?? '') ||
+            compareText(a.rule, b.rule) ||
+            compareText(a.message, b.message),
+        );
+      for (let i = 0; i < run.length; i += 1) out[from + i] = run[i] as Violation;
+    }
+    return out;
+  }
 }
 
 /** What one evaluation knows about a package name: the deny entries for it and the versions already judged. */
@@ -338,7 +411,9 @@ export function evaluate(
   const compiled = compilePolicySet(policySet);
   const policy = selectCompiled(compiled, image);
   const rules = policy.definition.rules;
-  const violations: Violation[] = [];
+  // Vulnerability-rule violations (severity set) sort before the others (denied packages, image rules).
+  const violations = new FindingViolations();
+  const others: Violation[] = [];
   const waived = new Map<string, Waived>();
   // One pass over the findings, one map lookup per finding for its id and (with deny entries) one for its
   // package. Exceptions are reached through the set's index by finding id; each distinct image scope is checked
@@ -350,13 +425,20 @@ export function evaluate(
   const limits = SEVERITIES.map((severity) => rules.maxSeverity[severity]);
   const limitCounts = new Array<number>(SEVERITIES.length).fill(0);
   const limitFindings: Finding[][] = SEVERITIES.map(() => []);
+  const limitOwners: IdState[][] = SEVERITIES.map(() => []);
   const { score, exploitAvailable: exploit, epss } = rules;
 
   for (const f of findings) {
     const rank = severityIndex(f.severity);
     let state = ids.get(f.id);
     if (state === undefined) {
-      state = { gravest: rank, candidates: compiled.exceptionsByFinding.get(f.id), counted: 0 };
+      state = {
+        id: f.id,
+        gravest: rank,
+        candidates: compiled.exceptionsByFinding.get(f.id),
+        counted: 0,
+        ordinal: -1,
+      };
       ids.set(f.id, state);
     } else if (rank < state.gravest) {
       state.gravest = rank;
@@ -371,7 +453,7 @@ export function evaluate(
       }
       if (byName !== NOT_DENIED && !byName.versions.has(f.version)) {
         byName.versions.add(f.version);
-        deniedPackage(byName.entries, f.package, f.version, violations);
+        deniedPackage(byName.entries, f.package, f.version, others);
       }
     }
 
@@ -410,34 +492,34 @@ export function evaluate(
         limitCounts[rank] = (limitCounts[rank] as number) + 1;
       }
       (limitFindings[rank] as Finding[]).push(f);
+      (limitOwners[rank] as IdState[]).push(state);
     }
     if (score && (!score.fixableOnly || fixable)) {
       if (f.score !== null) {
         if (f.score >= score.atLeast)
-          violations.push(vulnerability('score', f, `score ${num(f.score)} >= ${num(score.atLeast)}`));
+          violations.add(state, 'score', f, `score ${num(f.score)} >= ${num(score.atLeast)}`);
       } else if (score.whenUnknown === 'violate') {
-        violations.push(vulnerability('score', f, 'no score is known (score.whenUnknown: violate)'));
+        violations.add(state, 'score', f, 'no score is known (score.whenUnknown: violate)');
       }
     }
     if (exploit?.deny && (!exploit.fixableOnly || fixable)) {
       if (f.exploitAvailable === true)
-        violations.push(vulnerability('exploitAvailable', f, 'a public exploit is known'));
+        violations.add(state, 'exploitAvailable', f, 'a public exploit is known');
       else if (f.exploitAvailable === null && exploit.whenUnknown === 'violate') {
-        violations.push(
-          vulnerability(
-            'exploitAvailable',
-            f,
-            'exploit status unknown (exploitAvailable.whenUnknown: violate)',
-          ),
+        violations.add(
+          state,
+          'exploitAvailable',
+          f,
+          'exploit status unknown (exploitAvailable.whenUnknown: violate)',
         );
       }
     }
     if (epss && (!epss.fixableOnly || fixable)) {
       if (f.epss !== null) {
         if (f.epss >= epss.atLeast)
-          violations.push(vulnerability('epss', f, `EPSS ${num(f.epss)} >= ${num(epss.atLeast)}`));
+          violations.add(state, 'epss', f, `EPSS ${num(f.epss)} >= ${num(epss.atLeast)}`);
       } else if (epss.whenUnknown === 'violate') {
-        violations.push(vulnerability('epss', f, 'no EPSS score is known (epss.whenUnknown: violate)'));
+        violations.add(state, 'epss', f, 'no EPSS score is known (epss.whenUnknown: violate)');
       }
     }
   }
@@ -448,19 +530,21 @@ export function evaluate(
     if (!limit || count <= limit.max) return;
     const kind = limit.fixableOnly ? `${severity} vulnerabilities with a fix` : `${severity} vulnerabilities`;
     const message = `${count} ${kind}; at most ${limit.max} allowed`;
-    for (const f of limitFindings[rank] as Finding[]) {
-      violations.push(vulnerability(`maxSeverity.${severity}`, f, message));
-    }
+    const owners = limitOwners[rank] as IdState[];
+    (limitFindings[rank] as Finding[]).forEach((f, i) => {
+      violations.add(owners[i] as IdState, `maxSeverity.${severity}`, f, message);
+    });
   });
 
-  imageRules(policy, image, facts, violations);
+  imageRules(policy, image, facts, others);
   const enforce = policy.definition.mode === 'enforce';
   return {
-    verdict: enforce && violations.length > 0 ? 'quarantined' : 'approved',
+    verdict: enforce && violations.length + others.length > 0 ? 'quarantined' : 'approved',
     image: copyImage(image),
     policy: policyRef(policySet, policy.definition),
     summary: summaryOf(ids),
-    violations: sortViolations(violations),
+    // Every vulnerability-rule violation has a severity; the others have none and sort after them.
+    violations: [...violations.sorted(ids), ...sortViolations(others)],
     waived: [...waived.values()].sort(compareWaived),
   };
 }
