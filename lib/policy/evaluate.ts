@@ -76,54 +76,24 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const RANK: Readonly<Record<string, number>> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
-
-/**
- * Ordinal of each distinct string in code-unit order (the default sort compares strings by code unit, natively),
- * so a big sort compares numbers, not long strings.
- */
-function ordinals(values: Iterable<string>): Map<string, number> {
-  const sorted = [...new Set(values)].sort();
-  return new Map(sorted.map((v, i) => [v, i]));
+function severityRankOf(v: Violation): number {
+  return v.severity === null ? SEVERITIES.length : severityIndex(v.severity);
 }
 
 /**
  * Sorts violations by severity (image rules last), finding id, package, rule, message: code-unit order,
- * locale-independent. Ids and packages are ranked once and the three leading keys packed into one number, so
- * 50,000 violations sort on numbers; rule and message are compared only between violations equal on those.
+ * locale-independent. Used for the violations without a finding (denied packages, image rules), a few; the
+ * vulnerability-rule violations, which can be tens of thousands, are sorted by {@link FindingViolations}.
  */
 function sortViolations(violations: Violation[]): Violation[] {
-  const ids = ordinals(violations.map((v) => v.findingId ?? ''));
-  const packages = ordinals(violations.map((v) => v.package ?? ''));
-  const keys = new Float64Array(violations.length);
-  // rank < 8, so the packed key stays an exact integer while ids × packages × 8 < 2^53.
-  const exact = ids.size * packages.size * 8 < Number.MAX_SAFE_INTEGER;
-  violations.forEach((v, i) => {
-    const rank = v.severity === null ? SEVERITIES.length : (RANK[v.severity] as number);
-    const id = ids.get(v.findingId ?? '') as number;
-    const pkg = packages.get(v.package ?? '') as number;
-    keys[i] = exact ? (rank * ids.size + id) * packages.size + pkg : 0;
-  });
-  const order = violations.map((_, i) => i);
-  const compareRest = (a: Violation, b: Violation): number =>
-    compareText(a.rule, b.rule) || compareText(a.message, b.message);
-  order.sort((i, j) => {
-    const d = (keys[i] as number) - (keys[j] as number);
-    if (d !== 0) return d;
-    const a = violations[i] as Violation;
-    const b = violations[j] as Violation;
-    if (!exact) {
-      const ra = a.severity === null ? SEVERITIES.length : (RANK[a.severity] as number);
-      const rb = b.severity === null ? SEVERITIES.length : (RANK[b.severity] as number);
-      const byLead =
-        ra - rb ||
-        (ids.get(a.findingId ?? '') as number) - (ids.get(b.findingId ?? '') as number) ||
-        (packages.get(a.package ?? '') as number) - (packages.get(b.package ?? '') as number);
-      if (byLead !== 0) return byLead;
-    }
-    return compareRest(a, b);
-  });
-  return order.map((i) => violations[i] as Violation);
+  return violations.sort(
+    (a, b) =>
+      severityRankOf(a) - severityRankOf(b) ||
+      compareText(a.findingId ?? '', b.findingId ?? '') ||
+      compareText(a.package ?? '', b.package ?? '') ||
+      compareText(a.rule, b.rule) ||
+      compareText(a.message, b.message),
+  );
 }
 
 function compareWaived(a: Waived, b: Waived): number {
