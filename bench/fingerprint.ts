@@ -9,7 +9,16 @@
 import type { Finding, Severity } from '../lib/findings/finding.ts';
 import { findingsDigest, fingerprintFindings, uniqueFindings } from '../lib/gate/fingerprint.ts';
 import { referenceFindingsDigest, referenceUniqueFindings } from '../test/unit/gate/fingerprint-reference.ts';
-import { ARGS, machineLine, median, QUICK, seededRandom, timeRuns } from './support/measure.ts';
+import {
+  ARGS,
+  addSamples,
+  emptySamples,
+  machineLine,
+  median,
+  QUICK,
+  sample,
+  seededRandom,
+} from './support/measure.ts';
 
 const RUNS = QUICK ? 2 : Number(ARGS[0] ?? 15);
 const SIZES = QUICK ? [200, 1_000] : [1_000, 10_000, 100_000];
@@ -43,7 +52,7 @@ console.log(
   `median of ${RUNS} runs after warm-up, the three forms interleaved; ratios are the first implementation's time over ours`,
 );
 console.log(
-  'findings | unique | fingerprintFindings ms (µs per finding) | uniqueFindings + findingsDigest ms | first implementation ms | ratio one pass | ratio two calls',
+  'findings | unique | fingerprintFindings ms (µs per finding) | uniqueFindings + findingsDigest ms | first implementation ms | ratio one pass | ratio two calls | CPU ms: one pass / two calls / first',
 );
 for (const n of SIZES) {
   const input = findings(n);
@@ -52,17 +61,27 @@ for (const n of SIZES) {
   if (once.digest !== expected || findingsDigest(uniqueFindings(input)) !== expected) {
     throw new Error(`digest differs from the first implementation at ${n} findings`);
   }
-  const onePass: number[] = [];
-  const twoCalls: number[] = [];
-  const first: number[] = [];
+  const onePass = emptySamples();
+  const twoCalls = emptySamples();
+  const first = emptySamples();
   for (let r = 0; r < RUNS; r += 1) {
     const warmup = r === 0 ? 2 : 0;
-    onePass.push(...timeRuns(() => fingerprintFindings(input), 1, warmup));
-    twoCalls.push(...timeRuns(() => findingsDigest(uniqueFindings(input)), 1, warmup));
-    first.push(...timeRuns(() => referenceFindingsDigest(referenceUniqueFindings(input)), 1, warmup));
+    addSamples(
+      onePass,
+      sample(() => fingerprintFindings(input), 1, 1, warmup),
+    );
+    addSamples(
+      twoCalls,
+      sample(() => findingsDigest(uniqueFindings(input)), 1, 1, warmup),
+    );
+    addSamples(
+      first,
+      sample(() => referenceFindingsDigest(referenceUniqueFindings(input)), 1, 1, warmup),
+    );
   }
-  const [a, b, c] = [median(onePass), median(twoCalls), median(first)];
+  const [a, b, c] = [median(onePass.wall), median(twoCalls.wall), median(first.wall)];
+  const cpu = [onePass, twoCalls, first].map((s) => median(s.cpu).toFixed(1)).join(' / ');
   console.log(
-    `${n} | ${once.findings.length} | ${a.toFixed(2)} (${((a * 1000) / n).toFixed(2)}) | ${b.toFixed(2)} | ${c.toFixed(2)} | ${(c / a).toFixed(1)}× | ${(c / b).toFixed(1)}×`,
+    `${n} | ${once.findings.length} | ${a.toFixed(2)} (${((a * 1000) / n).toFixed(2)}) | ${b.toFixed(2)} | ${c.toFixed(2)} | ${(c / a).toFixed(1)}× | ${(c / b).toFixed(1)}× | ${cpu}`,
   );
 }

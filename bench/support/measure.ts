@@ -31,6 +31,42 @@ export function timeRuns(fn: () => unknown, runs: number, warmup = Math.min(runs
   return times;
 }
 
+/** Wall-clock and CPU milliseconds of each timed run. */
+export interface Samples {
+  readonly wall: number[];
+  readonly cpu: number[];
+}
+
+/**
+ * Wall-clock and process CPU time (user + system, so GC threads count) of each of `runs` runs of `calls` calls
+ * of `fn`, per call, after `warmup` untimed runs. On a shared machine CPU time leaves out the time the process
+ * waited for a core; both are reported.
+ */
+export function sample(fn: () => unknown, runs: number, calls = 1, warmup = 0): Samples {
+  for (let i = 0; i < warmup * calls; i += 1) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < runs; r += 1) {
+    const startCpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i += 1) fn();
+    wall.push(Number(process.hrtime.bigint() - start) / 1e6 / calls);
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1000 / calls);
+  }
+  return { wall, cpu };
+}
+
+/** Appends `more` to `into` (interleaved rounds of several measured functions). */
+export function addSamples(into: Samples, more: Samples): void {
+  into.wall.push(...more.wall);
+  into.cpu.push(...more.cpu);
+}
+
+export function emptySamples(): Samples {
+  return { wall: [], cpu: [] };
+}
+
 /** The value at quantile `q` (0–1) of `values` (not modified). */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
