@@ -19,18 +19,6 @@ export function machineLine(): string {
   return `machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}, ${new Date().toISOString()}, load average ${load}`;
 }
 
-/** Milliseconds taken by each of `runs` calls of `fn`, after `warmup` untimed calls. */
-export function timeRuns(fn: () => unknown, runs: number, warmup = Math.min(runs, 5)): number[] {
-  for (let i = 0; i < warmup; i += 1) fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times;
-}
-
 /** Wall-clock and CPU milliseconds of each timed run. */
 export interface Samples {
   readonly wall: number[];
