@@ -146,10 +146,8 @@ function canonicalOrder(findings: readonly Finding[]): Finding[] {
     if (group) group.push(f);
     else byId.set(f.id, [f]);
   }
-  const groups = [...byId.values()];
-  groups.sort((a, b) => compareJsonStrings((a[0] as Finding).id, (b[0] as Finding).id));
   const out: Finding[] = [];
-  for (const members of groups) {
+  for (const members of groupsInIdOrder(byId)) {
     if (members.length === 1) {
       out.push(members[0] as Finding);
       continue;
@@ -162,6 +160,20 @@ function canonicalOrder(findings: readonly Finding[]): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * A character that JSON escapes (control, quote, backslash), that sorts below the closing quote (space, "!"), or
+ * a surrogate: an id without any is in the same order raw as in JSON, so the ids can be sorted natively.
+ */
+const NOT_PLAIN = /[\u0000-\u0022\\\ud800-\udfff]/;
+
+/** The groups in the order of their ids' JSON: a native string sort when every id is plain, as ids are. */
+function groupsInIdOrder(byId: ReadonlyMap<string, Finding[]>): Finding[][] {
+  const ids = [...byId.keys()];
+  if (ids.some((id) => NOT_PLAIN.test(id))) ids.sort(compareJsonStrings);
+  else ids.sort();
+  return ids.map((id) => byId.get(id) as Finding[]);
 }
 
 /** The plain form: the first finding of each distinct canonical line, in line order. */
