@@ -264,6 +264,8 @@ class FindingViolations {
   readonly #list: Violation[] = [];
   readonly #owners: IdState[] = [];
   readonly #ids: IdState[] = [];
+  /** False once a finding has a severity outside SEVERITIES (not a parsed finding): then a plain sort. */
+  #ranked = true;
 
   get length(): number {
     return this.#list.length;
@@ -272,6 +274,7 @@ class FindingViolations {
   add(state: IdState, rule: string, f: Finding, message: string): void {
     this.#list.push(vulnerability(rule, f, message));
     this.#owners.push(state);
+    if (severityIndex(f.severity) < 0) this.#ranked = false;
     if (state.ordinal < 0) {
       state.ordinal = 0;
       this.#ids.push(state);
@@ -285,6 +288,7 @@ class FindingViolations {
    */
   sorted(byId: ReadonlyMap<string, IdState>): Violation[] {
     const list = this.#list;
+    if (!this.#ranked) return sortViolations([...list]);
     const owners = this.#owners;
     const names = this.#ids.map((state) => state.id).sort();
     names.forEach((name, i) => {

@@ -4,7 +4,7 @@ import type { Finding } from '../../../lib/findings/finding.ts';
 import type { ImageFacts } from '../../../lib/policy/decision.ts';
 import { evaluate } from '../../../lib/policy/evaluate.ts';
 import { referenceEvaluate } from './evaluate-reference.ts';
-import { DEFAULT_POLICY, NOW, policySet } from './support.ts';
+import { DEFAULT_POLICY, finding as findingOf, NOW, policySet } from './support.ts';
 
 // Small pools, so that ids, packages and versions repeat across findings, exceptions and deny entries.
 const IDS = ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003', 'GHSA-abcd-efgh-ijkl', 'CVE-2023-9999'];
@@ -224,5 +224,21 @@ describe('evaluate agrees with the straightforward reference', () => {
     );
     // Assess
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(10);
+  });
+});
+
+describe('evaluate on findings that no parser produces', () => {
+  it('keeps every violation of a finding whose severity is none of the known ones', () => {
+    // Prepare: a severity outside SEVERITIES (a hand-built finding), beside a normal one; both violate `score`.
+    const set = policySet({ 'default.yaml': { ...DEFAULT_POLICY, rules: { score: { atLeast: 5 } } } });
+    const odd = { ...findingOf({ id: 'CVE-2', severity: 'HIGH' }), severity: 'SEVERE' } as unknown as Finding;
+    const findings = [findingOf({ id: 'CVE-1', severity: 'LOW' }), odd];
+
+    // Act
+    const decision = evaluate(findings, { repository: 'orders/api', tags: [], digest: null }, null, set, NOW);
+
+    // Assess
+    expect(decision.verdict).toBe('quarantined');
+    expect(decision.violations.map((v) => v.findingId).sort()).toEqual(['CVE-1', 'CVE-2']);
   });
 });
