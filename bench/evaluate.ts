@@ -161,7 +161,7 @@ for (const kind of ['typical', 'worst'] as const) {
     () => evaluate(input, image, facts, headlineSet, now),
     RUNS,
     1,
-    QUICK ? 1 : 20,
+    QUICK ? 1 : 50,
   );
   console.log(
     `${kind} | ${decision.verdict} | ${decision.violations.length} | ${decision.waived.length} | ${median(wall).toFixed(2)} | ${quantile(wall, 0.95).toFixed(2)} | ${quantile(wall, 0).toFixed(2)} | ${median(cpu).toFixed(2)}`,
