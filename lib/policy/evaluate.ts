@@ -256,6 +256,15 @@ interface IdState {
   ordinal: number;
 }
 
+/** Order of two violations of the same severity and finding id: package, rule, message. */
+function compareSameIdAndSeverity(a: Violation, b: Violation): number {
+  return (
+    compareText(a.package ?? '', b.package ?? '') ||
+    compareText(a.rule, b.rule) ||
+    compareText(a.message, b.message)
+  );
+}
+
 /**
  * The violations of the vulnerability rules, each kept with its id's state, so that sorting ranks only the ids
  * that violations name, once, and compares numbers: a decision over 100,000 findings can list 50,000 violations.
@@ -312,19 +321,25 @@ class FindingViolations {
       out[next[key] as number] = list[i] as Violation;
       next[key] = (next[key] as number) + 1;
     }
+    // Violations of one severity and id (one per package and rule, usually a handful): insertion sort in place;
+    // a long run (one id in many packages) is sorted as a slice, so no run costs quadratic time.
     for (let k = 0; k < buckets; k += 1) {
       const from = starts[k] as number;
       const to = starts[k + 1] as number;
-      if (to - from < 2) continue;
-      const run = out
-        .slice(from, to)
-        .sort(
-          (a, b) =>
-            compareText(a.package ?? '', b.package ?? '') ||
-            compareText(a.rule, b.rule) ||
-            compareText(a.message, b.message),
-        );
-      for (let i = 0; i < run.length; i += 1) out[from + i] = run[i] as Violation;
+      if (to - from > 16) {
+        const run = out.slice(from, to).sort(compareSameIdAndSeverity);
+        for (let i = 0; i < run.length; i += 1) out[from + i] = run[i] as Violation;
+        continue;
+      }
+      for (let i = from + 1; i < to; i += 1) {
+        const v = out[i] as Violation;
+        let j = i - 1;
+        while (j >= from && compareSameIdAndSeverity(out[j] as Violation, v) > 0) {
+          out[j + 1] = out[j] as Violation;
+          j -= 1;
+        }
+        out[j + 1] = v;
+      }
     }
     return out;
   }

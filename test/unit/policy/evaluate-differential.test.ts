@@ -227,6 +227,26 @@ describe('evaluate agrees with the straightforward reference', () => {
   });
 });
 
+describe('evaluate on one id in many packages', () => {
+  it('orders the violations of one id and severity as the reference, however many', () => {
+    // Prepare: one id and severity in 40 packages (in shuffled order), each violating two rules.
+    const set = policySet({
+      'default.yaml': { ...DEFAULT_POLICY, rules: { maxSeverity: { HIGH: 0 }, score: { atLeast: 5 } } },
+    });
+    const findings = Array.from({ length: 40 }, (_, i) =>
+      findingOf({ id: 'CVE-7', severity: 'HIGH', package: `pkg-${(i * 17) % 40}`, version: `1.${i % 3}` }),
+    );
+    const img = { repository: 'orders/api', tags: [], digest: null };
+
+    // Act
+    const decision = evaluate(findings, img, null, set, NOW);
+
+    // Assess
+    expect(decision.violations).toHaveLength(80);
+    expect(JSON.stringify(decision)).toBe(JSON.stringify(referenceEvaluate(findings, img, null, set, NOW)));
+  });
+});
+
 describe('evaluate on findings that no parser produces', () => {
   it('keeps every violation of a finding whose severity is none of the known ones', () => {
     // Prepare: a severity outside SEVERITIES (a hand-built finding), beside a normal one; both violate `score`.
