@@ -168,12 +168,21 @@ function canonicalOrder(findings: readonly Finding[]): Finding[] {
  */
 const NOT_PLAIN = /[\u0000-\u0022\\\ud800-\udfff]/;
 
-/** The groups in the order of their ids' JSON: a native string sort when every id is plain, as ids are. */
+/**
+ * The groups in the order of their ids' JSON: a native string sort when every id is plain, as ids are, and no
+ * sort when they already come in order (findings that went through {@link uniqueFindings} before).
+ */
 function groupsInIdOrder(byId: ReadonlyMap<string, Finding[]>): Finding[][] {
   const ids = [...byId.keys()];
   if (ids.some((id) => NOT_PLAIN.test(id))) ids.sort(compareJsonStrings);
-  else ids.sort();
+  else if (!isAscending(ids)) ids.sort();
   return ids.map((id) => byId.get(id) as Finding[]);
+}
+
+function isAscending(values: readonly string[]): boolean {
+  for (let i = 1; i < values.length; i += 1)
+    if ((values[i - 1] as string) > (values[i] as string)) return false;
+  return true;
 }
 
 /** The plain form: the first finding of each distinct canonical line, in line order. */
