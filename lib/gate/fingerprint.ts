@@ -135,13 +135,13 @@ function isWellTyped(f: Finding): boolean {
  * Every line starts `[` + JSON(id) + `,`, and JSON strings are prefix-free (the closing quote is the only
  * unescaped one), so findings with different ids are in the order of their ids' JSON; findings sharing an id are
  * ordered field by field the same way, and equal lines are adjacent after a stable sort, the first one kept.
- * Grouping by id keeps map keys short. A finding with a field of another type than declared (not a valid
- * Finding) sends the whole list down the plain path over built lines.
+ * Grouping by id keeps map keys short. A finding that is not a valid Finding takes the plain path over built
+ * lines: a non-string id the whole list, a field of another type than declared its id's group.
  */
 function canonicalOrder(findings: readonly Finding[]): Finding[] {
   const byId = new Map<string, Finding[]>();
   for (const f of findings) {
-    if (!isWellTyped(f)) return byWholeLine(findings);
+    if (typeof f.id !== 'string') return byWholeLine(findings);
     const group = byId.get(f.id);
     if (group) group.push(f);
     else byId.set(f.id, [f]);
@@ -150,6 +150,11 @@ function canonicalOrder(findings: readonly Finding[]): Finding[] {
   for (const members of groupsInIdOrder(byId)) {
     if (members.length === 1) {
       out.push(members[0] as Finding);
+      continue;
+    }
+    if (!members.every(isWellTyped)) {
+      // Lines of one id share their beginning, so the whole lines order the group.
+      for (const f of byWholeLine(members)) out.push(f);
       continue;
     }
     members.sort(compareSameId); // stable: of equal lines, the first read comes first

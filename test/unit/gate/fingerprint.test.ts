@@ -109,6 +109,17 @@ describe('findings fingerprint', () => {
       { id: '7', severity: 'HIGH', score: 7.5, source: 'trivy' },
     ] as unknown as Finding[];
     expectSameAsReference(odd);
+    // Only the group of the odd finding's id takes the plain path when every id is a string.
+    const oddField = [
+      { id: '8', severity: 'HIGH', score: 7.5, source: 'trivy' },
+      { id: '7', severity: 'HIGH', score: '75', source: 'trivy' },
+      { id: '7', severity: 'HIGH', score: 7.5, source: 'trivy' },
+      { id: '7', severity: 'HIGH', score: '75', source: 'trivy' },
+      { id: '8', severity: 'LOW', score: [1], source: 'trivy' },
+      { id: '9', severity: 'HIGH', exploitAvailable: 'yes', source: 'trivy' },
+    ] as unknown as Finding[];
+    expectSameAsReference(oddField);
+    expectSameAsReference([...oddField].reverse());
   });
 
   it('equals the first implementation over random findings', () => {
