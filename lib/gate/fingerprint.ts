@@ -168,10 +168,17 @@ function canonicalOrder(findings: readonly Finding[]): Finding[] {
 }
 
 /**
- * A character that JSON escapes (control, quote, backslash), that sorts below the closing quote (space, "!"), or
- * a surrogate: an id without any is in the same order raw as in JSON, so the ids can be sorted natively.
+ * Whether an id has no character that JSON escapes (control, quote, backslash), that sorts below the closing
+ * quote (space, "!") or that is a surrogate: such ids are in the same order raw as in JSON, so they can be sorted
+ * natively.
  */
-const NOT_PLAIN = /[\u0000-\u0022\\\ud800-\udfff]/;
+function isPlain(id: string): boolean {
+  for (let i = 0; i < id.length; i += 1) {
+    const c = id.charCodeAt(i);
+    if (c <= QUOTE || c === BACKSLASH || isSurrogate(c)) return false;
+  }
+  return true;
+}
 
 /**
  * The groups in the order of their ids' JSON: a native string sort when every id is plain, as ids are, and no
@@ -179,7 +186,7 @@ const NOT_PLAIN = /[\u0000-\u0022\\\ud800-\udfff]/;
  */
 function groupsInIdOrder(byId: ReadonlyMap<string, Finding[]>): Finding[][] {
   const ids = [...byId.keys()];
-  if (ids.some((id) => NOT_PLAIN.test(id))) ids.sort(compareJsonStrings);
+  if (!ids.every(isPlain)) ids.sort(compareJsonStrings);
   else if (!isAscending(ids)) ids.sort();
   return ids.map((id) => byId.get(id) as Finding[]);
 }
