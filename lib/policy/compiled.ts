@@ -73,8 +73,6 @@ export interface CompiledException {
   readonly definition: ExceptionDefinition;
   readonly endsAt: number;
   readonly scope: ImageScope;
-  readonly repositories: readonly GlobMatcher[] | null;
-  readonly tags: readonly GlobMatcher[] | null;
   readonly packages: readonly GlobMatcher[] | null;
 }
 
@@ -210,8 +208,6 @@ export function compilePolicySet(set: PolicySet): CompiledSet {
       definition,
       endsAt: exceptionEndsAt(definition.expires),
       scope,
-      repositories: scope.repositories,
-      tags: scope.tags,
       packages: definition.scope.packages?.map(compileGlob) ?? null,
     };
   });

@@ -247,6 +247,42 @@ describe('evaluate on one id in many packages', () => {
   });
 });
 
+describe('evaluate with more package names and versions than the compiled set remembers', () => {
+  it('decides the same once the remembered denied-package answers have been dropped', () => {
+    // Prepare: 20,010 distinct package names and 20,010 versions of one package (the memo keeps 20,000 each).
+    const set = policySet({
+      'default.yaml': {
+        ...DEFAULT_POLICY,
+        rules: {
+          deniedPackages: [
+            { name: 'lib*', versions: ['>=1.0.0 <1.5.0'] },
+            { name: 'openssl', versions: ['<1.0.5000'] },
+          ],
+        },
+      },
+    });
+    const names = Array.from({ length: 20_010 }, (_, i) =>
+      findingOf({ id: `CVE-${i % 7}`, package: `lib${i}`, version: `1.${i % 9}.0` }),
+    );
+    const versions = Array.from({ length: 20_010 }, (_, i) =>
+      findingOf({ id: 'CVE-9', package: 'openssl', version: `1.0.${i}` }),
+    );
+    const img = { repository: 'orders/api', tags: [], digest: null };
+
+    for (const findings of [names, versions]) {
+      // Act: twice, so the second evaluation runs after the memo was cleared part-way through the first.
+      const first = evaluate(findings, img, null, set, NOW);
+      const second = evaluate(findings, img, null, set, NOW);
+
+      // Assess
+      const expected = JSON.stringify(referenceEvaluate(findings, img, null, set, NOW));
+      expect(first.violations.length).toBeGreaterThanOrEqual(5_000);
+      expect(JSON.stringify(first)).toBe(expected);
+      expect(JSON.stringify(second)).toBe(expected);
+    }
+  });
+});
+
 describe('evaluate on findings that no parser produces', () => {
   it('keeps every violation of a finding whose severity is none of the known ones', () => {
     // Prepare: a severity outside SEVERITIES (a hand-built finding), beside a normal one; both violate `score`.
