@@ -4,15 +4,16 @@
  * and the production client settings. Prints duration, calls and throttled requests per operation, images
  * decided, failed invocations and what would have been dead-lettered.
  *
- *   npx tsx bench/burst.ts [images=500] [tagsPerImage=3]
+ *   npx tsx bench/burst.ts [images=500] [tagsPerImage=3] [--quick]
  */
 import { cpus } from 'node:os';
 import { runBurst } from '../test/integration/gate/burst.ts';
 import { createTable, TOPIC } from '../test/integration/gate/local-gate.ts';
 import { startLocalAws } from '../test/support/local-aws.ts';
+import { ARGS, QUICK } from './support/measure.ts';
 
-const images = Number(process.argv[2] ?? 500);
-const tagsPerImage = Number(process.argv[3] ?? 3);
+const images = QUICK ? 4 : Number(ARGS[0] ?? 500);
+const tagsPerImage = QUICK ? 1 : Number(ARGS[1] ?? 3);
 const aws = await startLocalAws({ snsTopics: [TOPIC] });
 try {
   await createTable(aws);

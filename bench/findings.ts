@@ -1,12 +1,14 @@
 /**
  * Normalisation speed: 10,000 findings per input kind, parsed JSON in, Finding[] out.
- * Run: npx tsx bench/findings.ts
+ * Run: npx tsx bench/findings.ts [--quick]
  */
 import { readFileSync } from 'node:fs';
 import { parseFindings, severityCounts } from '../lib/findings/index.ts';
+import { QUICK } from './support/measure.ts';
 
-const N = 10_000;
-const RUNS = 30;
+const N = QUICK ? 200 : 10_000;
+const RUNS = QUICK ? 2 : 30;
+const WARMUP = QUICK ? 1 : 10;
 
 function load(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8'));
@@ -65,7 +67,7 @@ for (const [name, input] of [
   const times: number[] = [];
   let count = 0;
   // Warm-up: the CLI parses once per process, the Lambda once per event on a warm container.
-  for (let run = 0; run < 10; run++) parseFindings(input, 'bench.json', 'auto');
+  for (let run = 0; run < WARMUP; run++) parseFindings(input, 'bench.json', 'auto');
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
     const report = parseFindings(input, 'bench.json', 'auto');

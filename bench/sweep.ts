@@ -2,7 +2,7 @@
  * Sweep benchmark: 1,000 repositories (5 images each) against the local ECR over HTTP with the production
  * adapters, in enforce mode (first run: every repository drifts and is fixed) and again (no drift). Prints wall
  * time, ECR calls per repository and the planner's own time for 1,000 repositories.
- * Run: npx tsx bench/sweep.ts
+ * Run: npx tsx bench/sweep.ts [--quick]
  */
 import {
   baselineFromJson,
@@ -19,9 +19,11 @@ import { createLogger } from '../lib/log/index.ts';
 import { createEcrClient } from '../lib/registry/ecr-client.ts';
 import { EcrRegistry } from '../lib/registry/ecr-registry.ts';
 import { buildImage, imageConfig, startLocalAws } from '../test/support/local-aws.ts';
+import { QUICK } from './support/measure.ts';
 
-const REPOSITORIES = 1000;
-const IMAGES = 5;
+const REPOSITORIES = QUICK ? 10 : 1000;
+const IMAGES = QUICK ? 2 : 5;
+const PLANNER_IMAGES = QUICK ? 10 : 100;
 const NOW = '2026-01-10T02:00:00Z';
 
 const aws = await startLocalAws({ dynamodb: false, now: NOW });
@@ -84,7 +86,7 @@ try {
   const policyText = serializeLifecyclePolicy({
     rules: compileLifecycle(settingsFor(baseline, 'x').lifecycle),
   });
-  const images = Array.from({ length: 100 }, (_, i) => ({
+  const images = Array.from({ length: PLANNER_IMAGES }, (_, i) => ({
     digest: `sha256:${i.toString(16).padStart(64, '0')}`,
     tags: [`1.${i}.0`],
     pushedAt: Date.parse(NOW) - i * 3_600_000,
@@ -107,7 +109,9 @@ try {
       { now: Date.parse(NOW), registryScanning: null, ...DEFAULT_PREFIXES },
     );
   }
-  lines.push(`planner: 1,000 repositories × 100 images in ${(performance.now() - start).toFixed(0)} ms`);
+  lines.push(
+    `planner: ${REPOSITORIES} repositories × ${PLANNER_IMAGES} images in ${(performance.now() - start).toFixed(0)} ms`,
+  );
   for (const line of lines) console.log(line);
   client.destroy();
 } finally {

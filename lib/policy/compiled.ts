@@ -1,7 +1,8 @@
 /**
  * A policy set compiled once for evaluation: glob matchers and version specs built, exceptions indexed by
- * finding id. Cached per PolicySet object (the set is immutable data), so a warm Lambda or a CLI run that
- * evaluates many images compiles once.
+ * finding id, denied-package verdicts remembered per package name and version. Cached per PolicySet object (the
+ * set is immutable data), so a warm Lambda or a CLI run that evaluates many images compiles once, and an
+ * evaluation touches only the exceptions that name one of its findings.
  */
 import type { ImageUnderTest } from './decision.ts';
 import {
@@ -18,7 +19,7 @@ import {
   type PolicyDefinition,
   type PolicySet,
 } from './policy-set.ts';
-import { parseVersionSpec, type VersionSpec } from './version-range.ts';
+import { matchVersionSpec, parseVersion, parseVersionSpec, type VersionSpec } from './version-range.ts';
 
 interface CompiledGlob {
   readonly pattern: string;
@@ -26,11 +27,22 @@ interface CompiledGlob {
   readonly specificity: GlobSpecificity;
 }
 
+/**
+ * How a package version stands against a deny entry: `spec` is the version spec that decided (the first that
+ * matches, else the first whose comparison is unknown; empty when the entry denies every version).
+ */
+export interface DeniedVerdict {
+  readonly verdict: 'match' | 'unknown' | 'no-match';
+  readonly spec: string;
+}
+
 export interface CompiledDenied {
   readonly entry: DeniedPackage;
   readonly index: number;
   readonly name: GlobMatcher;
   readonly specs: readonly { readonly text: string; readonly spec: VersionSpec }[] | null;
+  /** The verdict for one version (null: unknown), remembered per version. */
+  readonly judge: (version: string | null) => DeniedVerdict;
 }
 
 export interface CompiledPolicy {
@@ -38,16 +50,29 @@ export interface CompiledPolicy {
   readonly repositories: readonly CompiledGlob[] | null;
   readonly tags: readonly CompiledGlob[] | null;
   readonly denied: readonly CompiledDenied[];
+  /** The deny entries whose name glob matches a package name, in policy order; remembered per name. */
+  readonly deniedFor: (packageName: string) => readonly CompiledDenied[];
   readonly tagNaming:
     | readonly { readonly entry: string; readonly matches: (tag: string) => boolean }[]
     | null;
 }
 
+/**
+ * The image part of exception scopes (repositories, tags, digest). Exceptions written with the same image scope
+ * share one, so an evaluation checks each distinct scope against its image once, however many exceptions use it.
+ */
+export interface ImageScope {
+  /** Position in {@link CompiledSet.scopes}. */
+  readonly index: number;
+  readonly repositories: readonly GlobMatcher[] | null;
+  readonly tags: readonly GlobMatcher[] | null;
+  readonly digest: string | null;
+}
+
 export interface CompiledException {
   readonly definition: ExceptionDefinition;
   readonly endsAt: number;
-  readonly repositories: readonly GlobMatcher[] | null;
-  readonly tags: readonly GlobMatcher[] | null;
+  readonly scope: ImageScope;
   readonly packages: readonly GlobMatcher[] | null;
 }
 
@@ -56,9 +81,49 @@ export interface CompiledSet {
   readonly policies: readonly CompiledPolicy[];
   readonly defaultPolicy: CompiledPolicy;
   readonly exceptions: readonly CompiledException[];
+  /** The exceptions that waive each finding id, each list in set order. */
+  readonly exceptionsByFinding: ReadonlyMap<string, readonly CompiledException[]>;
+  /** The distinct image scopes of the exceptions. */
+  readonly scopes: readonly ImageScope[];
 }
 
 const cache = new WeakMap<PolicySet, CompiledSet>();
+
+/**
+ * Most answers one remembering function keeps; past that it starts afresh, so a warm container that judges
+ * many images holds a bounded amount (the answers are cheap to recompute).
+ */
+const MEMO_LIMIT = 20_000;
+
+/** `compute` remembered per key, bounded by {@link MEMO_LIMIT}. The answers must depend on the key alone. */
+function remembered<K, V>(compute: (key: K) => V): (key: K) => V {
+  const memo = new Map<K, V>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(key, value);
+    }
+    return value;
+  };
+}
+
+const DENIES_EVERY_VERSION: DeniedVerdict = { verdict: 'match', spec: '' };
+
+function judgeVersion(
+  specs: readonly { readonly text: string; readonly spec: VersionSpec }[],
+  version: string | null,
+): DeniedVerdict {
+  const parsed = parseVersion(version);
+  let unknown: string | null = null;
+  for (const s of specs) {
+    const m = matchVersionSpec(s.spec, parsed);
+    if (m === 'match') return { verdict: 'match', spec: s.text };
+    if (m === 'unknown' && unknown === null) unknown = s.text;
+  }
+  return unknown === null ? { verdict: 'no-match', spec: '' } : { verdict: 'unknown', spec: unknown };
+}
 
 function glob(pattern: string): CompiledGlob {
   return { pattern, matches: compileGlob(pattern), specificity: globSpecificity(pattern) };
@@ -84,24 +149,34 @@ function tagFormat(entry: string): (tag: string) => boolean {
   }
 }
 
+function compileDenied(entry: DeniedPackage, index: number): CompiledDenied {
+  const specs = entry.versions
+    ? entry.versions.map((text) => {
+        const spec = parseVersionSpec(text);
+        // The set was checked when loaded; a spec that no longer parses is a corrupted set.
+        if (typeof spec === 'string') throw new TypeError(`deniedPackages version "${text}": ${spec}`);
+        return { text, spec };
+      })
+    : null;
+  return {
+    entry,
+    index,
+    name: compileGlob(entry.name),
+    specs,
+    judge: specs
+      ? remembered((version: string | null) => judgeVersion(specs, version))
+      : () => DENIES_EVERY_VERSION,
+  };
+}
+
 function compilePolicy(definition: PolicyDefinition): CompiledPolicy {
+  const denied = definition.rules.deniedPackages.map(compileDenied);
   return {
     definition,
     repositories: definition.match ? definition.match.repositories.map(glob) : null,
     tags: definition.match?.tags ? definition.match.tags.map(glob) : null,
-    denied: definition.rules.deniedPackages.map((entry, index) => ({
-      entry,
-      index,
-      name: compileGlob(entry.name),
-      specs: entry.versions
-        ? entry.versions.map((text) => {
-            const spec = parseVersionSpec(text);
-            // The set was checked when loaded; a spec that no longer parses is a corrupted set.
-            if (typeof spec === 'string') throw new TypeError(`deniedPackages version "${text}": ${spec}`);
-            return { text, spec };
-          })
-        : null,
-    })),
+    denied,
+    deniedFor: remembered((name: string) => denied.filter((d) => d.name(name))),
     tagNaming: definition.rules.image.tagNaming
       ? definition.rules.image.tagNaming.map((entry) => ({ entry, matches: tagFormat(entry) }))
       : null,
@@ -115,14 +190,41 @@ export function compilePolicySet(set: PolicySet): CompiledSet {
   const policies = set.policies.map(compilePolicy);
   const defaultPolicy = policies.find((p) => p.definition.default);
   if (!defaultPolicy) throw new TypeError('policy set has no default policy');
-  const exceptions = set.exceptions.map((definition) => ({
-    definition,
-    endsAt: exceptionEndsAt(definition.expires),
-    repositories: definition.scope.repositories?.map(compileGlob) ?? null,
-    tags: definition.scope.tags?.map(compileGlob) ?? null,
-    packages: definition.scope.packages?.map(compileGlob) ?? null,
-  }));
-  const compiled: CompiledSet = { set, policies, defaultPolicy, exceptions };
+  const scopes = new Map<string, ImageScope>();
+  const exceptions = set.exceptions.map((definition): CompiledException => {
+    const { repositories, tags, digest } = definition.scope;
+    const key = JSON.stringify([repositories, tags, digest]);
+    let scope = scopes.get(key);
+    if (scope === undefined) {
+      scope = {
+        index: scopes.size,
+        repositories: repositories?.map(compileGlob) ?? null,
+        tags: tags?.map(compileGlob) ?? null,
+        digest,
+      };
+      scopes.set(key, scope);
+    }
+    return {
+      definition,
+      endsAt: exceptionEndsAt(definition.expires),
+      scope,
+      packages: definition.scope.packages?.map(compileGlob) ?? null,
+    };
+  });
+  const exceptionsByFinding = new Map<string, CompiledException[]>();
+  for (const e of exceptions) {
+    const list = exceptionsByFinding.get(e.definition.finding);
+    if (list) list.push(e);
+    else exceptionsByFinding.set(e.definition.finding, [e]);
+  }
+  const compiled: CompiledSet = {
+    set,
+    policies,
+    defaultPolicy,
+    exceptions,
+    exceptionsByFinding,
+    scopes: [...scopes.values()],
+  };
   cache.set(set, compiled);
   return compiled;
 }

@@ -2,15 +2,15 @@
  * Evaluation: findings + image (+ facts) + policy set + time → Decision. Pure and deterministic: no clock, no
  * I/O, no locale; the same inputs give a byte-identical `JSON.stringify` of the result.
  */
-import { type Finding, SEVERITIES, type Severity } from '../findings/finding.ts';
+import { type Finding, SEVERITIES } from '../findings/finding.ts';
 // The leaf module, not findings/index.ts: the Lambda runtime path must not pull in the scanner parsers.
-import { severityCounts } from '../findings/severity-counts.ts';
+import { SUMMARY_SEVERITIES, severityCounts } from '../findings/severity-counts.ts';
 import {
   type CompiledDenied,
   type CompiledException,
   type CompiledPolicy,
-  type CompiledSet,
   compilePolicySet,
+  type ImageScope,
   selectCompiled,
 } from './compiled.ts';
 import type { Decision, ImageFacts, ImageUnderTest, Violation, Waived, WaiverRef } from './decision.ts';
@@ -22,7 +22,6 @@ import {
   SCAN_FAILURE_STATUSES,
   type ScanFailureStatus,
 } from './policy-set.ts';
-import { matchVersionSpec, parseVersion } from './version-range.ts';
 
 /**
  * The policy that governs an image (see the precedence in docs: most specific repository pattern, then tag
@@ -40,26 +39,6 @@ function checkNow(now: Date): number {
   const ms = now instanceof Date ? now.getTime() : Number.NaN;
   if (!Number.isFinite(ms)) throw new InvalidInputError('now', null, 'is not a valid date');
   return ms;
-}
-
-/** Exceptions that apply to this image at this time, by finding id, in set order (file, then id). */
-function activeExceptions(
-  compiled: CompiledSet,
-  image: ImageUnderTest,
-  nowMs: number,
-): Map<string, CompiledException[]> {
-  const byFinding = new Map<string, CompiledException[]>();
-  for (const e of compiled.exceptions) {
-    if (nowMs >= e.endsAt) continue;
-    const scope = e.definition.scope;
-    if (scope.digest !== null && scope.digest !== image.digest) continue;
-    if (e.repositories && !e.repositories.some((m) => m(image.repository))) continue;
-    if (e.tags && !e.tags.some((m) => image.tags.some((t) => m(t)))) continue;
-    const list = byFinding.get(e.definition.finding);
-    if (list) list.push(e);
-    else byFinding.set(e.definition.finding, [e]);
-  }
-  return byFinding;
 }
 
 /** Unknown fix data counts as fixable: a fixable-only rule exempts a finding only on evidence that no fix exists. */
@@ -84,11 +63,6 @@ function waiverRef(set: PolicySet, e: CompiledException): WaiverRef {
   return d.ticket !== null ? { ...ref, ticket: d.ticket } : ref;
 }
 
-function label(f: Finding): string {
-  if (f.package === null) return f.id;
-  return f.version === null ? `${f.id} in ${f.package}` : `${f.id} in ${f.package} ${f.version}`;
-}
-
 function num(n: number): string {
   return String(Math.round(n * 10000) / 10000);
 }
@@ -97,36 +71,24 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const RANK: Readonly<Record<string, number>> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
-
-/** Ordinal of each distinct string in code-unit order, so a big sort compares numbers, not long strings. */
-function ordinals(values: Iterable<string>): Map<string, number> {
-  const sorted = [...new Set(values)].sort(compareText);
-  return new Map(sorted.map((v, i) => [v, i]));
+function severityRankOf(v: Violation): number {
+  return v.severity === null ? SEVERITIES.length : severityIndex(v.severity);
 }
 
 /**
  * Sorts violations by severity (image rules last), finding id, package, rule, message: code-unit order,
- * locale-independent. Ids and packages are ranked once, so 10k violations sort on integers.
+ * locale-independent. Used for the violations without a finding (denied packages, image rules), a few; the
+ * vulnerability-rule violations, which can be tens of thousands, are sorted by {@link FindingViolations}.
  */
 function sortViolations(violations: Violation[]): Violation[] {
-  const ids = ordinals(violations.map((v) => v.findingId ?? ''));
-  const packages = ordinals(violations.map((v) => v.package ?? ''));
-  const keyed = violations.map((v) => ({
-    rank: v.severity === null ? SEVERITIES.length : (RANK[v.severity] as number),
-    id: ids.get(v.findingId ?? '') as number,
-    pkg: packages.get(v.package ?? '') as number,
-    v,
-  }));
-  keyed.sort(
+  return violations.sort(
     (a, b) =>
-      a.rank - b.rank ||
-      a.id - b.id ||
-      a.pkg - b.pkg ||
-      compareText(a.v.rule, b.v.rule) ||
-      compareText(a.v.message, b.v.message),
+      severityRankOf(a) - severityRankOf(b) ||
+      compareText(a.findingId ?? '', b.findingId ?? '') ||
+      compareText(a.package ?? '', b.package ?? '') ||
+      compareText(a.rule, b.rule) ||
+      compareText(a.message, b.message),
   );
-  return keyed.map((k) => k.v);
 }
 
 function compareWaived(a: Waived, b: Waived): number {
@@ -138,13 +100,15 @@ function compareWaived(a: Waived, b: Waived): number {
 }
 
 function vulnerability(rule: string, f: Finding, message: string): Violation {
-  return {
-    rule,
-    findingId: f.id,
-    severity: f.severity,
-    package: f.package,
-    message: `${label(f)}: ${message}`,
-  };
+  // "<id> in <package> <version>: <message>", joined rather than concatenated: one flat string instead of a chain
+  // of pieces, so the tens of thousands of violations a big decision can list leave the garbage collector less.
+  const parts =
+    f.package === null
+      ? [f.id, ': ', message]
+      : f.version === null
+        ? [f.id, ' in ', f.package, ': ', message]
+        : [f.id, ' in ', f.package, ' ', f.version, ': ', message];
+  return { rule, findingId: f.id, severity: f.severity, package: f.package, message: parts.join('') };
 }
 
 function imageViolation(rule: string, message: string): Violation {
@@ -230,31 +194,15 @@ export function skippedImageRules(
   return out;
 }
 
+/** Violations of the deny entries that `version` of `pkg` stands against (judged once per package and version). */
 function deniedPackage(
   entries: readonly CompiledDenied[],
   pkg: string,
   version: string | null,
   out: Violation[],
 ): void {
-  const parsed = parseVersion(version);
   for (const d of entries) {
-    let verdict: 'match' | 'unknown' | 'no-match' = 'match';
-    let spec = '';
-    if (d.specs) {
-      verdict = 'no-match';
-      for (const s of d.specs) {
-        const m = matchVersionSpec(s.spec, parsed);
-        if (m === 'match') {
-          verdict = 'match';
-          spec = s.text;
-          break;
-        }
-        if (m === 'unknown' && verdict === 'no-match') {
-          verdict = 'unknown';
-          spec = s.text;
-        }
-      }
-    }
+    const { verdict, spec } = d.judge(version);
     if (verdict === 'no-match') continue;
     const what = version === null ? `package ${pkg} (version unknown)` : `package ${pkg} ${version}`;
     const rule = d.entry.versions ? `${d.entry.name} ${spec}` : d.entry.name;
@@ -271,6 +219,164 @@ function deniedPackage(
       message: `${what} is denied by "${rule}"${why}${reason}`,
     });
   }
+}
+
+/** Position of a severity in {@link SEVERITIES} (gravest first); -1 for a value that is none of them. */
+function severityIndex(severity: string): number {
+  switch (severity) {
+    case 'CRITICAL':
+      return 0;
+    case 'HIGH':
+      return 1;
+    case 'MEDIUM':
+      return 2;
+    case 'LOW':
+      return 3;
+    case 'INFORMATIONAL':
+      return 4;
+    case 'UNDEFINED':
+      return 5;
+    case 'UNTRIAGED':
+      return 6;
+    default:
+      return -1;
+  }
+}
+
+/** What one evaluation knows about a vulnerability id, looked up once per finding. */
+interface IdState {
+  readonly id: string;
+  /** Index of the gravest severity seen for the id (the summary counts each id once, there). */
+  gravest: number;
+  /** Exceptions that name this id, in set order, or undefined. */
+  readonly candidates: readonly CompiledException[] | undefined;
+  /** Bit per severity: the id is already counted towards that severity's limit. */
+  counted: number;
+  /** -1 until a violation names the id; then its rank among the ids that violations name (code-unit order). */
+  ordinal: number;
+}
+
+/** Order of two violations of the same severity and finding id: package, rule, message. */
+function compareSameIdAndSeverity(a: Violation, b: Violation): number {
+  return (
+    compareText(a.package ?? '', b.package ?? '') ||
+    compareText(a.rule, b.rule) ||
+    compareText(a.message, b.message)
+  );
+}
+
+/**
+ * The violations of the vulnerability rules, each kept with its id's state, so that sorting ranks only the ids
+ * that violations name, once, and compares numbers: a decision over 100,000 findings can list 50,000 violations.
+ */
+class FindingViolations {
+  readonly #list: Violation[] = [];
+  readonly #owners: IdState[] = [];
+  readonly #ids: IdState[] = [];
+  /** False once a finding has a severity outside SEVERITIES (not a parsed finding): then a plain sort. */
+  #ranked = true;
+
+  get length(): number {
+    return this.#list.length;
+  }
+
+  add(state: IdState, rule: string, f: Finding, message: string): void {
+    this.#list.push(vulnerability(rule, f, message));
+    this.#owners.push(state);
+    if (severityIndex(f.severity) < 0) this.#ranked = false;
+    if (state.ordinal < 0) {
+      state.ordinal = 0;
+      this.#ids.push(state);
+    }
+  }
+
+  /**
+   * Sorted by severity, finding id, package, rule, message (code-unit order), as {@link sortViolations}: the ids
+   * ranked by a native string sort, then a counting sort on (severity, id rank); only violations of one id and
+   * severity (a handful) are compared as strings.
+   */
+  sorted(byId: ReadonlyMap<string, IdState>): Violation[] {
+    const list = this.#list;
+    if (!this.#ranked) return sortViolations([...list]);
+    const owners = this.#owners;
+    const names = this.#ids.map((state) => state.id).sort();
+    names.forEach((name, i) => {
+      (byId.get(name) as IdState).ordinal = i;
+    });
+    const buckets = SEVERITIES.length * names.length;
+    const keys = new Int32Array(list.length);
+    const starts = new Int32Array(buckets + 1);
+    for (let i = 0; i < list.length; i += 1) {
+      const key =
+        severityIndex((list[i] as Violation).severity as string) * names.length +
+        (owners[i] as IdState).ordinal;
+      keys[i] = key;
+      starts[key + 1] = (starts[key + 1] as number) + 1;
+    }
+    for (let k = 0; k < buckets; k += 1) starts[k + 1] = (starts[k + 1] as number) + (starts[k] as number);
+    const out = new Array<Violation>(list.length);
+    const next = starts.slice(0, buckets);
+    for (let i = 0; i < list.length; i += 1) {
+      const key = keys[i] as number;
+      out[next[key] as number] = list[i] as Violation;
+      next[key] = (next[key] as number) + 1;
+    }
+    // Violations of one severity and id (one per package and rule, usually a handful): insertion sort in place;
+    // a long run (one id in many packages) is sorted as a slice, so no run costs quadratic time.
+    for (let k = 0; k < buckets; k += 1) {
+      const from = starts[k] as number;
+      const to = starts[k + 1] as number;
+      if (to - from > 16) {
+        const run = out.slice(from, to).sort(compareSameIdAndSeverity);
+        for (let i = 0; i < run.length; i += 1) out[from + i] = run[i] as Violation;
+        continue;
+      }
+      for (let i = from + 1; i < to; i += 1) {
+        const v = out[i] as Violation;
+        let j = i - 1;
+        while (j >= from && compareSameIdAndSeverity(out[j] as Violation, v) > 0) {
+          out[j + 1] = out[j] as Violation;
+          j -= 1;
+        }
+        out[j + 1] = v;
+      }
+    }
+    return out;
+  }
+}
+
+/** What one evaluation knows about a package name: the deny entries for it and the versions already judged. */
+interface PackageState {
+  readonly entries: readonly CompiledDenied[];
+  readonly versions: Set<string | null>;
+}
+
+const NOT_DENIED: PackageState = { entries: [], versions: new Set() };
+
+/** An image scope within one evaluation: not yet looked at, covers the image, or does not. */
+const UNSEEN = 0;
+const COVERS = 1;
+const DOES_NOT_COVER = 2;
+
+function coversImage(scope: ImageScope, image: ImageUnderTest): boolean {
+  if (scope.digest !== null && scope.digest !== image.digest) return false;
+  if (scope.repositories && !scope.repositories.some((m) => m(image.repository))) return false;
+  if (scope.tags && !scope.tags.some((m) => image.tags.some((t) => m(t)))) return false;
+  return true;
+}
+
+/** The summary from the gravest severity per id: as `severityCounts` gives it (the six ECR severities always). */
+function summaryOf(ids: ReadonlyMap<string, IdState>): Record<string, number> {
+  const tally = new Array<number>(SEVERITIES.length).fill(0);
+  for (const state of ids.values()) {
+    if (state.gravest >= 0) tally[state.gravest] = (tally[state.gravest] as number) + 1;
+  }
+  const counts: Record<string, number> = {};
+  SEVERITIES.forEach((severity, i) => {
+    const n = tally[i] as number;
+    if (n > 0 || (SUMMARY_SEVERITIES as readonly string[]).includes(severity)) counts[severity] = n;
+  });
+  return counts;
 }
 
 /**
@@ -291,34 +397,69 @@ export function evaluate(
   const compiled = compilePolicySet(policySet);
   const policy = selectCompiled(compiled, image);
   const rules = policy.definition.rules;
-  const exceptions = activeExceptions(compiled, image, nowMs);
-  const violations: Violation[] = [];
+  // Vulnerability-rule violations (severity set) sort before the others (denied packages, image rules).
+  const violations = new FindingViolations();
+  const others: Violation[] = [];
   const waived = new Map<string, Waived>();
-  const severityBuckets = new Map<Severity, { ids: Set<string>; findings: Finding[] }>();
-  // Denied packages are judged once per (package, version), however many findings name them.
-  const denied = new Map<string, { entries: readonly CompiledDenied[]; versions: Set<string | null> }>();
+  // One pass over the findings, one map lookup per finding for its id and (with deny entries) one for its
+  // package. Exceptions are reached through the set's index by finding id; each distinct image scope is checked
+  // at most once per evaluation, and only when a finding names an exception that has it.
+  const ids = new Map<string, IdState>();
+  const scopeState = new Uint8Array(compiled.scopes.length);
+  const packages = new Map<string, PackageState>();
+  const checkDenied = policy.denied.length > 0;
+  const limits = SEVERITIES.map((severity) => rules.maxSeverity[severity]);
+  const limitCounts = new Array<number>(SEVERITIES.length).fill(0);
+  const limitFindings: Finding[][] = SEVERITIES.map(() => []);
+  const limitOwners: IdState[][] = SEVERITIES.map(() => []);
+  const { score, exploitAvailable: exploit, epss } = rules;
 
   for (const f of findings) {
-    if (f.package !== null && policy.denied.length > 0) {
-      let byName = denied.get(f.package);
+    const rank = severityIndex(f.severity);
+    let state = ids.get(f.id);
+    if (state === undefined) {
+      state = {
+        id: f.id,
+        gravest: rank,
+        candidates: compiled.exceptionsByFinding.get(f.id),
+        counted: 0,
+        ordinal: -1,
+      };
+      ids.set(f.id, state);
+    } else if (rank < state.gravest) {
+      state.gravest = rank;
+    }
+
+    if (checkDenied && f.package !== null) {
+      let byName = packages.get(f.package);
       if (byName === undefined) {
-        const name = f.package;
-        byName = { entries: policy.denied.filter((d) => d.name(name)), versions: new Set() };
-        denied.set(name, byName);
+        const entries = policy.deniedFor(f.package);
+        byName = entries.length > 0 ? { entries, versions: new Set() } : NOT_DENIED;
+        packages.set(f.package, byName);
       }
-      if (byName.entries.length > 0 && !byName.versions.has(f.version)) {
+      if (byName !== NOT_DENIED && !byName.versions.has(f.version)) {
         byName.versions.add(f.version);
-        deniedPackage(byName.entries, f.package, f.version, violations);
+        deniedPackage(byName.entries, f.package, f.version, others);
       }
     }
 
-    const candidates = exceptions.get(f.id);
-    if (candidates) {
-      const e = candidates.find(
-        (c) =>
-          (c.packages === null || (f.package !== null && c.packages.some((m) => m(f.package as string)))) &&
-          !(c.definition.until === 'fix-available' && fixExists(f)),
-      );
+    if (state.candidates !== undefined) {
+      let e: CompiledException | undefined;
+      for (const c of state.candidates) {
+        if (nowMs >= c.endsAt) continue;
+        let covers = scopeState[c.scope.index];
+        if (covers === UNSEEN) {
+          covers = coversImage(c.scope, image) ? COVERS : DOES_NOT_COVER;
+          scopeState[c.scope.index] = covers;
+        }
+        if (covers !== COVERS) continue;
+        if (c.packages !== null && (f.package === null || !c.packages.some((m) => m(f.package as string)))) {
+          continue;
+        }
+        if (c.definition.until === 'fix-available' && fixExists(f)) continue;
+        e = c;
+        break;
+      }
       if (e) {
         const key = `${f.id}\u0000${f.package ?? ''}\u0000${e.definition.id}`;
         if (!waived.has(key)) {
@@ -329,66 +470,67 @@ export function evaluate(
     }
 
     const fixable = isFixable(f);
-    const limit = rules.maxSeverity[f.severity];
+    const limit = rank >= 0 ? limits[rank] : undefined;
     if (limit && (!limit.fixableOnly || fixable)) {
-      let bucket = severityBuckets.get(f.severity);
-      if (!bucket) {
-        bucket = { ids: new Set(), findings: [] };
-        severityBuckets.set(f.severity, bucket);
+      const bit = 1 << rank;
+      if ((state.counted & bit) === 0) {
+        state.counted |= bit;
+        limitCounts[rank] = (limitCounts[rank] as number) + 1;
       }
-      bucket.ids.add(f.id);
-      bucket.findings.push(f);
+      (limitFindings[rank] as Finding[]).push(f);
+      (limitOwners[rank] as IdState[]).push(state);
     }
-    const score = rules.score;
     if (score && (!score.fixableOnly || fixable)) {
       if (f.score !== null) {
         if (f.score >= score.atLeast)
-          violations.push(vulnerability('score', f, `score ${num(f.score)} >= ${num(score.atLeast)}`));
+          violations.add(state, 'score', f, `score ${num(f.score)} >= ${num(score.atLeast)}`);
       } else if (score.whenUnknown === 'violate') {
-        violations.push(vulnerability('score', f, 'no score is known (score.whenUnknown: violate)'));
+        violations.add(state, 'score', f, 'no score is known (score.whenUnknown: violate)');
       }
     }
-    const exploit = rules.exploitAvailable;
     if (exploit?.deny && (!exploit.fixableOnly || fixable)) {
       if (f.exploitAvailable === true)
-        violations.push(vulnerability('exploitAvailable', f, 'a public exploit is known'));
+        violations.add(state, 'exploitAvailable', f, 'a public exploit is known');
       else if (f.exploitAvailable === null && exploit.whenUnknown === 'violate') {
-        violations.push(
-          vulnerability(
-            'exploitAvailable',
-            f,
-            'exploit status unknown (exploitAvailable.whenUnknown: violate)',
-          ),
+        violations.add(
+          state,
+          'exploitAvailable',
+          f,
+          'exploit status unknown (exploitAvailable.whenUnknown: violate)',
         );
       }
     }
-    const epss = rules.epss;
     if (epss && (!epss.fixableOnly || fixable)) {
       if (f.epss !== null) {
         if (f.epss >= epss.atLeast)
-          violations.push(vulnerability('epss', f, `EPSS ${num(f.epss)} >= ${num(epss.atLeast)}`));
+          violations.add(state, 'epss', f, `EPSS ${num(f.epss)} >= ${num(epss.atLeast)}`);
       } else if (epss.whenUnknown === 'violate') {
-        violations.push(vulnerability('epss', f, 'no EPSS score is known (epss.whenUnknown: violate)'));
+        violations.add(state, 'epss', f, 'no EPSS score is known (epss.whenUnknown: violate)');
       }
     }
   }
 
-  for (const [severity, bucket] of severityBuckets) {
-    const limit = rules.maxSeverity[severity];
-    if (!limit || bucket.ids.size <= limit.max) continue;
+  SEVERITIES.forEach((severity, rank) => {
+    const limit = limits[rank];
+    const count = limitCounts[rank] as number;
+    if (!limit || count <= limit.max) return;
     const kind = limit.fixableOnly ? `${severity} vulnerabilities with a fix` : `${severity} vulnerabilities`;
-    const message = `${bucket.ids.size} ${kind}; at most ${limit.max} allowed`;
-    for (const f of bucket.findings) violations.push(vulnerability(`maxSeverity.${severity}`, f, message));
-  }
+    const message = `${count} ${kind}; at most ${limit.max} allowed`;
+    const owners = limitOwners[rank] as IdState[];
+    (limitFindings[rank] as Finding[]).forEach((f, i) => {
+      violations.add(owners[i] as IdState, `maxSeverity.${severity}`, f, message);
+    });
+  });
 
-  imageRules(policy, image, facts, violations);
+  imageRules(policy, image, facts, others);
   const enforce = policy.definition.mode === 'enforce';
   return {
-    verdict: enforce && violations.length > 0 ? 'quarantined' : 'approved',
+    verdict: enforce && violations.length + others.length > 0 ? 'quarantined' : 'approved',
     image: copyImage(image),
     policy: policyRef(policySet, policy.definition),
-    summary: severityCounts(findings),
-    violations: sortViolations(violations),
+    summary: summaryOf(ids),
+    // Every vulnerability-rule violation has a severity; the others have none and sort after them.
+    violations: [...violations.sorted(ids), ...sortViolations(others)],
     waived: [...waived.values()].sort(compareWaived),
   };
 }

@@ -121,6 +121,8 @@ export interface LocalAws {
   };
   /** Calls that reached each service, per operation (throttled and faulted requests excluded). */
   callCounts(): ServiceCounts<number>;
+  /** TCP connections each endpoint accepted since it started (DynamoDB: 0 when it is not started). */
+  connectionCounts(): { ecr: number; sns: number; dynamodb: number; inspector: number };
   /** attempts / calls / throttled / faulted per operation. */
   callStats(): ServiceCounts<OperationStats>;
   resetCounts(): void;
@@ -244,6 +246,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         inspector: (config = {}) =>
           track(new Inspector2Client({ ...base(inspectorEndpoint.url, config), ...stripRetry(config) })),
       },
+      connectionCounts: () => ({
+        ecr: ecrEndpoint.connections(),
+        sns: snsEndpoint.connections(),
+        dynamodb: dynamoEndpoint?.connections() ?? 0,
+        inspector: inspectorEndpoint.connections(),
+      }),
       callCounts: () => ({
         ecr: faults.ecr.callCounts(),
         sns: faults.sns.callCounts(),

@@ -27,8 +27,18 @@ export interface ProtocolAdapter {
 export interface RunningEndpoint {
   readonly url: string;
   readonly port: number;
+  /** TCP connections accepted since the endpoint started (a client that keeps its connection alive opens one). */
+  connections(): number;
   close(): Promise<void>;
 }
+
+/**
+ * How long an idle connection stays open, announced to clients as `Keep-Alive: timeout=65`. Node's HTTP agent
+ * (the SDK's) stops reusing a connection 1 s before the announced timeout, so an announced 1 s meant a new
+ * connection for every call, which Lambda talking to AWS does not pay. AWS endpoints keep idle connections for
+ * tens of seconds; this matches. The headers timeout must be longer than the keep-alive timeout.
+ */
+const KEEP_ALIVE_MS = 65_000;
 
 /** Largest request body accepted (ECR manifests are at most 4 MiB of characters). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -93,8 +103,11 @@ export async function startEndpoint(
       });
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  let accepted = 0;
   server.on('connection', (socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -108,6 +121,7 @@ export async function startEndpoint(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    connections: () => accepted,
     close: async () => {
       closing = true;
       for (const t of timers) clearTimeout(t);
