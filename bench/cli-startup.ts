@@ -3,6 +3,7 @@
  * runs it: a new Node.js process per call. Measures `gatekeeper --version` and `gatekeeper evaluate` on a
  * generated 10,000-finding Trivy report with the shipped policies (goals: under 300 ms and under 1 s).
  * Run: npm run bench:cli [runs]   (builds the bundle first; prints machine, date, median, p95 and min per case)
+ * `--quick` (the bench runner's smoke run): 2 runs over 200 findings, so the script never rots.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCliBundles, CLI_BUNDLES } from '../scripts/build-cli.ts';
 
-const RUNS = Number(process.argv[2] ?? 15);
-const FINDINGS = 10_000;
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 2 : Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
+const FINDINGS = QUICK ? 200 : 10_000;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 

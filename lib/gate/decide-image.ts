@@ -43,7 +43,7 @@ import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
-import { findingsDigest, uniqueFindings } from './fingerprint.ts';
+import { fingerprintFindings } from './fingerprint.ts';
 import {
   archiveKey,
   type DecisionPlan,
@@ -313,7 +313,14 @@ async function decideDigest(
     return baseOutcome(ref, 'not-ready', readiness.why, summary.tags);
   }
 
-  const findings = readiness.kind === 'findings' ? uniqueFindings(readiness.findings) : [];
+  // One pass: the unique findings and their digest (the decision's identity with the policy version).
+  let findings: Finding[] = [];
+  let digestOfFindings: string;
+  if (readiness.kind === 'findings') {
+    ({ findings, digest: digestOfFindings } = fingerprintFindings(readiness.findings));
+  } else {
+    digestOfFindings = `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
+  }
   // The verdict is made in lib/policy alone: the strictest over every source tag (a tag never loosens it),
   // failing closed when image rules cannot be checked.
   const decision = judgeImage({
@@ -328,10 +335,6 @@ async function decideDigest(
     factsProblem,
   });
   const policy = governingPolicy(policySet, decision);
-  const digestOfFindings =
-    readiness.kind === 'findings'
-      ? findingsDigest(findings)
-      : `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
   const seenFindings = readiness.kind === 'findings' ? findingMarks(readiness.findings) : [];
 
   const restoredByPush =
