@@ -121,7 +121,16 @@ export async function decideImage(
     const other: ImageRef = { ...ref, digest };
     const otherLog = log.child({ displaced: digest });
     await contended(deps, other, otherLog, () =>
-      decideDigest(deps, policySet, other, trigger, otherLog, {}, false),
+      // Judged as the sweep would repair drift: it lost a tag, it was not pushed.
+      decideDigest(
+        deps,
+        policySet,
+        other,
+        { kind: 'sweep', id: triggerLabel(trigger), reason: 'drift' },
+        otherLog,
+        {},
+        false,
+      ),
     );
   }
   if (own) return indexes.length > 0 ? { ...own, indexes } : own;
