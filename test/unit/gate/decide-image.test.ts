@@ -334,6 +334,27 @@ describe('decideImage: idempotency records outlive the redelivery window', () =>
   });
 });
 
+describe('tag names are repository-wide', () => {
+  it('a source tag moved to another digest takes its decision tag along; the digest it left is decided again', async () => {
+    const gate = await testGate();
+    const first = gate.registry.seed({ tags: ['1.0'], scan: completeScan([]) });
+    await decideImage(gate.deps, first, scanTrigger('scan-first'));
+    expect(gate.registry.tagsOf(first)).toEqual(['1.0', 'approved-1.0']);
+    const second = gate.registry.seed({ tags: [], scan: completeScan([]) });
+
+    // Someone moves 1.0 to the second digest (a push moves a mutable tag), and its push is delivered.
+    gate.registry.repoTags(second.repository).set('1.0', second.digest);
+    await handleImagePushed(gate.deps, push(second, '1.0', 'push-move'));
+    await decideImage(gate.deps, second, scanTrigger('scan-second'));
+
+    expect(gate.registry.tagsOf(second)).toEqual(['1.0', 'approved-1.0']);
+    // The first digest lost approved-1.0 to the second; it is decided again at once and keeps a decision tag.
+    const digestTag = `approved-sha256-${first.digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
+    expect(gate.registry.tagsOf(first)).toEqual([digestTag]);
+    expect((await gate.ledger.get(first))?.decision?.desiredTags).toEqual([digestTag]);
+  });
+});
+
 describe('decideImage: concurrency', () => {
   it('five concurrent events for one digest converge to one decision and one notification', async () => {
     const gate = await testGate();
