@@ -17,6 +17,7 @@ import type { Decision, ImageFacts, ImageUnderTest, Violation, Waived, WaiverRef
 import { InvalidInputError } from './errors.ts';
 import {
   displayFile,
+  type KnownExploitedRule,
   type PolicyDefinition,
   type PolicySet,
   SCAN_FAILURE_STATUSES,
@@ -68,7 +69,7 @@ function isFixable(f: Finding): boolean {
 }
 
 /** A fix exists (ends `until: fix-available` waivers): only on evidence. */
-function fixExists(f: Finding): boolean {
+export function fixExists(f: Finding): boolean {
   return f.fixAvailable === 'YES' || f.fixAvailable === 'PARTIAL' || f.fixedIn !== null;
 }
 
@@ -138,13 +139,58 @@ function compareWaived(a: Waived, b: Waived): number {
 }
 
 function vulnerability(rule: string, f: Finding, message: string): Violation {
-  return {
+  const v: Violation = {
     rule,
     findingId: f.id,
     severity: f.severity,
     package: f.package,
     message: `${label(f)}: ${message}`,
   };
+  return f.kev ? { ...v, kev: { dateAdded: f.kev.dateAdded, dateDue: f.kev.dateDue } } : v;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first instant after a KEV due date (`YYYY-MM-DD`, inclusive, UTC), or null when there is no readable date.
+ * @example kevDueEndsAt('2026-12-01') // Date.parse('2026-12-02T00:00:00Z')
+ */
+export function kevDueEndsAt(dateDue: string | null): number | null {
+  if (dateDue === null || !/^\d{4}-\d{2}-\d{2}$/.test(dateDue)) return null;
+  const ms = Date.parse(`${dateDue}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms + DAY_MS : null;
+}
+
+/** `rules.knownExploited` for one finding that is not waived. */
+function knownExploitedRule(rule: KnownExploitedRule, f: Finding, nowMs: number, out: Violation[]): void {
+  if (!f.kev) return;
+  const due = f.kev.dateDue;
+  const dueText = due === null ? 'no CISA due date' : `CISA due date ${due}`;
+  if (rule === 'deny') {
+    out.push(
+      vulnerability('knownExploited', f, `in CISA's Known Exploited Vulnerabilities catalogue (${dueText})`),
+    );
+    return;
+  }
+  const endsAt = kevDueEndsAt(due);
+  if (endsAt === null) {
+    // Fail closed: a deadline that cannot be read cannot be waited for.
+    out.push(
+      vulnerability(
+        'knownExploited',
+        f,
+        `in CISA's Known Exploited Vulnerabilities catalogue with no readable due date (knownExploited.deadline: dateDue)`,
+      ),
+    );
+  } else if (nowMs >= endsAt) {
+    out.push(
+      vulnerability(
+        'knownExploited',
+        f,
+        `in CISA's Known Exploited Vulnerabilities catalogue: ${dueText} has passed`,
+      ),
+    );
+  }
 }
 
 function imageViolation(rule: string, message: string): Violation {
@@ -328,6 +374,7 @@ export function evaluate(
       }
     }
 
+    if (rules.knownExploited) knownExploitedRule(rules.knownExploited, f, nowMs, violations);
     const fixable = isFixable(f);
     const limit = rules.maxSeverity[f.severity];
     if (limit && (!limit.fixableOnly || fixable)) {

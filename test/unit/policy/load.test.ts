@@ -61,7 +61,7 @@ describe('validatePolicyDir: every problem with file and path', () => {
       file: 'teams/x.yaml',
       text: 'apiVersion: gatekeeper/v1\nkind: Policy\nname: x\nmatch: { repositories: [x] }\nrules:\n  maxCritical: 0\n',
       expected: [
-        'policies/teams/x.yaml: rules.maxCritical: unknown key (expected one of fixableOnly, maxSeverity, score, exploitAvailable, epss, deniedPackages, image)',
+        'policies/teams/x.yaml: rules.maxCritical: unknown key (expected one of fixableOnly, maxSeverity, score, exploitAvailable, epss, deniedPackages, image, knownExploited)',
       ],
     },
     {
