@@ -85,6 +85,19 @@ describe('validatePolicyDir: every problem with file and path', () => {
       ],
     },
     {
+      name: 'bad KEV rule and deadlines',
+      file: 'teams/x.yaml',
+      text: 'apiVersion: gatekeeper/v1\nkind: Policy\nname: x\nmatch: { repositories: [x] }\nrules:\n  knownExploited: { deadline: soon }\ndeadlines:\n  from: lastSeen\n  CRITICAL: 3 days\n  HIGH: dateDue\n  knownExploited: 4000d\n  inUse: { extraDays: -1 }\n',
+      expected: [
+        'policies/teams/x.yaml: deadlines.CRITICAL: must be a number of days such as 3d (0d to 3650d), not "3 days"',
+        'policies/teams/x.yaml: deadlines.HIGH: must be a number of days such as 3d (0d to 3650d), not "dateDue"',
+        'policies/teams/x.yaml: deadlines.from: must be one of firstSeen, fixAvailable, not "lastSeen"',
+        'policies/teams/x.yaml: deadlines.inUse.extraDays: must be >= 0',
+        'policies/teams/x.yaml: deadlines.knownExploited: must be a number of days such as 3d (0d to 3650d) or dateDue, not "4000d"',
+        'policies/teams/x.yaml: rules.knownExploited.deadline: must be dateDue, not "soon"',
+      ],
+    },
+    {
       name: 'a non-default policy without match, and a wrong mode',
       file: 'teams/x.yaml',
       text: 'apiVersion: gatekeeper/v1\nkind: Policy\nname: x\nmode: warn\n',
