@@ -57,7 +57,8 @@ function seen(entries: readonly [Finding, number][]): Timeline['history'] {
 describe('findingKey', () => {
   it('keys by vulnerability id and package, not version', () => {
     expect(findingKey(CRIT)).toBe('CVE-2026-0001\u0000openssl');
-    expect(findingKey({ ...CRIT, version: '9.9.9' })).toBe(findingKey(CRIT));
+    const upgraded: Finding = { ...CRIT, version: '9.9.9' };
+    expect(findingKey(upgraded)).toBe(findingKey(CRIT));
     expect(findingKey({ ...CRIT, package: 'libssl' })).not.toBe(findingKey(CRIT));
     expect(findingKey({ id: 'CVE-2026-0001', package: null })).toBe('CVE-2026-0001\u0000');
   });
