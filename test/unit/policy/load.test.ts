@@ -262,8 +262,10 @@ describe('the shipped policies/ set', () => {
     expect(mine).toEqual([
       'policies/default.yaml',
       'policies/exceptions/platform.yaml',
+      'policies/teams/base-images.yaml',
       'policies/teams/payments.yaml',
       'policies/teams/sandbox.yaml',
+      'policies/tests/deadlines.yaml',
       'policies/tests/default.yaml',
       'policies/tests/exceptions.yaml',
       'policies/tests/teams.yaml',
@@ -281,6 +283,7 @@ describe('the shipped policies/ set', () => {
     expect(set.policies.filter((p) => p.default).map((p) => p.name)).toEqual(['default']);
     expect(set.policies.map((p) => [p.name, p.file, p.mode])).toEqual([
       ['default', 'default.yaml', 'enforce'],
+      ['base-images', 'teams/base-images.yaml', 'enforce'],
       ['payments', 'teams/payments.yaml', 'enforce'],
       ['sandbox', 'teams/sandbox.yaml', 'audit'],
     ]);
