@@ -257,6 +257,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
       '  The policy is in audit mode: violations are reported, but no tag is changed because of them.',
     );
   }
+  if (decision.atRisk) email.push(...indent(wrapParagraph(atRiskText(decision.atRisk))));
   email.push('');
   email.push(...imageSection(image, decision));
   email.push('');
@@ -344,6 +345,7 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   );
   chatLines.push(chatText(headline.explain(display, decision.policy.name), 600));
   if (audit) chatLines.push('_Audit mode: no tag changed because of violations._');
+  if (decision.atRisk) chatLines.push(`*${chatText(atRiskText(decision.atRisk), 300)}*`);
   chatLines.push(`Findings: ${summaryText(decision.summary)}`);
   if (decision.reason) chatLines.push(`Reason: ${chatText(decision.reason, 400)}`);
   if (archived) chatLines.push(archived.chat);
@@ -1342,9 +1344,10 @@ function emailFindingLines(position: number, entry: RankedViolation): string[] {
     : '';
   const fix = entry.fixedIn ? ` (fixed in ${oneLine(entry.fixedIn, 100)})` : '';
   const lines = [
-    `  ${position}. ${v.severity ?? 'UNRATED'}${score} ${oneLine(v.findingId ?? '', 200)}${pkg}${fix}`,
+    `  ${position}. ${v.severity ?? 'UNRATED'}${score} ${oneLine(v.findingId ?? '', 200)}${pkg}${fix}${kevText(v, oneLine)}`,
     `     rule ${oneLine(v.rule, 200)}: ${oneLine(v.message, 400)}`,
   ];
+  if (v.deadline !== undefined) lines.push(`     ${deadlineText(v)}`);
   if (entry.url) lines.push(`     ${oneLine(entry.url, 500)}`);
   return lines;
 }
@@ -1355,7 +1358,25 @@ function chatFindingLine(entry: RankedViolation): string {
   const pkg = v.package ? ` in \`${chatText(v.package, 100)}\`` : '';
   const fix = entry.fixedIn ? ` (fixed in ${chatText(entry.fixedIn, 60)})` : '';
   const url = entry.url && /^https?:\/\/\S+$/.test(entry.url) ? ` ${chatText(entry.url, 300)}` : '';
-  return `• *${v.severity ?? 'UNRATED'}${score}* ${chatText(v.findingId ?? '', 100)}${pkg}${fix}${url}`;
+  return `• *${v.severity ?? 'UNRATED'}${score}* ${chatText(v.findingId ?? '', 100)}${pkg}${fix}${kevText(v, chatText)}${url}`;
+}
+
+/** ` [KEV, CISA due 2023-12-12]` for a finding in CISA's Known Exploited Vulnerabilities catalogue, else ''. */
+function kevText(v: Violation, clean: (text: string, max: number) => string): string {
+  if (!v.kev) return '';
+  return v.kev.dateDue ? ` [KEV, CISA due ${clean(v.kev.dateDue, 40)}]` : ' [KEV]';
+}
+
+function deadlineText(v: Violation): string {
+  if (v.deadline === null || v.deadline === undefined) return 'fix deadline: not started (no fix known yet)';
+  return `fix deadline: ${oneLine(v.deadline, 40)}${v.deadlineExpired ? ' (passed)' : ''}`;
+}
+
+function atRiskText(atRisk: NonNullable<Decision['atRisk']>): string {
+  const n = `${formatCount(atRisk.violations)} violation${atRisk.violations === 1 ? '' : 's'}`;
+  return atRisk.deadline === null
+    ? `At risk: the image keeps its approval while ${n} wait for a fix (no deadline has started yet).`
+    : `At risk: the image keeps its approval until ${oneLine(atRisk.deadline, 40)} (${n} within their fix deadlines); then it is quarantined unless fixed or waived.`;
 }
 
 function emailWaiverLines(waived: Waived): string[] {

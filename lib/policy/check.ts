@@ -11,10 +11,14 @@ import type { PolicyProblem } from './errors.ts';
 import { checkGlob, type GlobKind } from './glob.ts';
 import {
   API_VERSION,
+  DEADLINE_RULE_KEYS,
+  type DeadlineFrom,
+  type DeadlinePolicy,
   type DeniedPackage,
   type ExceptionDefinition,
   type ExploitRule,
   type ImageRules,
+  type KnownExploitedRule,
   type PolicyDefinition,
   type PolicyRules,
   SCAN_FAILURE_STATUSES,
@@ -217,6 +221,7 @@ const POLICY_KEYS = [
   'rules',
   'onScanFailure',
   'actions',
+  'deadlines',
 ];
 const RULE_KEYS = [
   'fixableOnly',
@@ -226,6 +231,7 @@ const RULE_KEYS = [
   'epss',
   'deniedPackages',
   'image',
+  'knownExploited',
 ];
 const IMAGE_KEYS = ['runsAsRoot', 'requiredLabels', 'maxSizeBytes', 'tagNaming', 'latestAlone'];
 const WHEN_UNKNOWN: readonly WhenUnknown[] = ['ignore', 'violate'];
@@ -303,9 +309,10 @@ export function checkPolicy(c: Checker, doc: unknown, file: string): PolicyDefin
       };
     }
   }
+  const deadlines = c.present(d, 'deadlines') ? checkDeadlines(c, own(d, 'deadlines'), 'deadlines') : null;
   const after = c.problems.filter((p) => p.level === 'error').length;
   if (after > before || name === null || rules === null) return null;
-  return {
+  const definition: PolicyDefinition = {
     file,
     apiVersion: API_VERSION,
     kind: 'Policy',
@@ -319,6 +326,62 @@ export function checkPolicy(c: Checker, doc: unknown, file: string): PolicyDefin
     onScanFailure,
     actions,
   };
+  // Absent, not null, when unset: older policy sets keep their version.
+  return deadlines ? { ...definition, deadlines } : definition;
+}
+
+/** Longest deadline or extension, in days (ten years): a typo such as 3000d is caught, real grace fits. */
+export const MAX_DEADLINE_DAYS = 3650;
+const DURATION_PATTERN = /^(0|[1-9]\d{0,3})d$/;
+const DEADLINE_FROM: readonly DeadlineFrom[] = ['firstSeen', 'fixAvailable'];
+const DEADLINE_KEYS = ['from', 'inUse', ...SEVERITIES, ...DEADLINE_RULE_KEYS];
+
+/** Days of a `<days>d` duration, or null when it is not one (or exceeds {@link MAX_DEADLINE_DAYS}). */
+export function parseDeadlineDays(text: string): number | null {
+  const m = DURATION_PATTERN.exec(text);
+  if (!m) return null;
+  const days = Number(text.slice(0, -1));
+  return days <= MAX_DEADLINE_DAYS ? days : null;
+}
+
+function checkDeadlines(c: Checker, value: unknown, path: string): DeadlinePolicy | null {
+  const d = c.record(value, path, DEADLINE_KEYS);
+  if (!d) return null;
+  const out: Record<string, unknown> = { from: c.oneOf(d, 'from', path, DEADLINE_FROM, 'firstSeen') };
+  let durations = 0;
+  for (const key of [...SEVERITIES, ...DEADLINE_RULE_KEYS]) {
+    const v = own(d, key);
+    if (v === undefined || v === null) continue;
+    const p = joinPath(path, key);
+    const allowDue = key === 'knownExploited';
+    if (typeof v === 'string' && (parseDeadlineDays(v) !== null || (allowDue && v === 'dateDue'))) {
+      out[key] = v;
+      durations += 1;
+    } else {
+      c.error(
+        p,
+        `must be a number of days such as 3d (0d to ${MAX_DEADLINE_DAYS}d)${allowDue ? ' or dateDue' : ''}, not ${describe(v)}`,
+      );
+    }
+  }
+  if (c.present(d, 'inUse')) {
+    const p = joinPath(path, 'inUse');
+    const u = c.record(own(d, 'inUse'), p, ['extraDays']);
+    if (u) {
+      if (!c.present(u, 'extraDays')) c.error(joinPath(p, 'extraDays'), 'is required');
+      else {
+        const extraDays = c.number(own(u, 'extraDays'), joinPath(p, 'extraDays'), {
+          min: 0,
+          max: MAX_DEADLINE_DAYS,
+          integer: true,
+        });
+        if (extraDays !== null) out.inUse = { extraDays };
+      }
+    }
+  }
+  if (durations === 0)
+    c.warn(path, 'no deadline is set (a severity or knownExploited): violations quarantine at once');
+  return out as unknown as DeadlinePolicy;
 }
 
 function emptyRules(): PolicyRules {
@@ -486,7 +549,31 @@ function checkRules(c: Checker, value: unknown, path: string): PolicyRules | nul
       };
     }
   }
-  return { fixableOnly, maxSeverity, score, exploitAvailable, epss, deniedPackages, image };
+  const rules: PolicyRules = {
+    fixableOnly,
+    maxSeverity,
+    score,
+    exploitAvailable,
+    epss,
+    deniedPackages,
+    image,
+  };
+  if (!c.present(r, 'knownExploited')) return rules;
+  const knownExploited = checkKnownExploited(c, own(r, 'knownExploited'), joinPath(path, 'knownExploited'));
+  return knownExploited ? { ...rules, knownExploited } : rules;
+}
+
+function checkKnownExploited(c: Checker, value: unknown, path: string): KnownExploitedRule | null {
+  if (value === 'deny') return 'deny';
+  if (isRecord(value)) {
+    const k = c.record(value, path, ['deadline']);
+    if (!k) return null;
+    if (own(k, 'deadline') === 'dateDue') return { deadline: 'dateDue' };
+    c.error(joinPath(path, 'deadline'), `must be dateDue, not ${describe(own(k, 'deadline'))}`);
+    return null;
+  }
+  c.error(path, `must be deny or { deadline: dateDue }, not ${describe(value)}`);
+  return null;
 }
 
 const EXCEPTION_KEYS = ['id', 'finding', 'reason', 'owner', 'expires', 'ticket', 'until', 'scope'];

@@ -30,6 +30,16 @@ export interface Violation {
   readonly severity: Severity | null;
   readonly package: string | null;
   readonly message: string;
+  /** Present when the violation's finding is in CISA's KEV catalogue (any rule), for display: "KEV, due …". */
+  readonly kev?: { readonly dateAdded: string | null; readonly dateDue: string | null };
+  /**
+   * Present only when the judgement was given a timeline (`history`, `inUse` or `previouslyApproved`) and the
+   * policy's `deadlines` cover this violation: the instant (ISO-8601 UTC) its grace ends, or null while the clock
+   * has not started (`from: fixAvailable` and no fix is known yet).
+   */
+  readonly deadline?: string | null;
+  /** With `deadline`: whether it has passed at `now` (a violation whose deadline passed quarantines). */
+  readonly deadlineExpired?: boolean;
 }
 
 export interface WaiverRef {
@@ -70,6 +80,18 @@ export interface Decision {
   readonly governingTags?: readonly string[];
   /** Present with `governingTags`: every judgement of the digest, strictest first (the first is this one). */
   readonly perTag?: readonly TagJudgement[];
+  /**
+   * Present when an image approved before keeps its approval only because every violation is within an unexpired
+   * fix deadline (docs/policies.md, "Fix deadlines"): the earliest deadline (null when no clock has started yet)
+   * and the number of violations it tolerates. Once a deadline passes the verdict is quarantined and this is gone.
+   */
+  readonly atRisk?: AtRisk;
+}
+
+export interface AtRisk {
+  /** ISO-8601 UTC instant of the earliest deadline; null when every covered violation's clock is still pending. */
+  readonly deadline: string | null;
+  readonly violations: number;
 }
 
 /** How one group of source tags was judged: same selected policy, same tag-scoped exceptions. */

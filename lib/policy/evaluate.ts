@@ -17,6 +17,7 @@ import type { Decision, ImageFacts, ImageUnderTest, Violation, Waived, WaiverRef
 import { InvalidInputError } from './errors.ts';
 import {
   displayFile,
+  type KnownExploitedRule,
   type PolicyDefinition,
   type PolicySet,
   SCAN_FAILURE_STATUSES,
@@ -47,7 +48,7 @@ function isFixable(f: Finding): boolean {
 }
 
 /** A fix exists (ends `until: fix-available` waivers): only on evidence. */
-function fixExists(f: Finding): boolean {
+export function fixExists(f: Finding): boolean {
   return f.fixAvailable === 'YES' || f.fixAvailable === 'PARTIAL' || f.fixedIn !== null;
 }
 
@@ -108,7 +109,42 @@ function vulnerability(rule: string, f: Finding, message: string): Violation {
       : f.version === null
         ? [f.id, ' in ', f.package, ': ', message]
         : [f.id, ' in ', f.package, ' ', f.version, ': ', message];
-  return { rule, findingId: f.id, severity: f.severity, package: f.package, message: parts.join('') };
+  const v: Violation = {
+    rule,
+    findingId: f.id,
+    severity: f.severity,
+    package: f.package,
+    message: parts.join(''),
+  };
+  return f.kev ? { ...v, kev: { dateAdded: f.kev.dateAdded, dateDue: f.kev.dateDue } } : v;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first instant after a KEV due date (`YYYY-MM-DD`, inclusive, UTC), or null when there is no readable date.
+ * @example kevDueEndsAt('2026-12-01') // Date.parse('2026-12-02T00:00:00Z')
+ */
+export function kevDueEndsAt(dateDue: string | null): number | null {
+  if (dateDue === null || !/^\d{4}-\d{2}-\d{2}$/.test(dateDue)) return null;
+  const ms = Date.parse(`${dateDue}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms + DAY_MS : null;
+}
+
+/** The `rules.knownExploited` violation message for one finding that is not waived, or null when it complies. */
+function knownExploitedMessage(rule: KnownExploitedRule, f: Finding, nowMs: number): string | null {
+  if (!f.kev) return null;
+  const due = f.kev.dateDue;
+  const dueText = due === null ? 'no CISA due date' : `CISA due date ${due}`;
+  if (rule === 'deny') return `in CISA's Known Exploited Vulnerabilities catalogue (${dueText})`;
+  const endsAt = kevDueEndsAt(due);
+  // Fail closed: a deadline that cannot be read cannot be waited for.
+  if (endsAt === null) {
+    return `in CISA's Known Exploited Vulnerabilities catalogue with no readable due date (knownExploited.deadline: dateDue)`;
+  }
+  return nowMs >= endsAt
+    ? `in CISA's Known Exploited Vulnerabilities catalogue: ${dueText} has passed`
+    : null;
 }
 
 function imageViolation(rule: string, message: string): Violation {
@@ -469,6 +505,8 @@ export function evaluate(
       }
     }
 
+    const kev = rules.knownExploited ? knownExploitedMessage(rules.knownExploited, f, nowMs) : null;
+    if (kev !== null) violations.add(state, 'knownExploited', f, kev);
     const fixable = isFixable(f);
     const limit = rank >= 0 ? limits[rank] : undefined;
     if (limit && (!limit.fixableOnly || fixable)) {

@@ -8,6 +8,7 @@
  * together: a release with 500 tags is evaluated once, not 500 times.
  */
 import type { Finding } from '../findings/finding.ts';
+import { applyDeadlines, type FindingHistory, hasTimeline } from './deadlines.ts';
 import type { Decision, ImageFacts, ImageUnderTest, TagJudgement, Violation } from './decision.ts';
 import { decideWithoutFindings, evaluate, selectPolicy } from './evaluate.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';
@@ -31,6 +32,15 @@ export interface JudgeInput {
    * policy with image rules that need facts cannot be satisfied: enforce quarantines, audit records it.
    */
   readonly factsProblem: string | null;
+  /**
+   * Optional timeline for fix deadlines (lib/policy/deadlines.ts): first-seen and first-fixable dates per
+   * {@link findingKey}. All three absent: exactly the judgement without deadlines.
+   */
+  readonly history?: FindingHistory;
+  /** The image is in use; extends deadlines only where the policy sets `deadlines.inUse`. */
+  readonly inUse?: boolean;
+  /** The image carried an approval before; only such an image gets grace under `deadlines`. */
+  readonly previouslyApproved?: boolean;
 }
 
 /** A tag-scoped exception reduced to what decides which tags it covers. */
@@ -116,11 +126,15 @@ function failClosedOnFacts(decision: Decision, problem: string): Decision {
     package: null,
     message,
   };
+  const { atRisk, ...rest } = decision;
+  const audit = decision.policy.mode === 'audit';
   return {
-    ...decision,
-    verdict: decision.policy.mode === 'audit' ? decision.verdict : 'quarantined',
+    ...rest,
+    verdict: audit ? decision.verdict : 'quarantined',
     violations: [...decision.violations, violation],
     reason: decision.reason ?? message,
+    // An unverifiable image rule has no deadline: grace ends here (audit keeps what it had).
+    ...(audit && atRisk ? { atRisk } : {}),
   };
 }
 
@@ -150,6 +164,9 @@ function judgeGroup(input: JudgeInput, tags: readonly string[], latestOnly: bool
       ? evaluate(scan.findings, image, input.facts, set, now)
       : decideWithoutFindings(scan.status, scan.description, image, set, now);
   if (!latestOnly) decision = withoutLatestAlone(decision);
+  if (scan.kind === 'findings' && hasTimeline(input)) {
+    decision = applyDeadlines(decision, policyNamed(set, decision.policy.name), scan.findings, input, now);
+  }
   if (input.factsProblem !== null && factsRulesActive(policyNamed(set, decision.policy.name))) {
     decision = failClosedOnFacts(decision, input.factsProblem);
   }
@@ -166,12 +183,21 @@ function compareStrictness(a: Judged, b: Judged): number {
   const db = b.decision;
   if (da.verdict !== db.verdict) return da.verdict === 'quarantined' ? -1 : 1;
   return (
+    compareAtRisk(da, db) ||
     db.violations.length - da.violations.length ||
     da.waived.length - db.waived.length ||
     compareText(da.policy.file, db.policy.file) ||
     compareText(da.policy.name, db.policy.name) ||
     compareText(a.tags[0] ?? '', b.tags[0] ?? '')
   );
+}
+
+/** At risk before clean; the earlier deadline first (a pending clock, null, counts as the latest). */
+function compareAtRisk(a: Decision, b: Decision): number {
+  if (!a.atRisk || !b.atRisk) return a.atRisk ? -1 : b.atRisk ? 1 : 0;
+  const da = a.atRisk.deadline ?? '\uffff';
+  const db = b.atRisk.deadline ?? '\uffff';
+  return compareText(da, db);
 }
 
 function tagJudgement(j: Judged): TagJudgement {

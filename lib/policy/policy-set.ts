@@ -60,6 +60,37 @@ export interface ImageRules {
   readonly latestAlone: 'deny' | 'allow';
 }
 
+/**
+ * `rules.knownExploited`: a finding in CISA's Known Exploited Vulnerabilities catalogue. `deny` violates at once;
+ * `{ deadline: dateDue }` violates from the day after CISA's due date (a KEV entry without a due date violates at
+ * once: fail closed). Kept in the YAML form so the bundled set is re-checked by the same checker.
+ */
+export type KnownExploitedRule = 'deny' | { readonly deadline: 'dateDue' };
+
+/** Where a fix deadline's clock starts (`deadlines.from`). */
+export type DeadlineFrom = 'firstSeen' | 'fixAvailable';
+
+/** Keys of `deadlines` besides the severities. */
+export const DEADLINE_RULE_KEYS = ['knownExploited'] as const;
+
+/**
+ * `deadlines`: how long an image that was approved before may keep its approval while it has violations
+ * (docs/policies.md, "Fix deadlines"). Durations are `<days>d`; `knownExploited` may also be `dateDue` (CISA's due
+ * date). Kept in the YAML form (normalised: `from` filled in) so the bundled set is re-checked by the same checker.
+ */
+export interface DeadlinePolicy {
+  readonly from: DeadlineFrom;
+  readonly CRITICAL?: string;
+  readonly HIGH?: string;
+  readonly MEDIUM?: string;
+  readonly LOW?: string;
+  readonly INFORMATIONAL?: string;
+  readonly UNDEFINED?: string;
+  readonly UNTRIAGED?: string;
+  readonly knownExploited?: string;
+  readonly inUse?: { readonly extraDays: number };
+}
+
 export interface PolicyRules {
   readonly fixableOnly: boolean;
   readonly maxSeverity: Readonly<Partial<Record<Severity, SeverityLimit>>>;
@@ -68,6 +99,8 @@ export interface PolicyRules {
   readonly epss: ThresholdRule | null;
   readonly deniedPackages: readonly DeniedPackage[];
   readonly image: ImageRules;
+  /** Absent when the policy has no KEV rule (absent, not null: the policy version of older sets is unchanged). */
+  readonly knownExploited?: KnownExploitedRule;
 }
 
 export interface PolicyDefinition {
@@ -88,6 +121,8 @@ export interface PolicyDefinition {
   readonly rules: PolicyRules;
   readonly onScanFailure: Readonly<Record<ScanFailureStatus, ScanFailureOutcome>>;
   readonly actions: { readonly removeSourceTags: boolean; readonly archiveQuarantined: boolean };
+  /** Fix deadlines; absent when the policy sets none (no grace: a violation quarantines at once). */
+  readonly deadlines?: DeadlinePolicy;
 }
 
 export interface ExceptionDefinition {

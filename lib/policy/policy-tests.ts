@@ -5,9 +5,11 @@
  */
 import { dirname, join, posix, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import type { Finding } from '../findings/finding.ts';
 import { readFindingsFile } from '../findings/index.ts';
 import { isRecord } from '../findings/json-reader.ts';
 import { Checker, joinPath } from './check.ts';
+import { findingKey, type Timeline } from './deadlines.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from './decision.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import { judgeImage, type ScanOutcome } from './judge.ts';
@@ -19,6 +21,8 @@ export interface PolicyTestExpectation {
   readonly mode?: 'enforce' | 'audit';
   readonly violations?: readonly string[];
   readonly waived?: readonly string[];
+  /** `false`: not at risk; `true`: at risk (any deadline); an ISO date-time: at risk with that earliest deadline. */
+  readonly atRisk?: boolean | string;
 }
 
 export interface PolicyTestOutcome {
@@ -29,6 +33,8 @@ export interface PolicyTestOutcome {
   readonly violations: readonly string[];
   /** Distinct waived finding ids, sorted. */
   readonly waived: readonly string[];
+  /** The earliest deadline when the image is at risk (null: no clock started yet); false when not at risk. */
+  readonly atRisk: string | null | false;
 }
 
 export interface PolicyTestCaseResult {
@@ -65,7 +71,14 @@ function outcomeOf(decision: Decision): PolicyTestOutcome {
     mode: decision.policy.mode,
     violations: sortedUnique(decision.violations.map((v) => v.rule)),
     waived: sortedUnique(decision.waived.map((w) => w.findingId)),
+    atRisk: decision.atRisk ? decision.atRisk.deadline : false,
   };
+}
+
+function atRiskText(value: boolean | string | null): string {
+  if (value === false) return 'not at risk';
+  if (value === true) return 'at risk';
+  return value === null ? 'at risk with no deadline yet' : `at risk until ${value}`;
 }
 
 function list(values: readonly string[]): string {
@@ -92,6 +105,17 @@ function compare(expected: PolicyTestExpectation, actual: PolicyTestOutcome): st
     if (list(want) !== list(actual.waived))
       out.push(`expected waived ${list(want)}, got ${list(actual.waived)}`);
   }
+  if (expected.atRisk !== undefined) {
+    const ok =
+      expected.atRisk === true
+        ? actual.atRisk !== false
+        : expected.atRisk === false
+          ? actual.atRisk === false
+          : actual.atRisk !== false &&
+            actual.atRisk !== null &&
+            Date.parse(actual.atRisk) === Date.parse(expected.atRisk);
+    if (!ok) out.push(`expected ${atRiskText(expected.atRisk)}, got ${atRiskText(actual.atRisk)}`);
+  }
   return out.length > 0 ? out.join('; ') : null;
 }
 
@@ -112,13 +136,78 @@ interface ParsedCase {
   readonly scan: { status: string; description: string | null } | null;
   readonly image: ImageUnderTest;
   readonly facts: ImageFacts | null;
+  readonly timeline: CaseTimeline | null;
   readonly expect: PolicyTestExpectation;
+}
+
+/** A case's timeline; history keys are `<finding id>` (any package) or `<finding id> <package>`. */
+interface CaseTimeline {
+  readonly previouslyApproved?: boolean;
+  readonly inUse?: boolean;
+  readonly firstSeen: Readonly<Record<string, string>>;
+  readonly firstFixable: Readonly<Record<string, string>>;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function dates(c: Checker, value: unknown, path: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    c.error(path, 'must be a mapping of finding ids to ISO-8601 date-times');
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string' || !ISO_TIME.test(v) || !Number.isFinite(Date.parse(v))) {
+      c.error(joinPath(path, key), 'must be an ISO-8601 date-time such as 2026-11-23T00:00:00Z');
+    } else out[key] = v;
+  }
+  return out;
+}
+
+function parseTimeline(c: Checker, value: unknown, path: string): CaseTimeline | null {
+  const t = c.record(value, path, ['previouslyApproved', 'inUse', 'firstSeen', 'firstFixable']);
+  if (!t) return null;
+  const flag = (key: string) => (c.present(t, key) ? { [key]: c.boolean(t, key, path, false) } : {});
+  return {
+    ...flag('previouslyApproved'),
+    ...flag('inUse'),
+    firstSeen: dates(c, t.firstSeen, joinPath(path, 'firstSeen')),
+    firstFixable: dates(c, t.firstFixable, joinPath(path, 'firstFixable')),
+  };
+}
+
+/** The judgement timeline for these findings: a `<id> <package>` entry wins over an `<id>` entry. */
+function timelineFor(t: CaseTimeline, findings: readonly Finding[]): Timeline {
+  const history = (dated: Readonly<Record<string, string>>) => {
+    const out: Record<string, string> = {};
+    for (const f of findings) {
+      const date = dated[`${f.id} ${f.package ?? ''}`] ?? dated[f.id];
+      if (date !== undefined) out[findingKey(f)] = date;
+    }
+    return out;
+  };
+  return {
+    history: { firstSeen: history(t.firstSeen), firstFixable: history(t.firstFixable) },
+    ...(t.previouslyApproved !== undefined ? { previouslyApproved: t.previouslyApproved } : {}),
+    ...(t.inUse !== undefined ? { inUse: t.inUse } : {}),
+  };
 }
 
 /** Reads one case defensively (the file was schema-checked, but a case is only run when fully understood). */
 function parseCase(c: Checker, raw: unknown, path: string, fallbackNow: Date): ParsedCase | null {
   const before = c.problems.length;
-  const r = c.record(raw, path, ['name', 'now', 'findings', 'input', 'scan', 'image', 'facts', 'expect']);
+  const r = c.record(raw, path, [
+    'name',
+    'now',
+    'findings',
+    'input',
+    'scan',
+    'image',
+    'facts',
+    'timeline',
+    'expect',
+  ]);
   if (!r) return null;
   const name = c.string(r, 'name', path, { required: true }) ?? '';
   let now = fallbackNow;
@@ -169,8 +258,9 @@ function parseCase(c: Checker, raw: unknown, path: string, fallbackNow: Date): P
       facts = out;
     }
   }
+  const timeline = c.present(r, 'timeline') ? parseTimeline(c, r.timeline, joinPath(path, 'timeline')) : null;
   const ep = joinPath(path, 'expect');
-  const e = c.record(r.expect, ep, ['verdict', 'policy', 'mode', 'violations', 'waived']);
+  const e = c.record(r.expect, ep, ['verdict', 'policy', 'mode', 'violations', 'waived', 'atRisk']);
   let expect: PolicyTestExpectation | null = null;
   if (e) {
     if (!c.present(e, 'verdict')) c.error(joinPath(ep, 'verdict'), 'is required');
@@ -181,16 +271,32 @@ function parseCase(c: Checker, raw: unknown, path: string, fallbackNow: Date): P
       : undefined;
     const violations = strings(c, e.violations, joinPath(ep, 'violations'));
     const waived = strings(c, e.waived, joinPath(ep, 'waived'));
+    let atRisk: boolean | string | undefined;
+    if (e.atRisk !== undefined) {
+      if (typeof e.atRisk === 'boolean') atRisk = e.atRisk;
+      else if (
+        typeof e.atRisk === 'string' &&
+        ISO_TIME.test(e.atRisk) &&
+        Number.isFinite(Date.parse(e.atRisk))
+      )
+        atRisk = e.atRisk;
+      else
+        c.error(
+          joinPath(ep, 'atRisk'),
+          'must be true, false or the earliest deadline as an ISO-8601 date-time',
+        );
+    }
     expect = {
       verdict,
       ...(policy !== null ? { policy } : {}),
       ...(mode !== undefined ? { mode } : {}),
       ...(violations !== undefined ? { violations } : {}),
       ...(waived !== undefined ? { waived } : {}),
+      ...(atRisk !== undefined ? { atRisk } : {}),
     };
   }
   if (c.problems.length > before || image === null || expect === null) return null;
-  return { name, now, findings, input, scan, image, facts, expect };
+  return { name, now, findings, input, scan, image, facts, timeline, expect };
 }
 
 /**
@@ -256,6 +362,9 @@ export async function runPolicyTests(dir: string, now: Date = new Date()): Promi
           scan,
           facts: parsed.facts,
           factsProblem: null,
+          ...(parsed.timeline
+            ? timelineFor(parsed.timeline, scan.kind === 'findings' ? scan.findings : [])
+            : {}),
         });
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;

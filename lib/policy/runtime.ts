@@ -14,7 +14,9 @@ import {
   type PolicySet,
 } from './policy-set.ts';
 
+export { applyDeadlines, type FindingHistory, findingKey, type Timeline } from './deadlines.ts';
 export type {
+  AtRisk,
   Decision,
   ImageFacts,
   ImageUnderTest,
@@ -29,6 +31,7 @@ export { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 export {
   decideWithoutFindings,
   evaluate,
+  kevDueEndsAt,
   type SkippedImageRule,
   selectPolicy,
   skippedImageRules,
@@ -40,7 +43,14 @@ export {
   judgingPolicies,
   type ScanOutcome,
 } from './judge.ts';
-export type { ExceptionDefinition, PolicyDefinition, PolicySet } from './policy-set.ts';
+export type {
+  DeadlineFrom,
+  DeadlinePolicy,
+  ExceptionDefinition,
+  KnownExploitedRule,
+  PolicyDefinition,
+  PolicySet,
+} from './policy-set.ts';
 
 const RELATIVE_FILE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]{1,512}$/;
 

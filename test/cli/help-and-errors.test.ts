@@ -139,7 +139,7 @@ describe('policy directories', () => {
     const empty = tempDir();
     const shipped = await run(['policy', 'validate', '--now', NOW], { cwd: empty });
     expect(shipped.code).toBe(0);
-    expect(shipped.stdout).toBe(`${SHIPPED_POLICY_DIR.replace(/\/$/, '')}: 8 files valid\n`);
+    expect(shipped.stdout).toBe(`${SHIPPED_POLICY_DIR.replace(/\/$/, '')}: 10 files valid\n`);
 
     const withLocal = tempDir();
     cpSync(join(ROOT, 'policies'), join(withLocal, 'policies'), { recursive: true });

@@ -444,10 +444,10 @@ describe('policy validate and policy test', () => {
   it('the shipped policies are valid and their tests pass', async () => {
     const validate = await run(['policy', 'validate', 'policies', '--now', NOW]);
     expect([validate.code, validate.stderr]).toEqual([0, '']);
-    expect(validate.stdout).toBe('policies: 8 files valid\n');
+    expect(validate.stdout).toBe('policies: 10 files valid\n');
     const test = await run(['policy', 'test', '--now', NOW]);
     expect(test.code).toBe(0);
-    expect(test.stdout).toMatch(/\n16 passed, 0 failed \(policy version sha256:[0-9a-f]{64}\)\n$/);
+    expect(test.stdout).toMatch(/\n21 passed, 0 failed \(policy version sha256:[0-9a-f]{64}\)\n$/);
   });
 
   it.each([

@@ -186,7 +186,7 @@ describe('the installed package', () => {
     // Policy commands on the shipped set (no ./policies here), named by where it is installed.
     expect([validate.code, validate.stdout]).toEqual([
       0,
-      `node_modules/${pkg.name}/policies: 8 files valid\n`,
+      `node_modules/${pkg.name}/policies: 10 files valid\n`,
     ]);
     expect(test.code, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/^\d+ passed, 0 failed \(policy version sha256:[0-9a-f]{64}\)$/m);

@@ -57,3 +57,41 @@ export function findingFor(
   }
   return sameId;
 }
+
+/** The CISA KEV entry of a violation's finding (from the decision, else the finding), or null. */
+export function kevOf(
+  v: Pick<Violation, 'kev'>,
+  f: Finding | null,
+): { readonly dateAdded: string | null; readonly dateDue: string | null } | null {
+  return v.kev ?? f?.kev ?? null;
+}
+
+/** `KEV due 2023-12-12` (or `KEV` without a due date): the marker every output shows for a KEV finding. */
+export function kevMarker(kev: { readonly dateDue: string | null }): string {
+  return kev.dateDue ? `KEV due ${kev.dateDue}` : 'KEV';
+}
+
+/**
+ * The fix deadline of a violation in words, or null when none covers it, e.g.
+ * `fix deadline 2026-12-04T00:00:00.000Z (passed)`.
+ */
+export function deadlineNote(v: Pick<Violation, 'deadline' | 'deadlineExpired'>): string | null {
+  if (v.deadline === undefined) return null;
+  if (v.deadline === null) return 'fix deadline not started (no fix known yet)';
+  return `fix deadline ${v.deadline}${v.deadlineExpired ? ' (passed)' : ''}`;
+}
+
+/**
+ * One sentence for a decision approved only by fix deadlines, or null, e.g. `at risk: 2 violations within their
+ * fix deadlines; quarantined at 2026-12-04T00:00:00.000Z unless fixed or waived`.
+ */
+export function atRiskNote(decision: Decision): string | null {
+  const r = decision.atRisk;
+  if (!r) return null;
+  const n = r.violations === 1 ? '1 violation' : `${r.violations} violations`;
+  const when =
+    r.deadline === null
+      ? 'no deadline has started yet (no fix known)'
+      : `quarantined at ${r.deadline} unless fixed or waived`;
+  return `at risk: ${n} within their fix deadlines; ${when}`;
+}

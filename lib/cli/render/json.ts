@@ -4,11 +4,11 @@
  */
 import type { Decision } from '../../policy/decision.ts';
 
-const DECISION_KEYS = ['verdict', 'image', 'policy', 'summary', 'violations', 'waived', 'reason'];
+const DECISION_KEYS = ['verdict', 'image', 'policy', 'summary', 'violations', 'waived', 'reason', 'atRisk'];
 const ORDER: Readonly<Record<string, readonly string[]>> = {
   image: ['repository', 'tags', 'digest'],
   policy: ['name', 'file', 'version', 'mode'],
-  violation: ['rule', 'findingId', 'severity', 'package', 'message'],
+  violation: ['rule', 'findingId', 'severity', 'package', 'message', 'kev', 'deadline', 'deadlineExpired'],
   waived: ['findingId', 'package', 'exception'],
   exception: ['id', 'file', 'reason', 'owner', 'expires', 'ticket'],
 };

@@ -3,7 +3,16 @@
  * their expiry. Scanner text is escaped so it cannot break the tables or inject markup; long lists are cut
  * so the comment stays well under GitHub's 65,536-character limit.
  */
-import { findingFor, imageLabel, type RenderContext, skippedRulesNote } from './context.ts';
+import {
+  atRiskNote,
+  deadlineNote,
+  findingFor,
+  imageLabel,
+  kevMarker,
+  kevOf,
+  type RenderContext,
+  skippedRulesNote,
+} from './context.ts';
 
 const MAX_ROWS = 50;
 
@@ -19,6 +28,8 @@ export function renderMarkdown(ctx: RenderContext): string {
   );
   if (d.image.digest) out.push(`Digest \`${code(d.image.digest)}\``);
   if (d.reason) out.push('', `> ${cell(d.reason)}`);
+  const risk = atRiskNote(d);
+  if (risk !== null) out.push('', `> [!WARNING]\n> ${cell(risk)}`);
   const skipped = skippedRulesNote(ctx.skippedRules);
   if (skipped !== null) out.push('', `> [!WARNING]\n> ${cell(skipped)}`);
   out.push('');
@@ -40,9 +51,13 @@ export function renderMarkdown(ctx: RenderContext): string {
             : `\`${code(v.findingId)}\``;
       const pkg =
         v.package === null ? '—' : `\`${code(f?.version ? `${v.package} ${f.version}` : v.package)}\``;
+      const kev = kevOf(v, f);
+      const marker = kev ? ` **${cell(kevMarker(kev))}**` : '';
+      const deadline = deadlineNote(v);
+      const message = deadline === null ? v.message : `${v.message} (${deadline})`;
       const fix = f?.fixedIn ? `\`${code(f.fixedIn)}\`` : f?.fixAvailable === 'NO' ? 'no fix' : '—';
       out.push(
-        `| ${v.severity ?? '—'} | ${id} | ${pkg} | ${fix} | \`${code(v.rule)}\` | ${cell(v.message)} |`,
+        `| ${v.severity ?? '—'} | ${id}${marker} | ${pkg} | ${fix} | \`${code(v.rule)}\` | ${cell(message)} |`,
       );
     }
     if (d.violations.length > MAX_ROWS) out.push('', `…and ${d.violations.length - MAX_ROWS} more.`);

@@ -8,7 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../../findings/finding.ts';
-import { findingFor, type RenderContext, skippedRulesNote } from './context.ts';
+import {
+  atRiskNote,
+  deadlineNote,
+  findingFor,
+  kevMarker,
+  kevOf,
+  type RenderContext,
+  skippedRulesNote,
+} from './context.ts';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** GitHub code scanning caps rule short and full descriptions at 1,024 characters. */
@@ -76,7 +84,7 @@ export function renderSarif(ctx: RenderContext): string {
         properties: {
           tags:
             policyRule === null
-              ? ['security', 'vulnerability', 'container-image']
+              ? ['security', 'vulnerability', 'container-image', ...(finding?.kev ? ['known-exploited'] : [])]
               : ['security', 'container-image', 'policy'],
           'security-severity': score.toFixed(1),
           precision: 'very-high',
@@ -93,18 +101,28 @@ export function renderSarif(ctx: RenderContext): string {
     const finding = findingFor(ctx.findings, v);
     const ruleId = v.findingId ?? `gatekeeper/${v.rule}`;
     const ruleIndex = ruleFor(ruleId, v.severity, finding, v.findingId === null ? v.rule : null);
+    const kev = kevOf(v, finding);
+    const notes = [kev ? kevMarker(kev) : null, deadlineNote(v)].filter((n) => n !== null);
+    const message = notes.length > 0 ? `${v.message} (${notes.join('; ')})` : v.message;
+    const extra = {
+      ...(kev ? { kev } : {}),
+      ...(v.deadline !== undefined
+        ? { deadline: v.deadline, deadlineExpired: v.deadlineExpired ?? false }
+        : {}),
+    };
     results.push(
       result(
         ruleId,
         ruleIndex,
         level,
-        v.message,
+        message,
         artifact,
         v.package,
         finding,
         d.image.repository,
         v.rule,
         [],
+        extra,
       ),
     );
   }
@@ -163,6 +181,7 @@ export function renderSarif(ctx: RenderContext): string {
           image: d.image,
           summary: d.summary,
           ...(d.reason ? { reason: d.reason } : {}),
+          ...(d.atRisk ? { atRisk: { ...d.atRisk, note: atRiskNote(d) } } : {}),
         },
       },
     ],
@@ -181,6 +200,7 @@ function result(
   repository: string,
   policyRule: string,
   suppressions: unknown[],
+  extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const fingerprint = createHash('sha256')
     .update([repository, policyRule, ruleId, pkg ?? ''].join('\u0000'))
@@ -215,6 +235,7 @@ function result(
             installedVersion: finding.version,
           }
         : {}),
+      ...extra,
     },
   };
   if (suppressions.length > 0) out.suppressions = suppressions;

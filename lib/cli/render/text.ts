@@ -3,7 +3,16 @@
  * when the caller says so (a TTY); written to a file or a pipe, every message is printed in full.
  */
 import { type Finding, SEVERITIES } from '../../findings/finding.ts';
-import { findingFor, imageLabel, type RenderContext, skippedRulesNote } from './context.ts';
+import {
+  atRiskNote,
+  deadlineNote,
+  findingFor,
+  imageLabel,
+  kevMarker,
+  kevOf,
+  type RenderContext,
+  skippedRulesNote,
+} from './context.ts';
 
 export interface TextOptions {
   /** ANSI colour (a TTY without NO_COLOR). */
@@ -40,6 +49,8 @@ export function renderText(ctx: RenderContext, options: TextOptions): string {
     `policy    ${d.policy.name} (${d.policy.file}, ${d.policy.mode})  ${paint('dim', d.policy.version)}`,
   );
   if (d.reason) lines.push(`reason    ${d.reason}`);
+  const risk = atRiskNote(d);
+  if (risk !== null) lines.push(`at risk   ${paint('MEDIUM', risk.replace(/^at risk: /, ''))}`);
   const summary = Object.entries(d.summary)
     .map(([s, n]) => (n > 0 ? paint(s, `${s} ${n}`) : `${s} ${n}`))
     .join('  ');
@@ -54,7 +65,11 @@ export function renderText(ctx: RenderContext, options: TextOptions): string {
   else {
     const rows = d.violations.slice(0, MAX_ROWS).map((v) => {
       const f = findingFor(ctx.findings, v);
-      return [v.severity ?? '-', v.findingId ?? '-', pkg(v.package, f), fix(f), v.rule, v.message];
+      const kev = kevOf(v, f);
+      const id = v.findingId === null ? '-' : kev ? `${v.findingId} [${kevMarker(kev)}]` : v.findingId;
+      const deadline = deadlineNote(v);
+      const message = deadline === null ? v.message : `${v.message} (${deadline})`;
+      return [v.severity ?? '-', id, pkg(v.package, f), fix(f), v.rule, message];
     });
     lines.push(
       ...table(

@@ -362,3 +362,94 @@ describe('renderText', () => {
     );
   });
 });
+
+describe('KEV and fix deadlines in every output', () => {
+  const KEV = { dateAdded: '2023-11-21', dateDue: '2023-12-12' };
+  const atRisk = decision({
+    verdict: 'approved',
+    violations: [
+      {
+        rule: 'knownExploited',
+        findingId: 'CVE-2023-4911',
+        severity: 'HIGH',
+        package: 'libc6',
+        message: "in CISA's Known Exploited Vulnerabilities catalogue (CISA due date 2023-12-12)",
+        kev: KEV,
+        deadline: '2023-12-13T00:00:00.000Z',
+        deadlineExpired: false,
+      },
+    ],
+    waived: [],
+    atRisk: { deadline: '2023-12-13T00:00:00.000Z', violations: 1 },
+  });
+  const withKev: RenderContext = {
+    ...ctx(atRisk),
+    findings: [{ ...FINDING, kev: { ...KEV, action: null } }],
+  };
+
+  it('text: a KEV marker with the due date, the deadline, and the at-risk line', () => {
+    const out = renderText(withKev, { colour: false, width: null });
+    expect(out).toContain('CVE-2023-4911 [KEV due 2023-12-12]');
+    expect(out).toContain('(fix deadline 2023-12-13T00:00:00.000Z)');
+    expect(out).toContain(
+      'at risk   1 violation within their fix deadlines; quarantined at 2023-12-13T00:00:00.000Z unless fixed or waived',
+    );
+  });
+
+  it('markdown: the marker beside the finding and a warning with the deadline', () => {
+    const out = renderMarkdown(withKev);
+    expect(out).toContain('**KEV due 2023-12-12**');
+    expect(out).toContain(
+      '> [!WARNING]\n> at risk: 1 violation within their fix deadlines; quarantined at 2023-12-13T00:00:00.000Z',
+    );
+  });
+
+  it('json: kev, deadline and atRisk after the contract fields', () => {
+    const out = JSON.parse(renderJson(atRisk));
+    expect(Object.keys(out)).toEqual([
+      'verdict',
+      'image',
+      'policy',
+      'summary',
+      'violations',
+      'waived',
+      'atRisk',
+    ]);
+    expect(Object.keys(out.violations[0])).toEqual([
+      'rule',
+      'findingId',
+      'severity',
+      'package',
+      'message',
+      'kev',
+      'deadline',
+      'deadlineExpired',
+    ]);
+    expect(out.atRisk).toEqual({ deadline: '2023-12-13T00:00:00.000Z', violations: 1 });
+  });
+
+  it('sarif: the result names KEV and the deadline; the rule is tagged known-exploited', () => {
+    const run = JSON.parse(renderSarif(withKev)).runs[0];
+    expect(run.results[0].message.text).toMatch(
+      /\(KEV due 2023-12-12; fix deadline 2023-12-13T00:00:00.000Z\)$/,
+    );
+    expect(run.results[0].properties).toMatchObject({
+      kev: KEV,
+      deadline: '2023-12-13T00:00:00.000Z',
+      deadlineExpired: false,
+    });
+    expect(run.tool.driver.rules[0].properties.tags).toContain('known-exploited');
+    expect(run.properties.atRisk).toMatchObject({ deadline: '2023-12-13T00:00:00.000Z', violations: 1 });
+  });
+
+  it('shows nothing of the kind for a finding outside KEV without deadlines', () => {
+    const plain = ctx(decision());
+    for (const out of [
+      renderText(plain, { colour: false, width: null }),
+      renderMarkdown(plain),
+      renderSarif(plain),
+    ]) {
+      expect(out).not.toMatch(/KEV|deadline|at risk|known-exploited/);
+    }
+  });
+});

@@ -61,7 +61,7 @@ describe('validatePolicyDir: every problem with file and path', () => {
       file: 'teams/x.yaml',
       text: 'apiVersion: gatekeeper/v1\nkind: Policy\nname: x\nmatch: { repositories: [x] }\nrules:\n  maxCritical: 0\n',
       expected: [
-        'policies/teams/x.yaml: rules.maxCritical: unknown key (expected one of fixableOnly, maxSeverity, score, exploitAvailable, epss, deniedPackages, image)',
+        'policies/teams/x.yaml: rules.maxCritical: unknown key (expected one of fixableOnly, maxSeverity, score, exploitAvailable, epss, deniedPackages, image, knownExploited)',
       ],
     },
     {
@@ -82,6 +82,19 @@ describe('validatePolicyDir: every problem with file and path', () => {
         'policies/teams/x.yaml: rules.deniedPackages[0].versions[0]: "<1.x": a range bound must be a numeric version such as 1.2.3 or 1:2.3 (epoch:release)',
         'policies/teams/x.yaml: rules.epss.atLeast: must be >= 0',
         'policies/teams/x.yaml: rules.score.atLeast: must be <= 10',
+      ],
+    },
+    {
+      name: 'bad KEV rule and deadlines',
+      file: 'teams/x.yaml',
+      text: 'apiVersion: gatekeeper/v1\nkind: Policy\nname: x\nmatch: { repositories: [x] }\nrules:\n  knownExploited: { deadline: soon }\ndeadlines:\n  from: lastSeen\n  CRITICAL: 3 days\n  HIGH: dateDue\n  knownExploited: 4000d\n  inUse: { extraDays: -1 }\n',
+      expected: [
+        'policies/teams/x.yaml: deadlines.CRITICAL: must be a number of days such as 3d (0d to 3650d), not "3 days"',
+        'policies/teams/x.yaml: deadlines.HIGH: must be a number of days such as 3d (0d to 3650d), not "dateDue"',
+        'policies/teams/x.yaml: deadlines.from: must be one of firstSeen, fixAvailable, not "lastSeen"',
+        'policies/teams/x.yaml: deadlines.inUse.extraDays: must be >= 0',
+        'policies/teams/x.yaml: deadlines.knownExploited: must be a number of days such as 3d (0d to 3650d) or dateDue, not "4000d"',
+        'policies/teams/x.yaml: rules.knownExploited.deadline: must be dateDue, not "soon"',
       ],
     },
     {
@@ -249,8 +262,10 @@ describe('the shipped policies/ set', () => {
     expect(mine).toEqual([
       'policies/default.yaml',
       'policies/exceptions/platform.yaml',
+      'policies/teams/base-images.yaml',
       'policies/teams/payments.yaml',
       'policies/teams/sandbox.yaml',
+      'policies/tests/deadlines.yaml',
       'policies/tests/default.yaml',
       'policies/tests/exceptions.yaml',
       'policies/tests/teams.yaml',
@@ -268,6 +283,7 @@ describe('the shipped policies/ set', () => {
     expect(set.policies.filter((p) => p.default).map((p) => p.name)).toEqual(['default']);
     expect(set.policies.map((p) => [p.name, p.file, p.mode])).toEqual([
       ['default', 'default.yaml', 'enforce'],
+      ['base-images', 'teams/base-images.yaml', 'enforce'],
       ['payments', 'teams/payments.yaml', 'enforce'],
       ['sandbox', 'teams/sandbox.yaml', 'audit'],
     ]);

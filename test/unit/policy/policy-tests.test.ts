@@ -20,6 +20,51 @@ describe('runPolicyTests', () => {
     ]);
     expect(actual).toEqual([
       [
+        'deadlines.yaml',
+        'a new base image with a KEV finding is quarantined at once (no grace without a prior approval)',
+        'quarantined',
+        'base-images',
+        'enforce',
+        ['knownExploited', 'maxSeverity.HIGH'],
+        ['CVE-2023-45853'],
+      ],
+      [
+        'deadlines.yaml',
+        'an approved base image stays approved, at risk until the earliest deadline (the high, 14 days after its fix)',
+        'approved',
+        'base-images',
+        'enforce',
+        ['knownExploited', 'maxSeverity.HIGH'],
+        ['CVE-2023-45853'],
+      ],
+      [
+        'deadlines.yaml',
+        'once the first deadline passes (high, 14 days after the fix) the approved image is quarantined',
+        'quarantined',
+        'base-images',
+        'enforce',
+        ['knownExploited', 'maxSeverity.HIGH'],
+        ['CVE-2023-45853'],
+      ],
+      [
+        'deadlines.yaml',
+        "an image in use gets the policy's 7 extra days on every deadline",
+        'approved',
+        'base-images',
+        'enforce',
+        ['knownExploited', 'maxSeverity.HIGH'],
+        ['CVE-2023-45853'],
+      ],
+      [
+        'deadlines.yaml',
+        'a finding with no first-seen date gets no grace (fail closed)',
+        'quarantined',
+        'base-images',
+        'enforce',
+        ['knownExploited', 'maxSeverity.HIGH'],
+        ['CVE-2023-45853'],
+      ],
+      [
         'default.yaml',
         'a medium finding from ECR basic scanning is approved',
         'approved',
@@ -165,7 +210,7 @@ describe('runPolicyTests', () => {
       ],
     ]);
     expect(report.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
-    expect([report.passed, report.failed, report.problems]).toEqual([16, 0, []]);
+    expect([report.passed, report.failed, report.problems]).toEqual([21, 0, []]);
     expect(report.policyVersion).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
@@ -208,5 +253,66 @@ cases:
     expect(report.cases[2]?.failure).toBe('cases[2].image: must be a mapping, not undefined');
     expect(report.cases[2]?.file).toBe('policies/tests/cases.yaml');
     expect(report.failed).toBe(3);
+  });
+
+  it('reads a case timeline and compares atRisk, naming a malformed field', async () => {
+    const dir = await policyDir({
+      'default.yaml': `apiVersion: gatekeeper/v1
+kind: Policy
+name: default
+default: true
+rules: { maxSeverity: { HIGH: 0 } }
+deadlines: { HIGH: 2d }
+`,
+      'tests/findings.json': JSON.stringify({
+        matches: [
+          {
+            vulnerability: {
+              id: 'CVE-2026-0009',
+              severity: 'High',
+              fix: { state: 'fixed', versions: ['2'] },
+            },
+            artifact: { name: 'zlib', version: '1', type: 'deb' },
+          },
+        ],
+        source: { type: 'image', target: { userInput: 'a:1' } },
+        descriptor: { name: 'grype', version: '0.80.0' },
+      }),
+      'tests/cases.yaml': `apiVersion: gatekeeper/v1
+kind: PolicyTest
+cases:
+  - name: at risk, deadline matches in another spelling
+    now: 2026-11-02T00:00:00Z
+    findings: findings.json
+    image: { repository: a }
+    timeline: { previouslyApproved: true, firstSeen: { CVE-2026-0009 zlib: 2026-11-01T00:00:00Z } }
+    expect: { verdict: approved, atRisk: 2026-11-03T00:00:00.000Z }
+  - name: wrong deadline
+    now: 2026-11-02T00:00:00Z
+    findings: findings.json
+    image: { repository: a }
+    timeline: { previouslyApproved: true, firstSeen: { CVE-2026-0009: 2026-11-01T00:00:00Z } }
+    expect: { verdict: approved, atRisk: 2026-11-04T00:00:00Z }
+  - name: bad date
+    findings: findings.json
+    image: { repository: a }
+    timeline: { firstSeen: { CVE-2026-0009: yesterday } }
+    expect: { verdict: approved, atRisk: true }
+`,
+    });
+    const report = await runPolicyTests(dir, NOW);
+    expect(report.cases.map((c) => [c.name, c.passed, c.failure])).toEqual([
+      ['at risk, deadline matches in another spelling', true, null],
+      [
+        'wrong deadline',
+        false,
+        'expected at risk until 2026-11-04T00:00:00Z, got at risk until 2026-11-03T00:00:00.000Z',
+      ],
+      [
+        'bad date',
+        false,
+        'cases[2].timeline.firstSeen.CVE-2026-0009: must be an ISO-8601 date-time such as 2026-11-23T00:00:00Z',
+      ],
+    ]);
   });
 });
