@@ -41,9 +41,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return command === undefined ? EXIT.invalid : EXIT.ok;
     }
     if (command === 'help') {
-      // `gatekeeper help evaluate` is `gatekeeper evaluate --help`.
+      // `gatekeeper help evaluate` is `gatekeeper evaluate --help`; `help policy impact` that subcommand's help.
       const topic = args[0];
-      io.stdout.write(topic !== undefined && isCommand(topic) ? `${COMMAND_HELP[topic]}\n` : HELP);
+      if (topic === 'policy' && args[1] === 'impact') io.stdout.write(`${POLICY_IMPACT_HELP}\n`);
+      else io.stdout.write(topic !== undefined && isCommand(topic) ? `${COMMAND_HELP[topic]}\n` : HELP);
       return EXIT.ok;
     }
     if (command === '--version' || command === '-v') {

@@ -339,6 +339,10 @@ describe('gatekeeper policy impact', () => {
     expect(stdout).toMatch(/^usage: gatekeeper policy impact --base DIR\|REV\[:PATH\] --head/);
     expect(stdout).toContain('--fail-on-flip');
     expect(stdout).toContain('Exit codes: 0 the report was printed');
+    expect((await run(['help', 'policy', 'impact'])).stdout).toBe(stdout);
+    expect((await run(['policy', '--help'])).stdout).toContain(
+      'gatekeeper policy impact --base DIR|REV[:PATH]',
+    );
   });
 });
 
