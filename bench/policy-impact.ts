@@ -186,6 +186,7 @@ try {
     cwd: dir,
   };
   const memoryBefore = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
   t = performance.now();
   const code = await main(
     [
@@ -205,16 +206,19 @@ try {
     io,
   );
   const seconds = (performance.now() - t) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   if (code !== 0) throw new Error(`policy impact exited ${code}: ${err}`);
   const report = JSON.parse(out) as { summary: Record<string, number> };
   const s = report.summary;
   console.log(
-    `policy impact (json): ${seconds.toFixed(1)} s wall, ${((seconds * 1e6) / IMAGES).toFixed(0)} µs per image (both sides), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (before ${(memoryBefore / 2 ** 20).toFixed(0)} MiB)`,
+    `policy impact (json): ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, ${((seconds * 1e6) / IMAGES).toFixed(0)} µs wall per image (both sides), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (before ${(memoryBefore / 2 ** 20).toFixed(0)} MiB)`,
   );
   console.log(
     `result: ${s.flipped} flipped (${s.toQuarantined} → quarantined, ${s.toApproved} → approved), ${s.violationsChanged} with other violations, ${s.withoutFacts} without facts`,
   );
   t = performance.now();
+  const cpuMarkdown = process.cpuUsage();
   await main(
     [
       'policy',

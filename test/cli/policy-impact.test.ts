@@ -243,7 +243,7 @@ describe('gatekeeper policy impact', () => {
     expect(stdout).toContain(
       '→ approved    sha256:000000000000  3.0.0  gone: maxSeverity.CRITICAL (CVE-2024-0002 in openssl)',
     );
-    expect(stdout).toContain('mode audit → enforce');
+    expect(stdout).toContain('dev  mode audit → enforce; rules: maxSeverity.CRITICAL');
     expect(stdout).toContain('note: 8 images have no image facts');
   });
 

@@ -71,7 +71,8 @@ function because(flip: ImpactFlip): string {
     parts.push(
       `${flip.to === 'quarantined' ? 'new' : 'gone'}: ${listed}${total > 3 ? ` and ${total - 3} more` : ''}`,
     );
-  } else if (parts.length === 0 || flip.mode.base === flip.mode.head) {
+  } else {
+    // Same violations on both sides: the mode or the governing policy decided; name the rules it now enforces.
     parts.push(`rules: ${flip.rules.join(', ')}`);
   }
   return parts.join('; ');
