@@ -236,8 +236,9 @@ try {
     ],
     { ...io, stdout: { write: (chunk: string) => (out = chunk) } },
   );
+  const markdownCpu = process.cpuUsage(cpuMarkdown);
   console.log(
-    `policy impact (markdown): ${((performance.now() - t) / 1000).toFixed(1)} s wall, comment ${out.length} characters`,
+    `policy impact (markdown): ${((performance.now() - t) / 1000).toFixed(1)} s wall, ${((markdownCpu.user + markdownCpu.system) / 1e6).toFixed(1)} s CPU, comment ${out.length} characters`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
