@@ -243,7 +243,8 @@ Policies: evaluate and replay use --policies DIR, else the directory in $GATEKEE
 policy set that ships with gatekeeper (no configuration needed); policy validate and test check DIR, else
 $GATEKEEPER_POLICIES, else ./policies when it exists, else the shipped set.
 
-Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan);
+Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan) /
+an image would flip (policy impact --fail-on-flip);
 2 bad usage or bad input (one line on stderr naming the file and field).
 `;
 
