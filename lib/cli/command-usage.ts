@@ -11,8 +11,12 @@ export const EVALUATE_USAGE = `usage: gatekeeper evaluate --findings FILE [--inp
                            [--repository NAME] [--tag TAG]... [--digest sha256:…] [--policies DIR]
                            [--now ISO-8601] [--image-facts FILE] [--output text|json|sarif|markdown]`;
 
+export const POLICY_IMPACT_USAGE = `usage: gatekeeper policy impact --base DIR|REV[:PATH] --head DIR|REV[:PATH] --snapshot FILE
+                               [--output text|json|markdown] [--now ISO-8601] [--fail-on-flip]`;
+
 export const POLICY_USAGE = `usage: gatekeeper policy validate [DIR] [--now ISO-8601] [--output text|json]
-       gatekeeper policy test [DIR] [--now ISO-8601] [--output text|json]`;
+       gatekeeper policy test [DIR] [--now ISO-8601] [--output text|json]
+       gatekeeper policy impact --base DIR|REV[:PATH] --head DIR|REV[:PATH] --snapshot FILE [--output …] [--fail-on-flip]`;
 
 export const LIFECYCLE_USAGE =
   'usage: gatekeeper lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--output json|text]';
@@ -75,6 +79,8 @@ validate  checks every file of a policy directory: YAML, the published JSON Sche
           14 days a warning. Every problem is printed as FILE: PATH: MESSAGE.
 test      runs the policy test cases kept beside the policies (files of kind PolicyTest, e.g. DIR/tests/*.yaml:
           findings + image → expected verdict, violations and waivers) and prints PASS or FAIL for each.
+impact    judges every image of a registry snapshot with two policy sets and prints which would change verdict
+          ("gatekeeper policy impact --help").
 
 DIR: the directory as given, else $GATEKEEPER_POLICIES, else ./policies when it exists, else the default
 policy set that ships with gatekeeper. Files are shown with the path as you typed it.
@@ -88,6 +94,33 @@ Examples:
 
 Exit codes: 0 valid (warnings allowed) / every case passes, 1 a case fails (test), 2 the set has an error or bad
 usage (validate lists every problem; other errors are one line on stderr).`;
+
+/** `gatekeeper policy impact --help` (a subcommand with its own options). */
+export const POLICY_IMPACT_HELP = `${POLICY_IMPACT_USAGE}
+
+Previews a policy change on the whole registry: every image of a registry snapshot is judged by the base and by
+the head policy set (the gate's own decision, strictest over each image's tags), and the images whose verdict
+would flip are printed by repository, approved → quarantined and back, with counts and the rules responsible.
+
+Options:
+  --base DIR|REV[:PATH]  the policies in force: a directory, or a git revision of the repository in the working
+                         directory (its policies/ directory, or PATH in it), exported with git archive
+  --head DIR|REV[:PATH]  the proposed policies, the same way (usually ./policies of the pull request)
+  --snapshot FILE        a registry snapshot (gatekeeper-registry-snapshot/v1 JSON Lines, gzip or not), written
+                         nightly by the sweep to S3 or taken with a read-only role (docs/cli.md)
+  --output FORMAT        text (default), json (every flip), markdown (a pull-request comment, lists capped)
+  --now ISO-8601         judge both sides as of that time (exception expiry); default: now
+  --fail-on-flip         exit 1 when any image would change verdict
+
+A directory wins over a revision of the same name. Revisions need git and tar on the PATH.
+
+Examples:
+  gatekeeper policy impact --base origin/main --head policies --snapshot snapshot.jsonl.gz
+  gatekeeper policy impact --base main:security/policies --head ./security/policies --snapshot s.jsonl --output markdown > impact.md
+  aws s3 cp s3://BUCKET/snapshots/latest.jsonl.gz . && gatekeeper policy impact --base main --head HEAD --snapshot latest.jsonl.gz --output json
+
+Exit codes: 0 the report was printed (flips or not), 1 with --fail-on-flip when an image would change verdict,
+2 bad usage or bad input (one line on stderr naming the file, line and field).`;
 
 const LIFECYCLE_HELP = `${LIFECYCLE_USAGE}
 
@@ -193,6 +226,7 @@ Commands:
   evaluate            the verdict for one image from a scan report (ECR, Inspector, Trivy or Grype JSON)
   policy validate     check a policy directory: schema and semantic checks, every problem with file and path
   policy test         run the policy test cases kept beside the policies
+  policy impact       which images of a registry snapshot would change verdict under a policy change
   lifecycle preview   what ECR's lifecycle policy preview would expire or archive, offline
   hygiene plan        what the hygiene sweep would change in a dump of your repositories
   replay              the Lambda handler's path for one EventBridge event, printing the planned actions
@@ -209,7 +243,8 @@ Policies: evaluate and replay use --policies DIR, else the directory in $GATEKEE
 policy set that ships with gatekeeper (no configuration needed); policy validate and test check DIR, else
 $GATEKEEPER_POLICIES, else ./policies when it exists, else the shipped set.
 
-Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan);
+Exit codes: 0 approved / valid / tests pass / no drift; 1 quarantined / tests fail / drift found (hygiene plan) /
+an image would flip (policy impact --fail-on-flip);
 2 bad usage or bad input (one line on stderr naming the file and field).
 `;
 

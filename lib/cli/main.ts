@@ -3,7 +3,14 @@
  * (replay, lifecycle, hygiene) are loaded on demand so `evaluate` starts without their dependencies.
  */
 import { GatekeeperError } from '../errors/gatekeeper-error.ts';
-import { COMMAND_HELP, COMMANDS, type CommandName, HELP, isCommand } from './command-usage.ts';
+import {
+  COMMAND_HELP,
+  COMMANDS,
+  type CommandName,
+  HELP,
+  isCommand,
+  POLICY_IMPACT_HELP,
+} from './command-usage.ts';
 import { errorLine, toolVersion } from './error-line.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { runEvaluate } from './evaluate-command.ts';
@@ -34,9 +41,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return command === undefined ? EXIT.invalid : EXIT.ok;
     }
     if (command === 'help') {
-      // `gatekeeper help evaluate` is `gatekeeper evaluate --help`.
+      // `gatekeeper help evaluate` is `gatekeeper evaluate --help`; `help policy impact` that subcommand's help.
       const topic = args[0];
-      io.stdout.write(topic !== undefined && isCommand(topic) ? `${COMMAND_HELP[topic]}\n` : HELP);
+      if (topic === 'policy' && args[1] === 'impact') io.stdout.write(`${POLICY_IMPACT_HELP}\n`);
+      else io.stdout.write(topic !== undefined && isCommand(topic) ? `${COMMAND_HELP[topic]}\n` : HELP);
       return EXIT.ok;
     }
     if (command === '--version' || command === '-v') {
@@ -50,7 +58,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       );
     }
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(`${COMMAND_HELP[command]}\n`);
+      const impact = command === 'policy' && args[0] === 'impact';
+      io.stdout.write(`${impact ? POLICY_IMPACT_HELP : COMMAND_HELP[command]}\n`);
       return EXIT.ok;
     }
     if (command === 'evaluate') return await runEvaluate(args, io, toolVersion());

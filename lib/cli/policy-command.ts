@@ -5,6 +5,7 @@
  * validate: exit 0 when no problem is an error (warnings such as soon-expiring exceptions are printed),
  * 2 when any is (every problem on stderr as `file: path: message`).
  * test: exit 0 when every case passes, 1 when any fails, 2 when the policy set itself is invalid.
+ * `gatekeeper policy impact …` lives in policy-impact-command.ts.
  */
 import { formatProblem, runPolicyTests, validatePolicyDir } from '../policy/index.ts';
 import { choice, parseArgs, parseNow } from './args.ts';
@@ -23,7 +24,13 @@ import {
  */
 export async function runPolicy(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'validate' && sub !== 'test') throw unknownSubcommand('policy', sub, ['validate', 'test']);
+  if (sub === 'impact') {
+    // Loaded on demand: the snapshot reader and git export are not needed by validate and test.
+    const { runPolicyImpact } = await import('./policy-impact-command.ts');
+    return runPolicyImpact(rest, io);
+  }
+  if (sub !== 'validate' && sub !== 'test')
+    throw unknownSubcommand('policy', sub, ['validate', 'test', 'impact']);
   const parsed = parseArgs(rest, { now: 'single', output: 'single' });
   if (parsed.positional.length > 1) throw new UsageError(`unexpected argument "${parsed.positional[1]}"`);
   const policies = choosePolicyDirToCheck(parsed.positional[0], io);

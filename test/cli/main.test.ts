@@ -99,7 +99,7 @@ describe('usage errors exit 2 with one reason and a hint', () => {
       'gatekeeper: option "--tag" must be an image tag (letters, digits, "_", "." and "-", not starting with "." or "-", 1 to 300 characters), got "bad tag"',
     ],
     [['evaluate', '--findings', BASIC, 'extra'], 'gatekeeper: unexpected argument "extra"'],
-    [['policy'], 'gatekeeper: missing subcommand: policy validate|test'],
+    [['policy'], 'gatekeeper: missing subcommand: policy validate|test|impact'],
     [['policy', 'lint'], 'gatekeeper: unknown subcommand "policy lint"'],
   ])('%j', async (argv, message) => {
     const out = await run(argv);

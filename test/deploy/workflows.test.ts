@@ -16,6 +16,7 @@ interface Step {
   run?: string;
   with?: Record<string, unknown>;
   if?: string;
+  env?: Record<string, string>;
 }
 interface Job {
   'runs-on': string;
@@ -92,11 +93,54 @@ describe('pull request workflow', () => {
 
   it('comments a policy summary only when policies/ change, with write access to pull requests only', () => {
     const summary = wf.jobs['policy-summary'] as Job;
-    expect(summary.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(summary.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', actions: 'read' });
     expect(runs(summary)).toContain('git diff --quiet "$BASE_SHA" HEAD -- policies/');
     const comment = summary.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
     expect(comment?.if).toBe("steps.changed.outputs.policies == 'true'");
     expect(String(comment?.with?.script)).toContain('gatekeeper-policy-summary');
+  });
+});
+
+describe('pull request workflow: registry impact of a policy change', () => {
+  const summary = workflow('pull-request.yml').jobs['policy-summary'] as Job;
+  const step = (name: string) => {
+    const found = summary.steps.find((s) => s.name === name);
+    if (!found) throw new Error(`no step "${name}"`);
+    return found;
+  };
+  const fetch = step('Fetch the registry snapshot');
+  const impact = step('Registry impact of the policy change');
+  const comment = step('Comment the registry impact on the pull request');
+
+  it('reads the snapshot location from a repository variable and skips with a notice when it is unset', () => {
+    expect(fetch.if).toBe("steps.changed.outputs.policies == 'true'");
+    expect(fetch.env?.SNAPSHOT).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expression syntax
+      '${{ vars.GATEKEEPER_SNAPSHOT }}',
+    );
+    expect(fetch.run).toContain('if [ -z "$SNAPSHOT" ]; then');
+    expect(fetch.run).toMatch(/::notice title=policy impact::No registry snapshot configured/);
+    expect(fetch.run).toContain('echo "file=" >> "$GITHUB_OUTPUT"');
+    expect(fetch.run).toContain('actions/artifacts?name=$name');
+  });
+
+  it('runs policy impact base revision → head directory and only when a snapshot was found', () => {
+    const when = "steps.changed.outputs.policies == 'true' && steps.snapshot.outputs.file != ''";
+    expect(impact.if).toBe(when);
+    expect(comment.if).toBe(when);
+    expect(impact.run).toContain(
+      'node bin/gatekeeper.js policy impact --base "$BASE_SHA" --head policies --snapshot "$SNAPSHOT_FILE" --output markdown > policy-impact.md',
+    );
+    expect(summary.steps.indexOf(fetch)).toBeLessThan(summary.steps.indexOf(impact));
+    expect(summary.steps.indexOf(impact)).toBeLessThan(summary.steps.indexOf(comment));
+  });
+
+  it('posts the markdown as one comment, updated in place, through a pinned github-script', () => {
+    expect(comment.uses).toMatch(/^actions\/github-script@[0-9a-f]{40}$/);
+    const script = String(comment.with?.script);
+    expect(script).toContain("readFileSync('policy-impact.md'");
+    expect(script).toContain('<!-- gatekeeper-policy-impact -->');
+    expect(script).toContain('updateComment');
   });
 });
 

@@ -82,8 +82,8 @@ export function renderMarkdown(ctx: RenderContext): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Text in a table cell: one line, pipes and markup characters escaped, length bounded. */
-function cell(text: string): string {
+/** Text in a table cell or a line: one line, markdown and HTML escaped, cut at 300 characters. */
+export function cell(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   const cut = flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
@@ -91,7 +91,7 @@ function cell(text: string): string {
 }
 
 /** Text inside backticks: no backticks or pipes inside, one line. */
-function code(text: string): string {
+export function code(text: string): string {
   return (
     text
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
