@@ -18,6 +18,7 @@ import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin, transform } from 'esbuild';
+import { policySetFileSha256 } from '../lib/policy/built-set.ts';
 import { createZip } from './build-zip.ts';
 
 /** The functions of serverless.yml, by the handler file they bundle (handlers/<name>.ts). */
@@ -41,13 +42,14 @@ export const BUNDLE_GOAL_BYTES = 350 * 1024;
  */
 // Raised from 400/460 KiB: the fenced ledger model, the index graph and message replay (lib/gate), the verdict
 // over every tag (lib/policy/judge.ts), the event identity checks and the EMF metrics each added a few KB.
-// Lowered from 420/480 KiB: the SDK exception classes compacted (compactSdkErrorClasses, about −18 KB).
+// Lowered from 420/480 KiB: the SDK exception classes compacted (compactSdkErrorClasses, about −18 KB), the
+// policy checker replaced by the build's sha256 in the bundle (builtPolicySetReader, about −13 KB).
 export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
-  'image-pushed': 410 * 1024,
-  'basic-scan-completed': 410 * 1024,
-  'enhanced-scan-completed': 410 * 1024,
-  'finding-changed': 410 * 1024,
-  'hygiene-sweep': 470 * 1024,
+  'image-pushed': 400 * 1024,
+  'basic-scan-completed': 400 * 1024,
+  'enhanced-scan-completed': 400 * 1024,
+  'finding-changed': 400 * 1024,
+  'hygiene-sweep': 460 * 1024,
 };
 
 export interface FunctionArtifact {
@@ -172,8 +174,9 @@ export const LAZY_EXTERNALS = [
 
 /**
  * Packages that must not reach any function bundle: the policy set and the hygiene baseline arrive as JSON
- * (policy-set.json, hygiene-baseline.json), validated by the build with the YAML/JSON Schema loaders and checked
- * again at cold start by small hand-written checks (lib/policy/runtime.ts, lib/hygiene/schema-check.ts).
+ * (policy-set.json, hygiene-baseline.json), validated by the build with the YAML/JSON Schema loaders; at cold start
+ * the policy set is verified against the sha256 the build recorded (lib/policy/built-set.ts) and the baseline is
+ * checked by a small hand-written checker (lib/hygiene/schema-check.ts).
  */
 export const FORBIDDEN_IN_BUNDLE = ['yaml', 'ajv'] as const;
 
@@ -236,6 +239,34 @@ function lambdaStubs(root: string): Plugin {
           contents: stub.exports.map((name) => `export const ${name} = ${thrower};`).join('\n'),
         };
       });
+    },
+  };
+}
+
+/**
+ * The gate reads policy-set.json through lib/policy/read-policy-set.ts, which re-runs the whole policy checker
+ * (~11 KB). In a bundle it is replaced by lib/policy/built-set.ts with the sha256 of the policy-set.json this
+ * build validated and wrote: the function refuses any other bytes and checks the set's own version hash.
+ * Without a recorded sha256 (`--analyze`, tests of the bundle's make-up) the bundled reader refuses every file.
+ */
+function builtPolicySetReader(root: string, policySetSha256: string | undefined): Plugin {
+  return {
+    name: 'gatekeeper-built-policy-set',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /(?:^|\/)read-policy-set\.ts$/ }, (args) => {
+        const importer = relative(root, args.importer).split(sep).join('/');
+        if (!importer.startsWith('lib/')) return undefined;
+        return { path: 'read-policy-set', namespace: 'gatekeeper-built-policy-set' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-built-policy-set' }, () => ({
+        loader: 'js',
+        resolveDir: join(root, 'lib', 'policy'),
+        contents: [
+          "import { policySetFromBuild } from './built-set.ts';",
+          `const recorded = ${policySetSha256 === undefined ? 'undefined' : JSON.stringify(policySetSha256)};`,
+          'export const readPolicySetJson = (text, source) => policySetFromBuild(text, source, recorded);',
+        ].join('\n'),
+      }));
     },
   };
 }
@@ -421,14 +452,24 @@ export async function readTsconfig(root: string): Promise<string> {
  * Bundles one handler; returns the minified ESM code. Fails when a package left out of the bundle is
  * imported statically (it would be missing in Lambda at cold start): only dynamic imports may name one.
  */
-export async function bundleHandler(root: string, name: FunctionName): Promise<string> {
-  return (await bundleHandlerWithMetafile(root, name)).code;
+export async function bundleHandler(
+  root: string,
+  name: FunctionName,
+  options: BundleOptions = {},
+): Promise<string> {
+  return (await bundleHandlerWithMetafile(root, name, options)).code;
+}
+
+export interface BundleOptions {
+  /** `sha256:<hex>` of the policy-set.json shipped beside the bundle: the only policy set the bundle accepts. */
+  readonly policySetSha256?: string;
 }
 
 /** {@link bundleHandler} plus esbuild's metafile (what each input contributed), for `--analyze`. */
 export async function bundleHandlerWithMetafile(
   root: string,
   name: FunctionName,
+  options: BundleOptions = {},
 ): Promise<{ code: string; metafile: Metafile }> {
   const entry = join(root, 'handlers', `${name}.ts`);
   if (!existsSync(entry)) throw new Error(`handler not found: handlers/${name}.ts (listed in FUNCTIONS)`);
@@ -462,6 +503,7 @@ export async function bundleHandlerWithMetafile(
     external: [...LAZY_EXTERNALS],
     plugins: [
       lambdaStubs(root),
+      builtPolicySetReader(root, options.policySetSha256),
       keepOurClassNames(root, await readTsconfig(root)),
       foldSdkSchemaKeys(),
       compactSdkErrors(),
@@ -470,6 +512,10 @@ export async function bundleHandlerWithMetafile(
   });
   const [file] = result.outputFiles;
   if (!file) throw new Error(`esbuild produced no output for handlers/${name}.ts`);
+  if (Object.keys(result.metafile.inputs).some((input) => input.endsWith('lib/policy/read-policy-set.ts')))
+    throw new Error(
+      `handlers/${name}.ts: lib/policy/read-policy-set.ts was bundled instead of the built reader`,
+    );
   for (const input of Object.keys(result.metafile.inputs)) {
     const pkg = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(input)?.[1];
     if (pkg && (FORBIDDEN_IN_BUNDLE as readonly string[]).includes(pkg)) {
@@ -513,7 +559,10 @@ export async function buildFunctions(options: BuildOptions): Promise<FunctionArt
     ? await compileHygieneBaseline(root, policiesDir)
     : null;
   const bundles = await Promise.all(
-    names.map(async (name) => ({ name, code: await bundleHandler(root, name) })),
+    names.map(async (name) => ({
+      name,
+      code: await bundleHandler(root, name, { policySetSha256: policySetFileSha256(policySetJson) }),
+    })),
   );
 
   await rm(outDir, { recursive: true, force: true });
