@@ -43,13 +43,14 @@ export const BUNDLE_GOAL_BYTES = 350 * 1024;
 // Raised from 400/460 KiB: the fenced ledger model, the index graph and message replay (lib/gate), the verdict
 // over every tag (lib/policy/judge.ts), the event identity checks and the EMF metrics each added a few KB.
 // Lowered from 420/480 KiB: the SDK exception classes compacted (compactSdkErrorClasses, about −18 KB), the
-// policy checker replaced by the build's sha256 in the bundle (builtPolicySetReader, about −13 KB).
+// policy checker replaced by the build's sha256 in the bundle (builtPolicySetReader, about −13 KB), DynamoDB's
+// unused endpoint-discovery cache (unusedEndpointCache, about −8 KB).
 export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
-  'image-pushed': 400 * 1024,
-  'basic-scan-completed': 400 * 1024,
-  'enhanced-scan-completed': 400 * 1024,
-  'finding-changed': 400 * 1024,
-  'hygiene-sweep': 460 * 1024,
+  'image-pushed': 390 * 1024,
+  'basic-scan-completed': 390 * 1024,
+  'enhanced-scan-completed': 390 * 1024,
+  'finding-changed': 390 * 1024,
+  'hygiene-sweep': 450 * 1024,
 };
 
 export interface FunctionArtifact {
@@ -265,6 +266,40 @@ function builtPolicySetReader(root: string, policySetSha256: string | undefined)
           "import { policySetFromBuild } from './built-set.ts';",
           `const recorded = ${policySetSha256 === undefined ? 'undefined' : JSON.stringify(policySetSha256)};`,
           'export const readPolicySetJson = (text, source) => policySetFromBuild(text, source, recorded);',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * The DynamoDB client creates an endpoint-discovery cache (an LRU from mnemonist, ~8 KB with its helpers) when it
+ * is constructed, but only endpoint discovery's middleware reads it, and no operation of this DynamoDB client adds
+ * that middleware (each command's middleware list is empty). The bundle gets a cache that cannot hold entries;
+ * the build fails if the middleware is ever bundled (an SDK update that makes discovery reachable).
+ */
+export const ENDPOINT_DISCOVERY_MIDDLEWARE =
+  /[\\/]@aws-sdk[\\/]middleware-endpoint-discovery[\\/]dist-es[\\/]endpointDiscoveryMiddleware\.js$/;
+
+function unusedEndpointCache(): Plugin {
+  return {
+    name: 'gatekeeper-unused-endpoint-cache',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^@aws-sdk\/endpoint-cache$/ }, (args) => {
+        if (!/[\\/]@aws-sdk[\\/]middleware-endpoint-discovery[\\/]/.test(args.importer)) return undefined;
+        return { path: 'endpoint-cache', namespace: 'gatekeeper-endpoint-cache' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-endpoint-cache' }, () => ({
+        loader: 'js',
+        contents: [
+          'const unavailable = () => {',
+          '  throw new Error("DynamoDB endpoint discovery is not bundled: none of the operations this function calls uses it");',
+          '};',
+          'export class EndpointCache {',
+          '  constructor(capacity) { this.capacity = capacity; }',
+          '}',
+          'for (const method of ["getEndpoint", "get", "set", "delete", "has", "clear"])',
+          '  EndpointCache.prototype[method] = unavailable;',
         ].join('\n'),
       }));
     },
@@ -504,6 +539,7 @@ export async function bundleHandlerWithMetafile(
     plugins: [
       lambdaStubs(root),
       builtPolicySetReader(root, options.policySetSha256),
+      unusedEndpointCache(),
       keepOurClassNames(root, await readTsconfig(root)),
       foldSdkSchemaKeys(),
       compactSdkErrors(),
@@ -515,6 +551,15 @@ export async function bundleHandlerWithMetafile(
   if (Object.keys(result.metafile.inputs).some((input) => input.endsWith('lib/policy/read-policy-set.ts')))
     throw new Error(
       `handlers/${name}.ts: lib/policy/read-policy-set.ts was bundled instead of the built reader`,
+    );
+  const contributing = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  if (contributing.some((input) => ENDPOINT_DISCOVERY_MIDDLEWARE.test(input)))
+    throw new Error(
+      `handlers/${name}.ts: DynamoDB endpoint discovery's middleware is bundled, so its cache cannot be a stub`,
     );
   for (const input of Object.keys(result.metafile.inputs)) {
     const pkg = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(input)?.[1];
