@@ -44,13 +44,13 @@ export const BUNDLE_GOAL_BYTES = 350 * 1024;
 // over every tag (lib/policy/judge.ts), the event identity checks and the EMF metrics each added a few KB.
 // Lowered from 420/480 KiB: the SDK exception classes compacted (compactSdkErrorClasses, about −18 KB), the
 // policy checker replaced by the build's sha256 in the bundle (builtPolicySetReader, about −13 KB), DynamoDB's
-// unused endpoint-discovery cache (unusedEndpointCache, about −8 KB).
+// unused endpoint-discovery cache (unusedEndpointCache, about −8 KB), the JavaScript SHA-256 fallback (−3 KB).
 export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
-  'image-pushed': 390 * 1024,
-  'basic-scan-completed': 390 * 1024,
-  'enhanced-scan-completed': 390 * 1024,
-  'finding-changed': 390 * 1024,
-  'hygiene-sweep': 450 * 1024,
+  'image-pushed': 385 * 1024,
+  'basic-scan-completed': 385 * 1024,
+  'enhanced-scan-completed': 385 * 1024,
+  'finding-changed': 385 * 1024,
+  'hygiene-sweep': 445 * 1024,
 };
 
 export interface FunctionArtifact {
@@ -307,6 +307,29 @@ function unusedEndpointCache(): Plugin {
 }
 
 /**
+ * @smithy/core's Sha256Node (request signing, payload hashes) falls back to a pure-JavaScript SHA-256 (~3 KB)
+ * only when `node:crypto` cannot create a sha256 hash, which every Node.js runtime can; the fallback becomes a
+ * class that says so.
+ */
+function nativeSha256Only(): Plugin {
+  return {
+    name: 'gatekeeper-native-sha256-only',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\/Sha256Js$/ }, (args) =>
+        /[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/.test(args.importer)
+          ? { path: 'Sha256Js', namespace: 'gatekeeper-native-sha256' }
+          : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-native-sha256' }, () => ({
+        loader: 'js',
+        contents:
+          'export class Sha256Js { constructor() { throw new Error("node:crypto has no sha256: the JavaScript SHA-256 is not bundled"); } }',
+      }));
+    },
+  };
+}
+
+/**
  * Error classes set `this.name = new.target.name` (lib/errors/gatekeeper-error.ts); minifying would change the
  * names in logs and `name` checks. esbuild's global `keepNames` costs ~27 KB per bundle (every function of the
  * SDK gets wrapped; the SDK's own errors carry literal names), so names are kept only in our files that derive
@@ -540,6 +563,7 @@ export async function bundleHandlerWithMetafile(
       lambdaStubs(root),
       builtPolicySetReader(root, options.policySetSha256),
       unusedEndpointCache(),
+      nativeSha256Only(),
       keepOurClassNames(root, await readTsconfig(root)),
       foldSdkSchemaKeys(),
       compactSdkErrors(),
