@@ -18,6 +18,7 @@ import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin, transform } from 'esbuild';
+import { policySetFileSha256 } from '../lib/policy/built-set.ts';
 import { createZip } from './build-zip.ts';
 
 /** The functions of serverless.yml, by the handler file they bundle (handlers/<name>.ts). */
@@ -41,12 +42,15 @@ export const BUNDLE_GOAL_BYTES = 350 * 1024;
  */
 // Raised from 400/460 KiB: the fenced ledger model, the index graph and message replay (lib/gate), the verdict
 // over every tag (lib/policy/judge.ts), the event identity checks and the EMF metrics each added a few KB.
+// Lowered from 420/480 KiB: the SDK exception classes compacted (compactSdkErrorClasses, about −18 KB), the
+// policy checker replaced by the build's sha256 in the bundle (builtPolicySetReader, about −13 KB), DynamoDB's
+// unused endpoint-discovery cache (unusedEndpointCache, about −8 KB), the JavaScript SHA-256 fallback (−3 KB).
 export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
-  'image-pushed': 420 * 1024,
-  'basic-scan-completed': 420 * 1024,
-  'enhanced-scan-completed': 420 * 1024,
-  'finding-changed': 420 * 1024,
-  'hygiene-sweep': 480 * 1024,
+  'image-pushed': 385 * 1024,
+  'basic-scan-completed': 385 * 1024,
+  'enhanced-scan-completed': 385 * 1024,
+  'finding-changed': 385 * 1024,
+  'hygiene-sweep': 445 * 1024,
 };
 
 export interface FunctionArtifact {
@@ -171,8 +175,9 @@ export const LAZY_EXTERNALS = [
 
 /**
  * Packages that must not reach any function bundle: the policy set and the hygiene baseline arrive as JSON
- * (policy-set.json, hygiene-baseline.json), validated by the build with the YAML/JSON Schema loaders and checked
- * again at cold start by small hand-written checks (lib/policy/runtime.ts, lib/hygiene/schema-check.ts).
+ * (policy-set.json, hygiene-baseline.json), validated by the build with the YAML/JSON Schema loaders; at cold start
+ * the policy set is verified against the sha256 the build recorded (lib/policy/built-set.ts) and the baseline is
+ * checked by a small hand-written checker (lib/hygiene/schema-check.ts).
  */
 export const FORBIDDEN_IN_BUNDLE = ['yaml', 'ajv'] as const;
 
@@ -235,6 +240,91 @@ function lambdaStubs(root: string): Plugin {
           contents: stub.exports.map((name) => `export const ${name} = ${thrower};`).join('\n'),
         };
       });
+    },
+  };
+}
+
+/**
+ * The gate reads policy-set.json through lib/policy/read-policy-set.ts, which re-runs the whole policy checker
+ * (~11 KB). In a bundle it is replaced by lib/policy/built-set.ts with the sha256 of the policy-set.json this
+ * build validated and wrote: the function refuses any other bytes and checks the set's own version hash.
+ * Without a recorded sha256 (`--analyze`, tests of the bundle's make-up) the bundled reader refuses every file.
+ */
+function builtPolicySetReader(root: string, policySetSha256: string | undefined): Plugin {
+  return {
+    name: 'gatekeeper-built-policy-set',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /(?:^|\/)read-policy-set\.ts$/ }, (args) => {
+        const importer = relative(root, args.importer).split(sep).join('/');
+        if (!importer.startsWith('lib/')) return undefined;
+        return { path: 'read-policy-set', namespace: 'gatekeeper-built-policy-set' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-built-policy-set' }, () => ({
+        loader: 'js',
+        resolveDir: join(root, 'lib', 'policy'),
+        contents: [
+          "import { policySetFromBuild } from './built-set.ts';",
+          `const recorded = ${policySetSha256 === undefined ? 'undefined' : JSON.stringify(policySetSha256)};`,
+          'export const readPolicySetJson = (text, source) => policySetFromBuild(text, source, recorded);',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * The DynamoDB client creates an endpoint-discovery cache (an LRU from mnemonist, ~8 KB with its helpers) when it
+ * is constructed, but only endpoint discovery's middleware reads it, and no operation of this DynamoDB client adds
+ * that middleware (each command's middleware list is empty). The bundle gets a cache that cannot hold entries;
+ * the build fails if the middleware is ever bundled (an SDK update that makes discovery reachable).
+ */
+export const ENDPOINT_DISCOVERY_MIDDLEWARE =
+  /[\\/]@aws-sdk[\\/]middleware-endpoint-discovery[\\/]dist-es[\\/]endpointDiscoveryMiddleware\.js$/;
+
+function unusedEndpointCache(): Plugin {
+  return {
+    name: 'gatekeeper-unused-endpoint-cache',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^@aws-sdk\/endpoint-cache$/ }, (args) => {
+        if (!/[\\/]@aws-sdk[\\/]middleware-endpoint-discovery[\\/]/.test(args.importer)) return undefined;
+        return { path: 'endpoint-cache', namespace: 'gatekeeper-endpoint-cache' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-endpoint-cache' }, () => ({
+        loader: 'js',
+        contents: [
+          'const unavailable = () => {',
+          '  throw new Error("DynamoDB endpoint discovery is not bundled: none of the operations this function calls uses it");',
+          '};',
+          'export class EndpointCache {',
+          '  constructor(capacity) { this.capacity = capacity; }',
+          '}',
+          'for (const method of ["getEndpoint", "get", "set", "delete", "has", "clear"])',
+          '  EndpointCache.prototype[method] = unavailable;',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * @smithy/core's Sha256Node (request signing, payload hashes) falls back to a pure-JavaScript SHA-256 (~3 KB)
+ * only when `node:crypto` cannot create a sha256 hash, which every Node.js runtime can; the fallback becomes a
+ * class that says so.
+ */
+function nativeSha256Only(): Plugin {
+  return {
+    name: 'gatekeeper-native-sha256-only',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\/Sha256Js$/ }, (args) =>
+        /[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/.test(args.importer)
+          ? { path: 'Sha256Js', namespace: 'gatekeeper-native-sha256' }
+          : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-native-sha256' }, () => ({
+        loader: 'js',
+        contents:
+          'export class Sha256Js { constructor() { throw new Error("node:crypto has no sha256: the JavaScript SHA-256 is not bundled"); } }',
+      }));
     },
   };
 }
@@ -304,6 +394,86 @@ function foldSdkSchemaKeys(): Plugin {
 }
 
 /**
+ * One generated AWS SDK exception class (models/errors.js): its name, fault, shape id and the members it copies
+ * from the response. Every class of the generated files has this exact form.
+ */
+const SDK_ERROR_CLASS =
+  /export class (\w+) extends __BaseException \{\n {4}static shapeId = ("[^"\n]*");\n {4}name = "\1";\n {4}\$fault = ("client"|"server");\n( {4}\$retryable = \{(?:\n {8}throttling: true,\n {4})?\};\n)?((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: \3,\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.(\w+) = opts\.\7;\n)*) {4}\}\n\}\n/g;
+
+/**
+ * The SDK clients' exception classes rewritten as one small factory per file (~70 instead of ~270 bytes per class;
+ * ECR alone has 50): the same classes with the same shape id, `name`, `$fault`, members and prototype chain, so
+ * errors read, classify and retry as before. Each client registers every one of its exceptions for the error
+ * deserializer, so all of them are bundled. A file not entirely of the generated form is left as it is.
+ */
+export function compactSdkErrorClasses(source: string): string {
+  const classes = source.match(/^export class /gm)?.length ?? 0;
+  const header = /^import \{ (\w+) as __BaseException \} from "(\.\/\w+)";\n/.exec(source);
+  if (!header || classes === 0) return source;
+  let count = 0;
+  const body = source
+    .slice(header[0].length)
+    .replace(
+      SDK_ERROR_CLASS,
+      (
+        whole: string,
+        name: string,
+        shapeId: string,
+        fault: string,
+        retryable: string | undefined,
+        fields: string,
+        assigned: string,
+      ) => {
+        const declared = [...fields.matchAll(/(\w+);/g)].map((m) => m[1]);
+        const copied = [...assigned.matchAll(/this\.(\w+) = /g)].map((m) => m[1]);
+        if (declared.join() !== copied.join()) return whole;
+        count += 1;
+        const retry = retryable === undefined ? 0 : retryable.includes('throttling') ? 2 : 1;
+        const args = [shapeId, `"${name}"`, fault, JSON.stringify(declared), String(retry)];
+        return `export const ${name} = /* @__PURE__ */ __gkError(${args.join(', ')});\n`;
+      },
+    );
+  if (count !== classes || body.includes('export class ')) return source;
+  // Fields as the generated classes define them: `name` and `$fault` as class fields, then `$retryable` (a new
+  // object per error) and the members, defined in declaration order with the value the response gave.
+  const factory = `const __gkError = (shapeId, name, fault, members, retryable) => {
+  const define = (target, key, value) =>
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  const E = class extends __BaseException {
+    static shapeId = shapeId;
+    name = name;
+    $fault = fault;
+    constructor(opts) {
+      super({ name, $fault: fault, ...opts });
+      Object.setPrototypeOf(this, E.prototype);
+      if (retryable) define(this, "$retryable", retryable === 2 ? { throttling: true } : {});
+      for (const member of members) define(this, member, opts[member]);
+    }
+  };
+  return E;
+};
+`;
+  return `${header[0]}${factory}${body}`;
+}
+
+function compactSdkErrors(): Plugin {
+  return {
+    name: 'gatekeeper-compact-sdk-errors',
+    setup(pluginBuild) {
+      pluginBuild.onLoad(
+        {
+          filter: /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]models[\\/]errors\.js$/,
+        },
+        async (args) => ({
+          contents: compactSdkErrorClasses(await readFile(args.path, 'utf8')),
+          loader: 'js',
+        }),
+      );
+    },
+  };
+}
+
+/**
  * The SDK clients import their whole package.json for one field, `version` (user agent); the rest of the
  * manifest (~2 KB per client) is dropped.
  */
@@ -340,14 +510,24 @@ export async function readTsconfig(root: string): Promise<string> {
  * Bundles one handler; returns the minified ESM code. Fails when a package left out of the bundle is
  * imported statically (it would be missing in Lambda at cold start): only dynamic imports may name one.
  */
-export async function bundleHandler(root: string, name: FunctionName): Promise<string> {
-  return (await bundleHandlerWithMetafile(root, name)).code;
+export async function bundleHandler(
+  root: string,
+  name: FunctionName,
+  options: BundleOptions = {},
+): Promise<string> {
+  return (await bundleHandlerWithMetafile(root, name, options)).code;
+}
+
+export interface BundleOptions {
+  /** `sha256:<hex>` of the policy-set.json shipped beside the bundle: the only policy set the bundle accepts. */
+  readonly policySetSha256?: string;
 }
 
 /** {@link bundleHandler} plus esbuild's metafile (what each input contributed), for `--analyze`. */
 export async function bundleHandlerWithMetafile(
   root: string,
   name: FunctionName,
+  options: BundleOptions = {},
 ): Promise<{ code: string; metafile: Metafile }> {
   const entry = join(root, 'handlers', `${name}.ts`);
   if (!existsSync(entry)) throw new Error(`handler not found: handlers/${name}.ts (listed in FUNCTIONS)`);
@@ -381,13 +561,30 @@ export async function bundleHandlerWithMetafile(
     external: [...LAZY_EXTERNALS],
     plugins: [
       lambdaStubs(root),
+      builtPolicySetReader(root, options.policySetSha256),
+      unusedEndpointCache(),
+      nativeSha256Only(),
       keepOurClassNames(root, await readTsconfig(root)),
       foldSdkSchemaKeys(),
+      compactSdkErrors(),
       slimSdkManifests(),
     ],
   });
   const [file] = result.outputFiles;
   if (!file) throw new Error(`esbuild produced no output for handlers/${name}.ts`);
+  if (Object.keys(result.metafile.inputs).some((input) => input.endsWith('lib/policy/read-policy-set.ts')))
+    throw new Error(
+      `handlers/${name}.ts: lib/policy/read-policy-set.ts was bundled instead of the built reader`,
+    );
+  const contributing = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  if (contributing.some((input) => ENDPOINT_DISCOVERY_MIDDLEWARE.test(input)))
+    throw new Error(
+      `handlers/${name}.ts: DynamoDB endpoint discovery's middleware is bundled, so its cache cannot be a stub`,
+    );
   for (const input of Object.keys(result.metafile.inputs)) {
     const pkg = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(input)?.[1];
     if (pkg && (FORBIDDEN_IN_BUNDLE as readonly string[]).includes(pkg)) {
@@ -431,7 +628,10 @@ export async function buildFunctions(options: BuildOptions): Promise<FunctionArt
     ? await compileHygieneBaseline(root, policiesDir)
     : null;
   const bundles = await Promise.all(
-    names.map(async (name) => ({ name, code: await bundleHandler(root, name) })),
+    names.map(async (name) => ({
+      name,
+      code: await bundleHandler(root, name, { policySetSha256: policySetFileSha256(policySetJson) }),
+    })),
   );
 
   await rm(outDir, { recursive: true, force: true });

@@ -4,7 +4,8 @@
  * demo call `buildGateDependencies(env, overrides)`.
  *
  * Policy set (GATEKEEPER_POLICY_SET): a file is the bundled `policy-set.json` (relative paths resolve against
- * the Lambda task root, i.e. beside the bundle); a directory is loaded from YAML (local use). When it cannot
+ * the Lambda task root, i.e. beside the bundle; a bundle accepts only the file its build validated, by sha256);
+ * a directory is loaded from YAML (local use). When it cannot
  * be loaded the gate fails closed: the error is logged at cold start and every decision throws
  * PolicySetUnavailableError (nothing is approved, function errors raise the alarm, events wait in the
  * dead-letter queue for a redrive once a valid policy set is deployed).
@@ -23,7 +24,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { createSnsClient, SnsNotifier } from '../notify/sns-notifier.ts';
 import type { PolicySet } from '../policy/policy-set.ts';
-import { policySetFromJson } from '../policy/runtime.ts';
+import { readPolicySetJson } from '../policy/read-policy-set.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -59,7 +60,7 @@ export async function loadGatePolicySet(path: string, env: NodeJS.ProcessEnv): P
       return { policySet: await loadPolicySet(full), problem: null };
     }
     const text = await readFile(full, 'utf8');
-    return { policySet: policySetFromJson(JSON.parse(text), full), problem: null };
+    return { policySet: readPolicySetJson(text, full), problem: null };
   } catch (error) {
     const problems = (error as { problems?: readonly { file: string; path: string; message: string }[] })
       .problems;
