@@ -828,14 +828,12 @@ async function readIndex(
   facts: ImageFacts | null;
   factsProblem: string | null;
   children: string[];
-  findingsRead: Finding[];
 }> {
   const unusable = (status: string, description: string) => ({
     readiness: { kind: 'no-findings', status, description } as Readiness,
     facts: null,
     factsProblem: null,
     children: [] as string[],
-    findingsRead: [] as Finding[],
   });
   if (depth > MAX_INDEX_DEPTH) {
     return unusable('UNSUPPORTED_IMAGE', `indexes nested deeper than ${MAX_INDEX_DEPTH} levels`);
@@ -865,7 +863,7 @@ async function readIndex(
     if (isIndexMediaType(childManifest.mediaType)) {
       const nested = await readIndex(deps, child, childManifest, trigger, now, depth + 1);
       if (nested.readiness.kind === 'not-ready') {
-        return { ...nested, children, findingsRead: [] };
+        return { ...nested, children };
       }
       if (nested.readiness.kind === 'no-findings') {
         failure ??= {
@@ -886,7 +884,6 @@ async function readIndex(
         facts: null,
         factsProblem,
         children,
-        findingsRead: [],
       };
     }
     if (readiness.kind === 'no-findings') {
@@ -905,13 +902,12 @@ async function readIndex(
   if (children.length === 0) {
     return unusable('UNSUPPORTED_IMAGE', 'the index lists no runnable image');
   }
-  if (failure) return { readiness: failure, facts: null, factsProblem, children, findingsRead: [] };
+  if (failure) return { readiness: failure, facts: null, factsProblem, children };
   return {
     readiness: { kind: 'findings', status: 'COMPLETE', findings },
     facts: combineFacts(childFacts),
     factsProblem,
     children,
-    findingsRead: findings,
   };
 }
 
