@@ -8,18 +8,30 @@
  * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
  * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry` (top level so an operator or the sweep can read or filter them), the whole
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
+ * `region` and, while the state is `decided`, `decidedPolicyVersion` feed the sparse index `byPolicyVersion`
+ * (table.ts): a record leaves the index as soon as it is decided under another version or is gone.
  */
 import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
-import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey, upgradeRecord } from './ledger.ts';
+import {
+  type Checkpoint,
+  type DecidedPage,
+  type Ledger,
+  type LedgerRecord,
+  tagHolderKey,
+  upgradeRecord,
+} from './ledger.ts';
+import { LEDGER_POLICY_VERSION_ATTRIBUTE, LEDGER_POLICY_VERSION_INDEX } from './table.ts';
 
 export interface DynamoDbLedgerOptions {
   /** Injected client: endpoint, region and retry settings are the caller's choice. */
@@ -54,8 +66,12 @@ export class DynamoDbLedger implements Ledger {
       state: { S: stored.state },
       repository: { S: stored.image.repository },
       digest: { S: stored.image.digest },
+      region: { S: stored.image.region },
       record: { S: JSON.stringify(body) },
     };
+    if (stored.state === 'decided' && stored.decision) {
+      item[LEDGER_POLICY_VERSION_ATTRIBUTE] = { S: stored.decision.policyVersion };
+    }
     if (stored.decision) {
       item.verdict = { S: stored.decision.verdict };
       item.policyVersion = { S: stored.decision.policyVersion };
@@ -98,6 +114,48 @@ export class DynamoDbLedger implements Ledger {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async listDecidedByPolicyVersion(
+    policyVersion: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DecidedPage> {
+    let page: QueryCommandOutput;
+    try {
+      page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: LEDGER_POLICY_VERSION_INDEX,
+          KeyConditionExpression: '#v = :v',
+          ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE },
+          ExpressionAttributeValues: { ':v': { S: policyVersion } },
+          Limit: limit,
+          ...(after === null
+            ? {}
+            : {
+                ExclusiveStartKey: {
+                  pk: { S: after },
+                  [LEDGER_POLICY_VERSION_ATTRIBUTE]: { S: policyVersion },
+                },
+              }),
+        }),
+      );
+    } catch (error) {
+      throw new LedgerUnavailableError(
+        `${this.#table}: cannot query images decided under ${policyVersion}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    const images: ImageRef[] = [];
+    for (const item of page.Items ?? []) {
+      const key = item.pk?.S ?? '';
+      const image = imageFromKey(key, item.region?.S);
+      if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
+      images.push(image);
+    }
+    const next = page.LastEvaluatedKey?.pk?.S ?? null;
+    return { images, next };
   }
 
   async getTagHolder(ref: ImageRef, tag: string): Promise<string | null> {
@@ -205,6 +263,19 @@ function parseRecordItem(table: string, key: string, item: Record<string, Attrib
     throw new LedgerCorruptError(`${table}: item ${key}: record attribute lacks ownTags/decisionSeq/image`);
   }
   return upgradeRecord({ ...record, version });
+}
+
+/** `registryId/repository@digest` (+ region) back to the image; null when the key is not an image key. */
+function imageFromKey(key: string, region: string | undefined): ImageRef | null {
+  const slash = key.indexOf('/');
+  const at = key.lastIndexOf('@');
+  if (slash < 1 || at <= slash + 1 || !region) return null;
+  return {
+    registryId: key.slice(0, slash),
+    region,
+    repository: key.slice(slash + 1, at),
+    digest: key.slice(at + 1),
+  };
 }
 
 function parseJson(table: string, key: string, text: string): unknown {

@@ -206,6 +206,23 @@ export interface Ledger {
   getTagHolder(ref: ImageRef, tag: string): Promise<string | null>;
   /** Records that the gatekeeper wrote decision tag `tag` on `ref.digest` (last writer wins). */
   putTagHolder(ref: ImageRef, tag: string): Promise<void>;
+  /**
+   * One page of the images whose latest decision was made under `policyVersion` and that are still `decided`,
+   * in key order after `after` (an image key, null: from the start). An index query, never a table scan:
+   * what a re-judgement after a policy change pages through. `next` is the key to continue after; null at the
+   * end (a full last page may still return a key, whose next page is then empty).
+   */
+  listDecidedByPolicyVersion(
+    policyVersion: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DecidedPage>;
+}
+
+/** A page of decided images (see `Ledger.listDecidedByPolicyVersion`). */
+export interface DecidedPage {
+  readonly images: readonly ImageRef[];
+  readonly next: string | null;
 }
 
 /** Key of a decision tag's holder record: `tag#registryId/repository:tag` (never collides with `…@digest`). */
