@@ -27,6 +27,7 @@ export const FUNCTIONS = [
   'enhanced-scan-completed',
   'finding-changed',
   'hygiene-sweep',
+  'rejudge',
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -47,6 +48,8 @@ export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
   'enhanced-scan-completed': 420 * 1024,
   'finding-changed': 420 * 1024,
   'hygiene-sweep': 480 * 1024,
+  // The gate's graph plus lib/rejudge and the SQS client (~30 KB): an estimate until measured with the package.
+  rejudge: 460 * 1024,
 };
 
 export interface FunctionArtifact {

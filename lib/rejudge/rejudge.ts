@@ -47,6 +47,13 @@ export interface RejudgeSettings {
   readonly staleRunMs: number;
   /** Attempts when batches race on the run checkpoint. */
   readonly checkpointAttempts: number;
+  /**
+   * PutImage calls per second one worker may make (pacing under ECR's 10/s account quota): after an image whose
+   * decision wrote `n` tags, the worker waits until `n / rate` seconds have passed since it started that image.
+   * With the function's reserved concurrency 2 and 2/s here, re-judgement uses at most 4 of the 10 PutImage per
+   * second and leaves 6 for the pushes going on meanwhile (docs/gate.md, "Re-judgement after a policy change").
+   */
+  readonly putImagesPerSecond: number;
 }
 
 export const DEFAULT_REJUDGE_SETTINGS: RejudgeSettings = Object.freeze({
@@ -55,6 +62,7 @@ export const DEFAULT_REJUDGE_SETTINGS: RejudgeSettings = Object.freeze({
   reserveMs: 20_000,
   staleRunMs: 6 * 3_600_000,
   checkpointAttempts: 8,
+  putImagesPerSecond: 2,
 });
 
 export interface RejudgeDependencies {
@@ -63,6 +71,8 @@ export interface RejudgeDependencies {
   readonly settings: RejudgeSettings;
   /** Console links in the summary (region of the registry). */
   readonly consoleRegion?: string;
+  /** Waits `ms` (pacing); a test passes a recorder. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 interface KnownVersions {
@@ -198,7 +208,9 @@ export async function handleRejudgeBatch(
         await planRun(deps, message.run, remainingMs);
         continue;
       }
+      const started = Date.now();
       const result = await rejudgeImage(deps, message);
+      await pace(deps, result.putTags, Date.now() - started);
       const tally = tallies.get(message.run) ?? { processed: 0, unchanged: 0, flipped: {} };
       tally.processed += 1;
       if (result.flippedTo) {
@@ -241,12 +253,12 @@ interface Tally {
 async function rejudgeImage(
   deps: RejudgeDependencies,
   message: Extract<RejudgeMessage, { kind: 'image' }>,
-): Promise<{ flippedTo: 'approved' | 'quarantined' | null }> {
+): Promise<{ flippedTo: 'approved' | 'quarantined' | null; putTags: number }> {
   const version = deployedVersion(deps);
   const record = await deps.gate.ledger.get(message.image);
   const decision = record?.state === 'decided' ? record.decision : null;
   if (!decision || decision.policyVersion === version) {
-    return { flippedTo: null };
+    return { flippedTo: null, putTags: 0 };
   }
   const before = decision.verdict;
   const outcome = await decideImage(deps.gate, message.image, {
@@ -262,7 +274,15 @@ async function rejudgeImage(
     before,
     after,
   });
-  return { flippedTo: after && after !== before ? after : null };
+  return { flippedTo: after && after !== before ? after : null, putTags: outcome.plan?.putTags.length ?? 0 };
+}
+
+/** Keeps this worker under `putImagesPerSecond`: an image that wrote tags takes at least n / rate seconds. */
+async function pace(deps: RejudgeDependencies, putTags: number, elapsedMs: number): Promise<void> {
+  if (putTags === 0) return;
+  const wait = (putTags * 1000) / deps.settings.putImagesPerSecond - elapsedMs;
+  if (wait <= 0) return;
+  await (deps.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms))))(wait);
 }
 
 /** Pages through the index for the run's old versions, sending image messages; continues itself when long. */

@@ -224,4 +224,61 @@ describe('re-judgement after a policy change (rejudge handler, local AWS)', () =
     expect(await rejudgeHandler({ source: 'aws.events' }, LAMBDA_CONTEXT)).toMatchObject({ started: null });
     expect(queue.messages).toHaveLength(0);
   });
+
+  it('an image the new policy judges the same costs reads and ledger writes only: no ECR write, no message', async () => {
+    // Prepare: one clean image decided under v1.
+    const queue = new MemoryRejudgeQueue();
+    await useVersion(v1, queue);
+    const repository = 'rejudge/quiet';
+    const image = seedImage(aws, repository, ['2.0.0'], { status: 'COMPLETE', findings: [] });
+    await basicScanHandler(scanEvent(aws, repository, image.digest, ['2.0.0']), LAMBDA_CONTEXT);
+    const gate = await useVersion(v2, queue);
+    const ref = { registryId: aws.accountId, region: aws.region, repository, digest: image.digest };
+    const before = await gate.ledger.get(ref);
+    aws.resetCounts();
+    const publishes = aws.sns.publishes().length;
+    // Act: its image message (a run that is not the latest: counts are not kept, the image is still judged).
+    const response = (await rejudgeHandler(
+      { Records: [{ messageId: 'q-1', body: JSON.stringify({ kind: 'image', run: 'run-x', image: ref }) }] },
+      LAMBDA_CONTEXT,
+    )) as BatchResponse;
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const counts = aws.callCounts();
+    expect(counts.ecr.PutImage ?? 0).toBe(0);
+    expect(counts.ecr.BatchDeleteImage ?? 0).toBe(0);
+    expect(counts.ecr.UpdateImageStorageClass ?? 0).toBe(0);
+    expect(aws.sns.publishes().length).toBe(publishes);
+    const after = await gate.ledger.get(ref);
+    expect(after?.decision?.policyVersion).toBe(v2.version);
+    expect(after?.decision?.verdict).toBe(before?.decision?.verdict);
+    expect(after?.announced).toEqual(before?.announced);
+    expect(aws.sns.publishes().length).toBe(publishes);
+    // Ledger writes today: the record (intent, then tags in place) and the tag-holder item of its approved tag.
+    expect(counts.dynamodb.PutItem ?? 0).toBe(3);
+    // Judged again by a later message: nothing changes, nothing is written.
+    aws.resetCounts();
+    await rejudgeHandler(
+      { Records: [{ messageId: 'q-2', body: JSON.stringify({ kind: 'image', run: 'run-x', image: ref }) }] },
+      LAMBDA_CONTEXT,
+    );
+    expect(aws.callCounts().dynamodb.PutItem ?? 0).toBe(0);
+    expect(aws.callCounts().ecr.DescribeImages ?? 0).toBe(0);
+  });
+
+  it('reports a malformed message alone as failed', async () => {
+    const queue = new MemoryRejudgeQueue();
+    await useVersion(v2, queue);
+    const response = (await rejudgeHandler(
+      {
+        Records: [
+          { messageId: 'ok', body: JSON.stringify({ kind: 'plan', run: 'not-the-latest-run' }) },
+          { messageId: 'bad', body: '{"kind":"image","run":"r","image":{"registryId":"x"}}' },
+        ],
+      },
+      LAMBDA_CONTEXT,
+    )) as BatchResponse;
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(queue.messages).toEqual([]);
+  });
 });
