@@ -8,8 +8,8 @@
  * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
  * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry` (top level so an operator or the sweep can read or filter them), the whole
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
- * `region` and, while the state is `decided`, `decidedPolicyVersion` feed the sparse index `byPolicyVersion`
- * (table.ts): a record leaves the index as soon as it is decided under another version or is gone.
+ * `policyVersion` (partition), `region` and `state` feed the index `byPolicyVersion` (table.ts): a record moves
+ * to another partition as soon as it is decided under another version; gone records are filtered out.
  */
 import {
   type AttributeValue,
@@ -69,9 +69,6 @@ export class DynamoDbLedger implements Ledger {
       region: { S: stored.image.region },
       record: { S: JSON.stringify(body) },
     };
-    if (stored.state === 'decided' && stored.decision) {
-      item[LEDGER_POLICY_VERSION_ATTRIBUTE] = { S: stored.decision.policyVersion };
-    }
     if (stored.decision) {
       item.verdict = { S: stored.decision.verdict };
       item.policyVersion = { S: stored.decision.policyVersion };
@@ -128,8 +125,10 @@ export class DynamoDbLedger implements Ledger {
           TableName: this.#table,
           IndexName: LEDGER_POLICY_VERSION_INDEX,
           KeyConditionExpression: '#v = :v',
-          ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE },
-          ExpressionAttributeValues: { ':v': { S: policyVersion } },
+          // Limit counts items before the filter: a page may hold fewer images than `limit` and still go on.
+          FilterExpression: '#s = :decided',
+          ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
+          ExpressionAttributeValues: { ':v': { S: policyVersion }, ':decided': { S: 'decided' } },
           Limit: limit,
           ...(after === null
             ? {}

@@ -210,7 +210,7 @@ export interface Ledger {
    * One page of the images whose latest decision was made under `policyVersion` and that are still `decided`,
    * in key order after `after` (an image key, null: from the start). An index query, never a table scan:
    * what a re-judgement after a policy change pages through. `next` is the key to continue after; null at the
-   * end (a full last page may still return a key, whose next page is then empty).
+   * end. A page may hold fewer than `limit` images (even none) and still return a key: go on until it is null.
    */
   listDecidedByPolicyVersion(
     policyVersion: string,

@@ -6,7 +6,7 @@
  *
  * - Trigger (`checkPolicyVersions`, run by the rejudge function's schedule): the first invocation that sees the
  *   deployed version records it in the `policy-versions` checkpoint (conditional write), then looks, per known
- *   older version, for one image still decided under it (one index query each, `Limit` 1). Any found → a run
+ *   older version, for one image still decided under it (usually one index query each). Any found → a run
  *   starts (`rejudge-run` checkpoint, conditional create) and one `plan` message is sent. The same check on
  *   every tick is the safety net: images decided by a container still running the old version during a deploy,
  *   a rollback to a version seen before, a run that stalled.
@@ -125,8 +125,7 @@ export async function checkPolicyVersions(deps: RejudgeDependencies): Promise<Ch
   }
   const stale: string[] = [];
   for (const old of known.filter((v) => v !== version)) {
-    const page = await deps.gate.ledger.listDecidedByPolicyVersion(old, null, 1);
-    if (page.images.length > 0) stale.push(old);
+    if (await anyDecidedUnder(deps, old)) stale.push(old);
   }
   if (stale.length === 0)
     return { started: null, detail: 'every decided image is judged by the deployed policy' };
@@ -176,6 +175,17 @@ export async function handleRejudgeEvent(
     parsed.push({ messageId, body });
   }
   return handleRejudgeBatch(deps, parsed, remainingMs);
+}
+
+/** Whether any image is still decided under `version` (pages skip the records of deleted images). */
+async function anyDecidedUnder(deps: RejudgeDependencies, version: string): Promise<boolean> {
+  let after: string | null = null;
+  do {
+    const page = await deps.gate.ledger.listDecidedByPolicyVersion(version, after, deps.settings.pageSize);
+    if (page.images.length > 0) return true;
+    after = page.next;
+  } while (after !== null);
+  return false;
 }
 
 /** SQS batch response (Lambda's ReportBatchItemFailures). */

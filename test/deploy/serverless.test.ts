@@ -319,7 +319,7 @@ describe('ledger table', () => {
           { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, KeyType: 'HASH' },
           { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region'] },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
       },
     ]);
   });
