@@ -157,6 +157,37 @@ export class DynamoDbLedger implements Ledger {
     return { images, next };
   }
 
+  async listPolicyVersionsInUse(): Promise<string[]> {
+    const versions = new Set<string>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let page: ScanCommandOutput;
+      try {
+        page = await this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            IndexName: LEDGER_POLICY_VERSION_INDEX,
+            FilterExpression: '#s = :decided',
+            ProjectionExpression: '#v',
+            ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
+            ExpressionAttributeValues: { ':decided': { S: 'decided' } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw new LedgerUnavailableError(`${this.#table}: cannot list policy versions: ${describe(error)}`, {
+          cause: error,
+        });
+      }
+      for (const item of page.Items ?? []) {
+        const version = item[LEDGER_POLICY_VERSION_ATTRIBUTE]?.S;
+        if (version) versions.add(version);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...versions].sort();
+  }
+
   async getTagHolder(ref: ImageRef, tag: string): Promise<string | null> {
     const item = await this.#getItem(tagHolderKey(ref, tag));
     return item?.digest?.S ?? null;

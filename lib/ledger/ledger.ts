@@ -217,6 +217,11 @@ export interface Ledger {
     after: string | null,
     limit: number,
   ): Promise<DecidedPage>;
+  /**
+   * Every policy version some decided image was decided under. Reads the whole `byPolicyVersion` index (a scan
+   * of the index, not of the table): run once, when the gatekeeper has recorded no policy version yet.
+   */
+  listPolicyVersionsInUse(): Promise<string[]>;
 }
 
 /** A page of decided images (see `Ledger.listDecidedByPolicyVersion`). */

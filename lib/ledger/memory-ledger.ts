@@ -71,6 +71,13 @@ export class MemoryLedger implements Ledger {
     this.writes += 1;
   }
 
+  async listPolicyVersionsInUse(): Promise<string[]> {
+    const versions = [...this.records.values()].flatMap((r) =>
+      r.state === 'decided' && r.decision ? [r.decision.policyVersion] : [],
+    );
+    return [...new Set(versions)].sort();
+  }
+
   async listDecidedByPolicyVersion(
     policyVersion: string,
     after: string | null,

@@ -423,7 +423,13 @@ async function recordVersion(deps: RejudgeDependencies, version: string, now: Da
     const checkpoint = await deps.gate.ledger.getCheckpoint(POLICY_VERSIONS_CHECKPOINT);
     const known = (checkpoint?.value as KnownVersions | undefined)?.versions ?? [];
     if (known.some((v) => v.version === version)) return known.map((v) => v.version);
-    const versions = [...known, { version, firstSeenAt: now.toISOString() }];
+    // First check ever: the versions of decisions made before versions were recorded (one read of the index).
+    const earlier = checkpoint
+      ? []
+      : (await deps.gate.ledger.listPolicyVersionsInUse())
+          .filter((v) => v !== version)
+          .map((v) => ({ version: v, firstSeenAt: now.toISOString() }));
+    const versions = [...known, ...earlier, { version, firstSeenAt: now.toISOString() }];
     try {
       await deps.gate.ledger.putCheckpoint(
         POLICY_VERSIONS_CHECKPOINT,

@@ -407,7 +407,7 @@ describe('roles', () => {
           );
         }
         if (actions.some((a) => a.startsWith('dynamodb:'))) {
-          if (actions.every((a) => a === 'dynamodb:Query')) {
+          if (actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan')) {
             // Queries go to the ledger's byPolicyVersion index only (re-judgement after a policy change).
             expect(statement.Resource).toEqual({
               'Fn::Join': ['', [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, '/index/byPolicyVersion']],

@@ -174,5 +174,10 @@ export function ledgerContract(make: () => Ledger) {
     await ledger.put({ ...current, decision }, current.version);
     const again = await ledger.listDecidedByPolicyVersion(old, null, 10);
     expect(again.images).toEqual(expected.slice(1));
+    // The versions in use: the old one and the others, each once (not the gone record's alone).
+    const inUse = await ledger.listPolicyVersionsInUse();
+    expect(inUse).toContain(old);
+    expect(inUse).toContain(`sha256:${'e'.repeat(64)}`);
+    expect(new Set(inUse).size).toBe(inUse.length);
   });
 }

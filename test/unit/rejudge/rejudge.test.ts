@@ -102,6 +102,18 @@ describe('checkPolicyVersions', () => {
     expect(known.versions.map((v) => v.version)).toEqual([OLD, NEW]);
   });
 
+  it('on the first check ever, learns the versions of earlier decisions from the index and re-judges them', async () => {
+    const ledger = new MemoryLedger();
+    const queue = new MemoryRejudgeQueue();
+    await seed(ledger, 2, OLD);
+    const { started } = await checkPolicyVersions(deps(ledger, queue));
+    expect(started).not.toBeNull();
+    const known = (await ledger.getCheckpoint('policy-versions'))?.value as {
+      versions: { version: string }[];
+    };
+    expect(known.versions.map((v) => v.version)).toEqual([OLD, NEW]);
+  });
+
   it('starts nothing when every decided image is judged by the deployed version', async () => {
     const ledger = new MemoryLedger();
     const queue = new MemoryRejudgeQueue();
