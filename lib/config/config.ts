@@ -38,6 +38,8 @@ export interface GatekeeperConfig {
   readonly logLevel: LogLevel;
   /** CloudWatch namespace of the embedded-format metrics (GATEKEEPER_METRICS_NAMESPACE), default `EcrScanGatekeeper`. */
   readonly metricsNamespace: string;
+  /** SQS queue URL of the re-judgement fan-out (GATEKEEPER_REJUDGE_QUEUE_URL); null outside the rejudge function. */
+  readonly rejudgeQueueUrl: string | null;
 }
 
 export interface LoadConfigOptions {
@@ -61,6 +63,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_CONSOLE_URL_REGION',
   'GATEKEEPER_INSPECTOR_USAGE',
   'GATEKEEPER_METRICS_NAMESPACE',
+  'GATEKEEPER_REJUDGE_QUEUE_URL',
 ] as const;
 
 export const DEFAULTS = {
@@ -148,6 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   }
 
   const metricsNamespace = optional(env, 'GATEKEEPER_METRICS_NAMESPACE') ?? DEFAULTS.metricsNamespace;
+
+  const rejudgeQueueUrl = optional(env, 'GATEKEEPER_REJUDGE_QUEUE_URL');
+  if (rejudgeQueueUrl !== null && !/^https?:\/\/[^\s]+$/.test(rejudgeQueueUrl)) {
+    throw new ConfigError('GATEKEEPER_REJUDGE_QUEUE_URL', `"${rejudgeQueueUrl}" is not an SQS queue URL`);
+  }
   const namespaceIssue = namespaceProblem(metricsNamespace);
   if (namespaceIssue !== null) {
     throw new ConfigError('GATEKEEPER_METRICS_NAMESPACE', `"${metricsNamespace}" ${namespaceIssue}`);
@@ -166,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     inspectorUsage: inspectorUsageText === 'on',
     logLevel,
     metricsNamespace,
+    rejudgeQueueUrl,
   });
 }
 

@@ -140,7 +140,9 @@ export type GateTrigger =
       readonly id: string;
       /** undecided: no decision; exception-expired: a waiver ran out; drift: the tags do not show the ledger's decision. */
       readonly reason: 'undecided' | 'exception-expired' | 'drift';
-    };
+    }
+  /** Re-judgement of a decided image after a policy change (lib/rejudge): `id` is the re-judgement run. */
+  | { readonly kind: 'rejudge'; readonly id: string; readonly reason: 'policy-version' };
 
 export type GateOutcomeKind =
   /** A new or changed verdict was recorded and applied. */

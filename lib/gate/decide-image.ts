@@ -278,6 +278,7 @@ async function decideDigest(
       summary.tags.length === 0 &&
       !listed &&
       trigger.kind !== 'sweep' &&
+      trigger.kind !== 'rejudge' &&
       now.getTime() - Date.parse(summary.pushedAt) < deps.settings.parentWaitMs
     ) {
       return baseOutcome(

@@ -8,18 +8,30 @@
  * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
  * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry` (top level so an operator or the sweep can read or filter them), the whole
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
+ * `policyVersion` (partition), `region` and `state` feed the index `byPolicyVersion` (table.ts): a record moves
+ * to another partition as soon as it is decided under another version; gone records are filtered out.
  */
 import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
-import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey, upgradeRecord } from './ledger.ts';
+import {
+  type Checkpoint,
+  type DecidedPage,
+  type Ledger,
+  type LedgerRecord,
+  tagHolderKey,
+  upgradeRecord,
+} from './ledger.ts';
+import { LEDGER_POLICY_VERSION_ATTRIBUTE, LEDGER_POLICY_VERSION_INDEX } from './table.ts';
 
 export interface DynamoDbLedgerOptions {
   /** Injected client: endpoint, region and retry settings are the caller's choice. */
@@ -54,6 +66,7 @@ export class DynamoDbLedger implements Ledger {
       state: { S: stored.state },
       repository: { S: stored.image.repository },
       digest: { S: stored.image.digest },
+      region: { S: stored.image.region },
       record: { S: JSON.stringify(body) },
     };
     if (stored.decision) {
@@ -98,6 +111,81 @@ export class DynamoDbLedger implements Ledger {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async listDecidedByPolicyVersion(
+    policyVersion: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DecidedPage> {
+    let page: QueryCommandOutput;
+    try {
+      page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: LEDGER_POLICY_VERSION_INDEX,
+          KeyConditionExpression: '#v = :v',
+          // Limit counts items before the filter: a page may hold fewer images than `limit` and still go on.
+          FilterExpression: '#s = :decided',
+          ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
+          ExpressionAttributeValues: { ':v': { S: policyVersion }, ':decided': { S: 'decided' } },
+          Limit: limit,
+          ...(after === null
+            ? {}
+            : {
+                ExclusiveStartKey: {
+                  pk: { S: after },
+                  [LEDGER_POLICY_VERSION_ATTRIBUTE]: { S: policyVersion },
+                },
+              }),
+        }),
+      );
+    } catch (error) {
+      throw new LedgerUnavailableError(
+        `${this.#table}: cannot query images decided under ${policyVersion}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    const images: ImageRef[] = [];
+    for (const item of page.Items ?? []) {
+      const key = item.pk?.S ?? '';
+      const image = imageFromKey(key, item.region?.S);
+      if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
+      images.push(image);
+    }
+    const next = page.LastEvaluatedKey?.pk?.S ?? null;
+    return { images, next };
+  }
+
+  async listPolicyVersionsInUse(): Promise<string[]> {
+    const versions = new Set<string>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let page: ScanCommandOutput;
+      try {
+        page = await this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            IndexName: LEDGER_POLICY_VERSION_INDEX,
+            FilterExpression: '#s = :decided',
+            ProjectionExpression: '#v',
+            ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
+            ExpressionAttributeValues: { ':decided': { S: 'decided' } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw new LedgerUnavailableError(`${this.#table}: cannot list policy versions: ${describe(error)}`, {
+          cause: error,
+        });
+      }
+      for (const item of page.Items ?? []) {
+        const version = item[LEDGER_POLICY_VERSION_ATTRIBUTE]?.S;
+        if (version) versions.add(version);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...versions].sort();
   }
 
   async getTagHolder(ref: ImageRef, tag: string): Promise<string | null> {
@@ -205,6 +293,19 @@ function parseRecordItem(table: string, key: string, item: Record<string, Attrib
     throw new LedgerCorruptError(`${table}: item ${key}: record attribute lacks ownTags/decisionSeq/image`);
   }
   return upgradeRecord({ ...record, version });
+}
+
+/** `registryId/repository@digest` (+ region) back to the image; null when the key is not an image key. */
+function imageFromKey(key: string, region: string | undefined): ImageRef | null {
+  const slash = key.indexOf('/');
+  const at = key.lastIndexOf('@');
+  if (slash < 1 || at <= slash + 1 || !region) return null;
+  return {
+    registryId: key.slice(0, slash),
+    region,
+    repository: key.slice(slash + 1, at),
+    digest: key.slice(at + 1),
+  };
 }
 
 function parseJson(table: string, key: string, text: string): unknown {

@@ -206,6 +206,28 @@ export interface Ledger {
   getTagHolder(ref: ImageRef, tag: string): Promise<string | null>;
   /** Records that the gatekeeper wrote decision tag `tag` on `ref.digest` (last writer wins). */
   putTagHolder(ref: ImageRef, tag: string): Promise<void>;
+  /**
+   * One page of the images whose latest decision was made under `policyVersion` and that are still `decided`,
+   * in key order after `after` (an image key, null: from the start). An index query, never a table scan:
+   * what a re-judgement after a policy change pages through. `next` is the key to continue after; null at the
+   * end. A page may hold fewer than `limit` images (even none) and still return a key: go on until it is null.
+   */
+  listDecidedByPolicyVersion(
+    policyVersion: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DecidedPage>;
+  /**
+   * Every policy version some decided image was decided under. Reads the whole `byPolicyVersion` index (a scan
+   * of the index, not of the table): run once, when the gatekeeper has recorded no policy version yet.
+   */
+  listPolicyVersionsInUse(): Promise<string[]>;
+}
+
+/** A page of decided images (see `Ledger.listDecidedByPolicyVersion`). */
+export interface DecidedPage {
+  readonly images: readonly ImageRef[];
+  readonly next: string | null;
 }
 
 /** Key of a decision tag's holder record: `tag#registryId/repository:tag` (never collides with `…@digest`). */

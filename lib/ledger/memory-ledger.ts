@@ -4,7 +4,14 @@
  */
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
 import { LedgerConflictError } from './errors.ts';
-import { type Checkpoint, type Ledger, type LedgerRecord, tagHolderKey, upgradeRecord } from './ledger.ts';
+import {
+  type Checkpoint,
+  type DecidedPage,
+  type Ledger,
+  type LedgerRecord,
+  tagHolderKey,
+  upgradeRecord,
+} from './ledger.ts';
 
 export class MemoryLedger implements Ledger {
   readonly records = new Map<string, LedgerRecord>();
@@ -62,5 +69,30 @@ export class MemoryLedger implements Ledger {
   async putTagHolder(ref: ImageRef, tag: string): Promise<void> {
     this.tagHolders.set(tagHolderKey(ref, tag), ref.digest);
     this.writes += 1;
+  }
+
+  async listPolicyVersionsInUse(): Promise<string[]> {
+    const versions = [...this.records.values()].flatMap((r) =>
+      r.state === 'decided' && r.decision ? [r.decision.policyVersion] : [],
+    );
+    return [...new Set(versions)].sort();
+  }
+
+  async listDecidedByPolicyVersion(
+    policyVersion: string,
+    after: string | null,
+    limit: number,
+  ): Promise<DecidedPage> {
+    // Same order and page contract as the DynamoDB index (sort key: the image key).
+    const matching = [...this.records.values()]
+      .filter((r) => r.state === 'decided' && r.decision?.policyVersion === policyVersion)
+      .filter((r) => after === null || r.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      images: page.map((r) => structuredClone(r.image)),
+      next: matching.length > limit && last ? last.key : null,
+    };
   }
 }

@@ -12,14 +12,37 @@ import {
 export const LEDGER_PARTITION_KEY = 'pk';
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 
+/**
+ * Global secondary index of images by the policy version of their latest decision: partition `policyVersion`
+ * (the top-level attribute every record with a decision has carried from the start, so an existing table's
+ * records are in the index as soon as DynamoDB has built it), sort `pk`. `region` and `state` are projected:
+ * the image is read back from its key, and records that are no longer `decided` (gone) are filtered out. A
+ * re-judgement after a policy change queries it per old version instead of scanning the table.
+ */
+export const LEDGER_POLICY_VERSION_INDEX = 'byPolicyVersion';
+export const LEDGER_POLICY_VERSION_ATTRIBUTE = 'policyVersion';
+
 /** Creates the ledger table if it does not exist yet (idempotent). */
 export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' },
+          { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, AttributeType: 'S' },
+        ],
         KeySchema: [{ AttributeName: LEDGER_PARTITION_KEY, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: LEDGER_POLICY_VERSION_INDEX,
+            KeySchema: [
+              { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, KeyType: 'HASH' },
+              { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

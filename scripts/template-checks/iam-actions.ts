@@ -31,6 +31,17 @@ export const IAM_PREFIX_BY_CLIENT: Readonly<Record<string, string>> = {
   'client-sns': 'sns',
   'client-dynamodb': 'dynamodb',
   'client-inspector2': 'inspector2',
+  'client-sqs': 'sqs',
+};
+
+/**
+ * Operations IAM authorises under another action's name: SQS's batch operations have no action of their own
+ * (Amazon SQS API permissions reference: SendMessageBatch needs sqs:SendMessage).
+ */
+export const IAM_ACTION_OF_OPERATION: Readonly<Record<string, string>> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
 };
 
 /** scripts/template-checks/iam-allowlist.json: every exception to "granted = reachable", with its reason. */
@@ -97,7 +108,8 @@ export function bundledCommands(inputs: readonly string[]): Map<string, string> 
         `${input}: no IAM prefix known for @aws-sdk/${client} (add it to IAM_PREFIX_BY_CLIENT in scripts/template-checks/iam-actions.ts)`,
       );
     }
-    commands.set(`${operation}Command`, `${prefix}:${operation}`);
+    const action = `${prefix}:${operation}`;
+    commands.set(`${operation}Command`, IAM_ACTION_OF_OPERATION[action] ?? action);
   }
   return commands;
 }

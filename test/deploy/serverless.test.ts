@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../lib/config/index.ts';
-import { LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger/table.ts';
+import {
+  LEDGER_PARTITION_KEY,
+  LEDGER_POLICY_VERSION_ATTRIBUTE,
+  LEDGER_POLICY_VERSION_INDEX,
+  LEDGER_TTL_ATTRIBUTE,
+} from '../../lib/ledger/table.ts';
+import { DEFAULT_REJUDGE_SETTINGS } from '../../lib/rejudge/rejudge.ts';
 import { FUNCTIONS } from '../../scripts/build-functions.ts';
 import type { Json, JsonObject, Resource, Template } from '../../scripts/template-checks/template.ts';
 import { matchesPattern } from './support/event-pattern.ts';
@@ -90,7 +96,9 @@ describe('functions', () => {
             ? value
             : key === 'GATEKEEPER_TOPIC_ARN'
               ? 'arn:aws:sns:us-east-1:123456789012:ecr-scan-gatekeeper-dev-alerts'
-              : 'ecr-scan-gatekeeper-dev-ledger',
+              : key === 'GATEKEEPER_REJUDGE_QUEUE_URL'
+                ? 'https://sqs.us-east-1.amazonaws.com/123456789012/ecr-scan-gatekeeper-dev-rejudge'
+                : 'ecr-scan-gatekeeper-dev-ledger',
         ]),
       );
       expect(() => loadConfig(env), name).not.toThrow();
@@ -135,7 +143,8 @@ describe('functions', () => {
   });
 
   it('keeps tag-writing concurrency within ECR PutImage quota (10/s)', () => {
-    const writers = FUNCTIONS.filter((name) => name !== 'image-pushed');
+    // The event-driven writers: one image at a time each. The rejudge function is paced instead (below).
+    const writers = FUNCTIONS.filter((name) => name !== 'image-pushed' && name !== 'rejudge');
     const total = writers.reduce(
       (sum, name) => sum + Number(functionFor(template, name)[1].Properties?.ReservedConcurrentExecutions),
       0,
@@ -146,6 +155,11 @@ describe('functions', () => {
         0,
       );
     }
+    // Re-judgement: reserved concurrency × the per-worker PutImage pacing stays under half the quota.
+    const rejudgeConcurrency = Number(
+      functionFor(template, 'rejudge')[1].Properties?.ReservedConcurrentExecutions,
+    );
+    expect(rejudgeConcurrency * DEFAULT_REJUDGE_SETTINGS.putImagesPerSecond).toBeLessThanOrEqual(5);
   });
 
   it('retries asynchronous invocations twice for up to 6 hours', () => {
@@ -294,6 +308,74 @@ describe('ledger table', () => {
       Enabled: true,
     });
   });
+
+  it('indexes decided images by policy version with the key schema the ledger queries', () => {
+    const [, table] = ofType(template, 'AWS::DynamoDB::Table')[0] as [string, Resource];
+    const indexes = props(table).GlobalSecondaryIndexes as JsonObject[];
+    expect(indexes).toEqual([
+      {
+        IndexName: LEDGER_POLICY_VERSION_INDEX,
+        KeySchema: [
+          { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, KeyType: 'HASH' },
+          { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
+      },
+    ]);
+  });
+});
+
+describe('re-judgement queue', () => {
+  const resource = (id: string) => {
+    const found = template.Resources[id];
+    if (!found) throw new Error(`no resource ${id}`);
+    return found;
+  };
+
+  it('feeds the rejudge function in batches of 10 with partial batch failures, never above its concurrency', () => {
+    const [fnId, fn] = functionFor(template, 'rejudge');
+    const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      JSON.stringify(props(m).FunctionName).includes(fnId),
+    );
+    expect(mappings).toHaveLength(1);
+    const mapping = props((mappings[0] as [string, Resource])[1]);
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['RejudgeQueue', 'Arn'] });
+    expect(mapping.BatchSize).toBe(10);
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const reserved = Number(props(fn).ReservedConcurrentExecutions);
+    expect((mapping.ScalingConfig as JsonObject).MaximumConcurrency).toBe(reserved);
+    // AWS's advice for Lambda event sources: visibility timeout at least 6 × the function timeout.
+    expect(Number(props(resource('RejudgeQueue')).VisibilityTimeout)).toBeGreaterThanOrEqual(
+      6 * Number(props(fn).Timeout),
+    );
+  });
+
+  it('dead-letters a record after a few receives, and alarms on the dead letters and on a backlog', () => {
+    expect(props(resource('RejudgeQueue')).RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['RejudgeDlq', 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const alarmsOn = (queue: string) =>
+      ofType(template, 'AWS::CloudWatch::Alarm')
+        .map(([, a]) => props(a))
+        .filter(
+          (a) =>
+            a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+            JSON.stringify(a.Dimensions) ===
+              JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]),
+        );
+    for (const queue of ['RejudgeDlq', 'RejudgeQueue']) {
+      const alarms = alarmsOn(queue);
+      expect(alarms, queue).toHaveLength(1);
+      expect(alarms[0]?.AlarmActions, queue).toEqual([{ Ref: 'OperatorTopic' }]);
+      expect(alarms[0]?.Threshold, queue).toBe(0);
+    }
+  });
+
+  it('checks the deployed policy version on a schedule', () => {
+    const schedules = rulesFor(template, 'rejudge').filter((r) => r.ScheduleExpression !== undefined);
+    expect(schedules.map((r) => r.ScheduleExpression)).toEqual(['rate(15 minutes)']);
+  });
 });
 
 describe('roles', () => {
@@ -325,7 +407,14 @@ describe('roles', () => {
           );
         }
         if (actions.some((a) => a.startsWith('dynamodb:'))) {
-          expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+          if (actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan')) {
+            // Queries go to the ledger's byPolicyVersion index only (re-judgement after a policy change).
+            expect(statement.Resource).toEqual({
+              'Fn::Join': ['', [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, '/index/byPolicyVersion']],
+            });
+          } else {
+            expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+          }
         }
       }
     }

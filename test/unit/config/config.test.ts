@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       inspectorUsage: true,
       logLevel: 'info',
       metricsNamespace: 'EcrScanGatekeeper',
+      rejudgeQueueUrl: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.repositoryScope)).toBe(true);
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       GATEKEEPER_CONSOLE_URL_REGION: 'us-east-1',
       GATEKEEPER_INSPECTOR_USAGE: 'OFF',
       GATEKEEPER_METRICS_NAMESPACE: 'Team/Gatekeeper#prod',
+      GATEKEEPER_REJUDGE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -65,6 +67,7 @@ describe('loadConfig', () => {
       inspectorUsage: false,
       logLevel: 'debug',
       metricsNamespace: 'Team/Gatekeeper#prod',
+      rejudgeQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
     });
   });
 
@@ -180,6 +183,12 @@ describe('loadConfig', () => {
       { GATEKEEPER_METRICS_NAMESPACE: 'AWS/ECR' },
       'GATEKEEPER_METRICS_NAMESPACE',
       /reserved for AWS/,
+    ],
+    [
+      're-judgement queue',
+      { GATEKEEPER_REJUDGE_QUEUE_URL: 'gk-rejudge' },
+      'GATEKEEPER_REJUDGE_QUEUE_URL',
+      /not an SQS queue URL/,
     ],
     ['log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn, error, silent/],
     ['typo', { GATEKEEPER_TOPIC_ARM: 'x' }, 'GATEKEEPER_TOPIC_ARM', /did you mean GATEKEEPER_TOPIC_ARN/],

@@ -137,4 +137,47 @@ export function ledgerContract(make: () => Ledger) {
     // a holder entry is not an image record
     expect(await ledger.get(b)).toBeNull();
   });
+
+  it('pages through the images decided under one policy version, and only those still decided under it', async () => {
+    // Prepare: three images under a unique old version, one under another version, one gone.
+    const ledger = make();
+    const old = `sha256:${counter.toString(16).padStart(8, '0')}${'c'.repeat(56)}`;
+    const under = async (version: string, state: 'decided' | 'gone' = 'decided') => {
+      const image = ref();
+      const first = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+      const record = decided(first, null);
+      const decision = record.decision ? { ...record.decision, policyVersion: version } : null;
+      await ledger.put({ ...record, state, decision }, first.version);
+      return image;
+    };
+    const expected = [await under(old), await under(old), await under(old)];
+    await under(`sha256:${'f'.repeat(64)}`);
+    await under(old, 'gone');
+    // Act: pages of two.
+    const seen: ImageRef[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 5; pages++) {
+      const page = await ledger.listDecidedByPolicyVersion(old, after, 2);
+      seen.push(...page.images);
+      after = page.next;
+      if (after === null) break;
+    }
+    // Assess: every image once, in key order, with its region; none of the others.
+    expect(seen).toEqual(expected);
+    expect(after).toBeNull();
+    // A record decided again under another version leaves the index.
+    const moved = expected[0] as ImageRef;
+    const current = (await ledger.get(moved)) as LedgerRecord;
+    const decision = current.decision
+      ? { ...current.decision, policyVersion: `sha256:${'e'.repeat(64)}` }
+      : null;
+    await ledger.put({ ...current, decision }, current.version);
+    const again = await ledger.listDecidedByPolicyVersion(old, null, 10);
+    expect(again.images).toEqual(expected.slice(1));
+    // The versions in use: the old one and the others, each once (not the gone record's alone).
+    const inUse = await ledger.listPolicyVersionsInUse();
+    expect(inUse).toContain(old);
+    expect(inUse).toContain(`sha256:${'e'.repeat(64)}`);
+    expect(new Set(inUse).size).toBe(inUse.length);
+  });
 }

@@ -1,0 +1,72 @@
+/**
+ * Builds the rejudge function's dependencies once per cold start: the gate's (lib/wiring/gate-dependencies.ts)
+ * plus the re-judgement queue (SQS, GATEKEEPER_REJUDGE_QUEUE_URL). Tests call `buildRejudgeDependencies` with a
+ * queue override.
+ */
+
+import { countAwsRequests } from '../aws/request-count.ts';
+import { loadConfig } from '../config/index.ts';
+import type { GateDependencies } from '../gate/context.ts';
+import type { RejudgeQueue } from '../rejudge/queue.ts';
+import {
+  DEFAULT_REJUDGE_SETTINGS,
+  type RejudgeDependencies,
+  type RejudgeSettings,
+} from '../rejudge/rejudge.ts';
+import { createSqsClient, SqsRejudgeQueue } from '../rejudge/sqs-queue.ts';
+import { getGateDependencies } from './gate-dependencies.ts';
+
+export interface RejudgeDependencyOverrides {
+  readonly queue?: RejudgeQueue;
+  readonly settings?: Partial<RejudgeSettings>;
+}
+
+/** The rejudge function's dependencies from `env` and already built gate dependencies. */
+export async function buildRejudgeDependencies(
+  env: NodeJS.ProcessEnv,
+  gate: GateDependencies,
+  overrides: RejudgeDependencyOverrides = {},
+): Promise<RejudgeDependencies> {
+  const config = loadConfig(env, { requireAws: false });
+  let queue = overrides.queue;
+  if (!queue) {
+    if (config.rejudgeQueueUrl === null) throw new Error('GATEKEEPER_REJUDGE_QUEUE_URL must be set');
+    queue = new SqsRejudgeQueue({
+      client: countAwsRequests(createSqsClient()),
+      queueUrl: config.rejudgeQueueUrl,
+    });
+  }
+  return {
+    gate,
+    queue,
+    settings: { ...DEFAULT_REJUDGE_SETTINGS, ...overrides.settings },
+    ...(config.consoleUrlRegion
+      ? { consoleRegion: config.consoleUrlRegion }
+      : { consoleRegion: env.AWS_REGION ?? '' }),
+  };
+}
+
+let cached: Promise<RejudgeDependencies> | null = null;
+
+/** This container's dependencies, built on first use; a configuration error is retried on the next invocation. */
+export function getRejudgeDependencies(): Promise<RejudgeDependencies> {
+  if (!cached) {
+    cached = getGateDependencies()
+      .then((gate) => buildRejudgeDependencies(process.env, gate))
+      .catch((error: unknown) => {
+        cached = null;
+        throw error;
+      });
+  }
+  return cached;
+}
+
+/** Makes the handler use `deps` (tests, local runs). */
+export function useRejudgeDependencies(deps: RejudgeDependencies): void {
+  cached = Promise.resolve(deps);
+}
+
+/** Forgets the cached dependencies. */
+export function resetRejudgeDependencies(): void {
+  cached = null;
+}
