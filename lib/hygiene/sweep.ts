@@ -269,14 +269,7 @@ export async function runSweep(
   }
   if (!state || state.status === 'complete') {
     if (request.kind === 'resume') {
-      return {
-        status: 'idle',
-        sweepId: state?.sweepId ?? null,
-        processed: 0,
-        counters: null,
-        plans: [],
-        summarySent: false,
-      };
+      return runResult('idle', state, 0, []);
     }
     const now = deps.now();
     const dryRun = request.kind === 'start' && request.dryRun === true;
@@ -292,14 +285,7 @@ export async function runSweep(
   } catch (error) {
     if (isConflict(error)) {
       log.warn('another invocation holds the sweep checkpoint; stopping', { checkpoint: name });
-      return {
-        status: 'busy',
-        sweepId: state.sweepId,
-        processed: 0,
-        counters: null,
-        plans: [],
-        summarySent: false,
-      };
+      return runResult('busy', state, 0, []);
     }
     throw error;
   }
@@ -338,14 +324,7 @@ export async function runSweep(
   /** Out of time: the checkpoint is saved and the next invocation resumes after `state.cursor`. */
   const saveIncomplete = async (): Promise<SweepRunResult> => {
     await save();
-    return {
-      status: 'incomplete',
-      sweepId: state.sweepId,
-      processed,
-      counters: { ...state.counters },
-      plans,
-      summarySent: false,
-    };
+    return runResult('incomplete', state, processed, plans);
   };
   for (const repository of todo) {
     if (remainingMs() < settings.safetyMarginMs) {
@@ -391,15 +370,7 @@ async function finish(
   if (state.dryRun) {
     // Reported in the result and the log only: a dry run publishes nothing and writes no checkpoint.
     deps.logger.info('dry-run sweep complete: nothing was changed or sent', { summary });
-    return {
-      status: 'complete',
-      sweepId: state.sweepId,
-      processed,
-      counters: { ...state.counters },
-      plans,
-      summarySent: false,
-      summary,
-    };
+    return runResult('complete', state, processed, plans, { summary });
   }
   const message = deps.formatSummary(summary, deps.now());
   await deps.notifier.publish(message);
@@ -413,13 +384,26 @@ async function finish(
     invocations: state.invocations,
   });
   writeSweepMetrics(deps.logger, state);
+  return runResult('complete', state, processed, plans, { summarySent: true });
+}
+
+/** A run's result: what it processed, the counters and plans so far (none for an idle or busy run). */
+function runResult(
+  status: SweepRunResult['status'],
+  state: SweepState | null,
+  processed: number,
+  plans: readonly RepositoryPlan[],
+  extra: { readonly summarySent?: boolean; readonly summary?: HygieneSweepSummary } = {},
+): SweepRunResult {
+  const ran = state !== null && status !== 'idle' && status !== 'busy';
   return {
-    status: 'complete',
-    sweepId: state.sweepId,
+    status,
+    sweepId: state?.sweepId ?? null,
     processed,
-    counters: { ...state.counters },
+    counters: ran ? { ...state.counters } : null,
     plans,
-    summarySent: true,
+    summarySent: extra.summarySent ?? false,
+    ...(extra.summary ? { summary: extra.summary } : {}),
   };
 }
 
@@ -644,15 +628,7 @@ async function sweepNamed(deps: SweepDependencies, repositories: readonly string
     invocations: 1,
   };
   const plans: RepositoryPlan[] = [];
-  if (wanted.size === 0)
-    return {
-      status: 'complete',
-      sweepId: state.sweepId,
-      processed: 0,
-      counters: state.counters,
-      plans,
-      summarySent: false,
-    };
+  if (wanted.size === 0) return runResult('complete', state, 0, plans);
   const registryScanning = await deps.admin.getRegistryScanning();
   for await (const repo of deps.admin.listRepositories()) {
     if (!wanted.has(repo.name)) continue;
@@ -666,12 +642,5 @@ async function sweepNamed(deps: SweepDependencies, repositories: readonly string
     );
     if (plan) plans.push(plan);
   }
-  return {
-    status: 'complete',
-    sweepId: state.sweepId,
-    processed: plans.length,
-    counters: state.counters,
-    plans,
-    summarySent: false,
-  };
+  return runResult('complete', state, plans.length, plans);
 }
