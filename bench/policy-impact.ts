@@ -33,6 +33,24 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 // Deterministic pseudo-random numbers: the same snapshot on every run.
 let seed = 7;
+/** The command line timed, in one output format. */
+function impactArgs(output: 'json' | 'markdown'): string[] {
+  return [
+    'policy',
+    'impact',
+    '--base',
+    'base',
+    '--head',
+    'head',
+    '--snapshot',
+    'snapshot.jsonl.gz',
+    '--now',
+    '2026-12-01T12:00:00Z',
+    '--output',
+    output,
+  ];
+}
+
 function rand(): number {
   seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
   return seed / 2_147_483_648;
@@ -188,23 +206,7 @@ try {
   const memoryBefore = process.memoryUsage().rss;
   const cpuBefore = process.cpuUsage();
   t = performance.now();
-  const code = await main(
-    [
-      'policy',
-      'impact',
-      '--base',
-      'base',
-      '--head',
-      'head',
-      '--snapshot',
-      'snapshot.jsonl.gz',
-      '--now',
-      '2026-12-01T12:00:00Z',
-      '--output',
-      'json',
-    ],
-    io,
-  );
+  const code = await main(impactArgs('json'), io);
   const seconds = (performance.now() - t) / 1000;
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
@@ -219,23 +221,7 @@ try {
   );
   t = performance.now();
   const cpuMarkdown = process.cpuUsage();
-  await main(
-    [
-      'policy',
-      'impact',
-      '--base',
-      'base',
-      '--head',
-      'head',
-      '--snapshot',
-      'snapshot.jsonl.gz',
-      '--now',
-      '2026-12-01T12:00:00Z',
-      '--output',
-      'markdown',
-    ],
-    { ...io, stdout: { write: (chunk: string) => (out = chunk) } },
-  );
+  await main(impactArgs('markdown'), { ...io, stdout: { write: (chunk: string) => (out = chunk) } });
   const markdownCpu = process.cpuUsage(cpuMarkdown);
   console.log(
     `policy impact (markdown): ${((performance.now() - t) / 1000).toFixed(1)} s wall, ${((markdownCpu.user + markdownCpu.system) / 1e6).toFixed(1)} s CPU, comment ${out.length} characters`,
