@@ -10,8 +10,9 @@
  *
  * Bound: only findings some policy's `deadlines` could cover are kept (their severity has a deadline, or they
  * are in CISA's KEV catalogue and a policy sets `deadlines.knownExploited`), and at most
- * {@link MAX_HISTORY_KEYS} of them: keys already recorded first, then new ones most severe first. A finding
- * beyond the bound has no recorded date: it gets grace only from the scanner's own `firstObservedAt`, and
+ * {@link MAX_HISTORY_KEYS} of them, keys already recorded first, then new ones most severe first; first-fixable
+ * dates only when some policy counts `from: fixAvailable` (when they start being kept, a finding already fixable
+ * counts from its first-seen date: never later than the real date). A finding beyond the bound has no recorded date: it gets grace only from the scanner's own `firstObservedAt`, and
  * none without it (fail closed: the image is quarantined). No policy with deadlines: no history at all.
  */
 import type { Finding } from '../findings/finding.ts';
@@ -21,19 +22,29 @@ import type { PolicySet } from '../policy/policy-set.ts';
 import { type FindingHistory, findingKey } from '../policy/runtime.ts';
 
 /**
- * At most this many findings per digest get dates (each map ≤ 1,000 entries, about 60 bytes each: the ledger
- * item stays far below DynamoDB's 400 KB).
+ * At most this many findings per digest get dates: one entry is about 60 to 120 bytes of the record's JSON (key,
+ * ISO date), so even both maps full keep the ledger item far below DynamoDB's 400 KB beside the rest of the record.
  */
-export const MAX_HISTORY_KEYS = 1000;
+export const MAX_HISTORY_KEYS = 500;
 
-/** Whether any policy's deadlines could cover the finding; null when no policy of the set has deadlines. */
-export function deadlineCoverage(set: PolicySet): ((f: Finding) => boolean) | null {
+interface Coverage {
+  /** Whether any policy's deadlines could cover the finding. */
+  readonly covers: (f: Finding) => boolean;
+  /** Whether any policy counts from `fixAvailable` (otherwise first-fixable dates are never read: not kept). */
+  readonly fixable: boolean;
+}
+
+/** What the policy set's deadlines read; null when no policy of the set has deadlines. */
+export function deadlineCoverage(set: PolicySet): Coverage | null {
   const deadlines = set.policies.flatMap((p) => (p.deadlines ? [p.deadlines] : []));
   if (deadlines.length === 0) return null;
-  return (f) =>
-    deadlines.some(
-      (d) => d[f.severity] !== undefined || (f.kev !== undefined && d.knownExploited !== undefined),
-    );
+  return {
+    covers: (f) =>
+      deadlines.some(
+        (d) => d[f.severity] !== undefined || (f.kev !== undefined && d.knownExploited !== undefined),
+      ),
+    fixable: deadlines.some((d) => d.from === 'fixAvailable'),
+  };
 }
 
 function scannerDate(f: Finding, nowMs: number): number | null {
@@ -57,14 +68,14 @@ export function mergeFindingHistory(
   findings: readonly Finding[],
   now: Date,
 ): FindingHistory | null {
-  const covered = deadlineCoverage(set);
-  if (covered === null) return null;
+  const coverage = deadlineCoverage(set);
+  if (coverage === null) return null;
   const nowMs = now.getTime();
   const nowIso = now.toISOString();
   // Per key: the strictest facts over the findings sharing it (one package at two versions).
   const present = new Map<string, { rank: number; seenMs: number | null; fixable: boolean }>();
   for (const f of findings) {
-    if (!covered(f)) continue;
+    if (!coverage.covers(f)) continue;
     const key = findingKey(f);
     const seen = scannerDate(f, nowMs);
     const entry = present.get(key);
@@ -79,6 +90,8 @@ export function mergeFindingHistory(
   if (present.size === 0) return null;
   const oldSeen = previous?.firstSeen ?? {};
   const oldFixable = previous?.firstFixable ?? {};
+  // First-fixable dates were not kept before (no policy counted from fixAvailable, or a first evaluation).
+  const trackedFixable = previous?.firstFixable !== undefined;
   const known = (key: string) => Object.hasOwn(oldSeen, key) || Object.hasOwn(oldFixable, key);
   const keys = [...present.keys()].sort((a, b) => {
     const ka = known(a);
@@ -96,10 +109,11 @@ export function mergeFindingHistory(
       : entry.seenMs === null
         ? nowIso
         : new Date(entry.seenMs).toISOString();
+    if (!coverage.fixable) continue;
     if (Object.hasOwn(oldFixable, key)) firstFixable[key] = oldFixable[key] as string;
-    else if (entry.fixable) firstFixable[key] = nowIso;
+    else if (entry.fixable) firstFixable[key] = trackedFixable ? nowIso : firstSeen[key];
   }
-  return { firstSeen, firstFixable };
+  return coverage.fixable ? { firstSeen, firstFixable } : { firstSeen };
 }
 
 /** Same keys and dates (key order aside). */

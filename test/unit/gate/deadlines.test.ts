@@ -135,8 +135,29 @@ describe('mergeFindingHistory', () => {
       [findingKey(observed)]: '2026-11-20T08:00:00.000Z',
       [findingKey(future)]: NOW.toISOString(),
     });
-    // A fix known now is first fixable now.
-    expect(history?.firstFixable?.[findingKey(observed)]).toBe(NOW.toISOString());
+    // First-fixable dates are kept only where a policy counts from fixAvailable.
+    expect(history?.firstFixable).toBeUndefined();
+    const fromFix = {
+      ...set,
+      policies: set.policies.map((p) => ({
+        ...p,
+        deadlines: { from: 'fixAvailable' as const, CRITICAL: '3d' },
+      })),
+    };
+    const unfixed = finding('CVE-2026-3', 'CRITICAL', { fixAvailable: 'NO', fixedIn: null });
+    const withFix = mergeFindingHistory(fromFix, history, [observed, unfixed], later(1));
+    // Not kept before: a finding already fixable counts from first seen (never later than the real date).
+    expect(withFix?.firstFixable).toEqual({ [findingKey(observed)]: '2026-11-20T08:00:00.000Z' });
+    expect(withFix?.firstSeen?.[findingKey(observed)]).toBe('2026-11-20T08:00:00.000Z');
+    expect(Object.keys(withFix?.firstSeen ?? {})).not.toContain(findingKey(future));
+    // Kept from then on: a fix that appears later is first fixable when it is first seen with the fix.
+    const fixedLater = { ...unfixed, fixAvailable: 'YES' as const, fixedIn: '2.0.0' };
+    const next = mergeFindingHistory(fromFix, withFix, [observed, fixedLater], later(2));
+    expect(next?.firstFixable).toEqual({
+      [findingKey(observed)]: '2026-11-20T08:00:00.000Z',
+      [findingKey(unfixed)]: later(2).toISOString(),
+    });
+    expect(next?.firstSeen?.[findingKey(unfixed)]).toBe(later(1).toISOString());
   });
 
   it('keeps only findings a deadline covers, at most the bound, recorded keys first', async () => {
