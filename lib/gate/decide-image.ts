@@ -42,6 +42,7 @@ import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
 import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
+import { mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
 import { fingerprintFindings } from './fingerprint.ts';
 import {
@@ -331,6 +332,14 @@ async function decideDigest(
   } else {
     digestOfFindings = `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
   }
+  // Fix deadlines: first-seen/first-fixable dates merged before judging (kept while the finding stays) and
+  // recorded with the decision. Only an image whose latest decision approved it gets grace; in-use data is not
+  // read by the gate (yet), so no in-use extension applies.
+  const findingHistory =
+    readiness.kind === 'findings'
+      ? mergeFindingHistory(policySet, record?.findingHistory, findings, now)
+      : (record?.findingHistory ?? null);
+  const previouslyApproved = record?.state === 'decided' && record.decision?.verdict === 'approved';
   // The verdict is made in lib/policy alone: the strictest over every source tag (a tag never loosens it),
   // failing closed when image rules cannot be checked.
   const decision = judgeImage({
@@ -343,6 +352,8 @@ async function decideDigest(
         : { kind: 'no-findings', status: readiness.status, description: readiness.description ?? null },
     facts,
     factsProblem,
+    ...(findingHistory ? { history: findingHistory } : {}),
+    previouslyApproved,
   });
   const policy = governingPolicy(policySet, decision);
   const seenFindings = readiness.kind === 'findings' ? findingMarks(readiness.findings) : [];
@@ -373,11 +384,12 @@ async function decideDigest(
     const archivedByGatekeeper = archived && record.archivedByGatekeeper;
     if (
       !sameList(record.seenFindings ?? null, seenFindings) ||
-      archivedByGatekeeper !== record.archivedByGatekeeper
+      archivedByGatekeeper !== record.archivedByGatekeeper ||
+      !sameFindingHistory(record.findingHistory, findingHistory)
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
       await deps.ledger.put(
-        { ...record, lastEvaluatedAt: now.toISOString(), seenFindings, archivedByGatekeeper },
+        { ...record, lastEvaluatedAt: now.toISOString(), seenFindings, archivedByGatekeeper, findingHistory },
         record.version,
       );
     }
@@ -425,6 +437,7 @@ async function decideDigest(
       unconfirmed,
       lastEvaluatedAt: now.toISOString(),
       seenFindings,
+      findingHistory,
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
       restoredAt: null,
@@ -973,6 +986,7 @@ function recordDecision(
       findingId: v.findingId,
       severity: v.severity,
       package: v.package,
+      ...(v.deadline !== undefined ? { deadline: v.deadline } : {}),
     })),
     waived: decision.waived.slice(0, RECORDED_VIOLATIONS).map((w) => ({
       findingId: w.findingId,
@@ -986,6 +1000,9 @@ function recordDecision(
     trigger: same && previous ? previous.trigger : trigger,
     refusedTags: same && previous ? previous.refusedTags : [],
     problems: plan.problems,
+    ...(decision.atRisk
+      ? { atRisk: { deadline: decision.atRisk.deadline, violations: decision.atRisk.violations } }
+      : {}),
   };
 }
 

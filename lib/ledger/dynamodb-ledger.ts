@@ -6,7 +6,8 @@
  * decision's effects happen once across redeliveries and concurrent invocations.
  *
  * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
- * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry` (top level so an operator or the sweep can read or filter them), the whole
+ * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry`, `atRiskDeadline` (an approved image kept within
+ * fix deadlines: when its grace ends) (top level so an operator or the sweep can read or filter them), the whole
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
  * `policyVersion` (partition), `region` and `state` feed the index `byPolicyVersion` (table.ts): a record moves
  * to another partition as soon as it is decided under another version; gone records are filtered out.
@@ -76,6 +77,9 @@ export class DynamoDbLedger implements Ledger {
       item.decidedAt = { S: stored.decision.decidedAt };
       if (stored.state === 'decided' && stored.decision.earliestWaiverExpiry) {
         item.waiverExpiry = { S: stored.decision.earliestWaiverExpiry };
+      }
+      if (stored.state === 'decided' && stored.decision.atRisk?.deadline) {
+        item.atRiskDeadline = { S: stored.decision.atRisk.deadline };
       }
     }
     if (stored.expiresAt !== null) item.expiresAt = { N: String(stored.expiresAt) };

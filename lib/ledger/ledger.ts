@@ -7,6 +7,7 @@
  * `MemoryLedger` (memory-ledger.ts) serves unit tests and the offline CLI.
  */
 import type { ImageRef } from '../events/image-ref.ts';
+import type { FindingHistory } from '../policy/deadlines.ts';
 import type { PolicyMode, Verdict } from '../policy/decision.ts';
 
 /** Where the image stands in the gate. */
@@ -23,6 +24,8 @@ export interface RecordedViolation {
   readonly findingId: string | null;
   readonly severity: string | null;
   readonly package: string | null;
+  /** The violation's fix deadline (ISO-8601, null: clock not started); present only when a deadline covers it. */
+  readonly deadline?: string | null;
 }
 
 /** The decision as recorded: enough to audit it and to tell whether a re-evaluation changed anything. */
@@ -62,6 +65,11 @@ export interface RecordedDecision {
   readonly refusedTags: readonly string[];
   /** Set when the repository refused a decision tag (immutable) or the tag quota was reached. */
   readonly problems: readonly string[];
+  /**
+   * Present when the image keeps its approval only within fix deadlines (`Decision.atRisk`): the earliest
+   * deadline (ISO-8601; null while no clock has started) and how many violations it tolerates.
+   */
+  readonly atRisk?: { readonly deadline: string | null; readonly violations: number };
 }
 
 export type NotificationState =
@@ -167,6 +175,12 @@ export interface LedgerRecord {
    */
   readonly seenFindings?: readonly string[] | null;
   /**
+   * Fix deadlines: when each finding was first seen on the image and first known fixable, keyed by `findingKey`
+   * (lib/gate/finding-history.ts keeps it; bounded to findings a policy's `deadlines` cover, at most 500).
+   * null when no policy has deadlines or the image has no such finding; absent on records written before.
+   */
+  readonly findingHistory?: FindingHistory | null;
+  /**
    * Multi-arch graph: the indexes (image indexes, manifest lists) that list this digest. Many-to-many: a child
    * can be listed by several indexes, an index by another index. Events about the digest re-decide the digest
    * itself (when it carries tags or a decision of its own) and every index above it.
@@ -262,6 +276,7 @@ export function newLedgerRecord(key: string, image: ImageRef, now: Date): Ledger
     unconfirmed: [],
     lastEvaluatedAt: null,
     seenFindings: null,
+    findingHistory: null,
     parentDigests: [],
     childDigests: [],
     expiresAt: null,
@@ -284,6 +299,7 @@ export function upgradeRecord(
     announced: rest.announced ?? announcedFromLegacy(rest.notification),
     unconfirmed: Array.isArray(rest.unconfirmed) ? rest.unconfirmed : [],
     seenFindings: rest.seenFindings ?? null,
+    findingHistory: rest.findingHistory ?? null,
   };
 }
 

@@ -244,7 +244,9 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
       decision.violations.length > 0
         ? ` - ${decision.violations.length} violation${decision.violations.length === 1 ? '' : 's'}`
         : ''
-    }${severity !== 'NONE' ? `, highest ${severity}` : ''}`,
+    }${severity !== 'NONE' ? `, highest ${severity}` : ''}${
+      decision.atRisk?.deadline ? `, at risk until ${decision.atRisk.deadline.slice(0, 10)}` : ''
+    }`,
   );
 
   // Email ----------------------------------------------------------------------------------------------

@@ -39,6 +39,16 @@ describe('DynamoDbLedger (dynalite)', () => {
     expect(item?.waiverExpiry?.S).toBe('2027-01-01');
     expect(item?.expiresAt?.N).toBe('1900000000');
     expect(item?.version?.N).toBe('2');
+    expect(item?.atRiskDeadline).toBeUndefined();
+
+    const current = await ledger.get(image);
+    const decision = current?.decision;
+    if (!current || !decision) throw new Error('decided record expected');
+    const deadline = '2026-11-26T00:00:00.000Z';
+    await ledger.put({ ...current, decision: { ...decision, atRisk: { deadline, violations: 1 } } }, 2);
+    const atRisk = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: key } } })))
+      .Item;
+    expect(atRisk?.atRiskDeadline?.S).toBe(deadline);
   });
 
   it('refuses an item that is not a ledger record, naming the table and key', async () => {

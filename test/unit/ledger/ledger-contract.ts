@@ -58,6 +58,29 @@ export function ledgerContract(make: () => Ledger) {
     expect(read?.key).toBe(`123456789012/team/app@${image.digest}`);
   });
 
+  it('keeps the finding history and the at-risk deadline; older records read with no history', async () => {
+    const ledger = make();
+    const image = ref();
+    const first = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+    const base = decided(first, null);
+    const deadline = '2026-11-26T12:00:00.000Z';
+    const findingHistory = {
+      firstSeen: { 'CVE-2026-1\u0000openssl': NOW.toISOString() },
+      firstFixable: { 'CVE-2026-1\u0000openssl': NOW.toISOString() },
+    };
+    const atRisk = base.decision ? { ...base.decision, atRisk: { deadline, violations: 1 } } : null;
+    const stored = await ledger.put({ ...base, decision: atRisk, findingHistory }, 1);
+    const read = await ledger.get(image);
+    expect(read).toEqual(stored);
+    expect(read?.findingHistory).toEqual(findingHistory);
+    expect(read?.decision?.atRisk).toEqual({ deadline, violations: 1 });
+
+    const older = ref();
+    const { findingHistory: _dropped, ...legacy } = newLedgerRecord(imageKey(older), older, NOW);
+    const other = await ledger.put(legacy as LedgerRecord, 0);
+    expect((await ledger.get(other.image))?.findingHistory).toBeNull();
+  });
+
   it('refuses a write based on a stale version (conditional write)', async () => {
     const ledger = make();
     const image = ref();

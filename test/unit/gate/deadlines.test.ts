@@ -1,0 +1,178 @@
+/**
+ * Fix deadlines in the gate: the ledger keeps first-seen dates per finding, an image approved before keeps its
+ * approval (recorded at risk, with the deadline) until the deadline passes, an image never approved gets no grace.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../lib/findings/finding.ts';
+import { decideImage } from '../../../lib/gate/decide-image.ts';
+import { MAX_HISTORY_KEYS, mergeFindingHistory } from '../../../lib/gate/finding-history.ts';
+import { loadPolicySet } from '../../../lib/policy/index.ts';
+import { findingKey } from '../../../lib/policy/runtime.ts';
+import { completeScan, finding, NOW, scanTrigger, testGate, testPolicySet } from './support.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+const later = (days: number, hours = 0) => new Date(NOW.getTime() + days * DAY + hours * 3600_000);
+const CRITICAL = finding('CVE-2026-7001', 'CRITICAL');
+const KEY = findingKey(CRITICAL);
+
+async function deadlineGate() {
+  const gate = await testGate();
+  const policySet = await loadPolicySet('test/unit/gate/policies-deadlines');
+  return { ...gate, deps: { ...gate.deps, policySet }, gate };
+}
+
+/** An image approved clean at NOW, then a CRITICAL finding reported on it one hour later. */
+async function approvedThenCritical() {
+  const t = await deadlineGate();
+  const ref = t.registry.seed({ tags: ['1.0.0'], scan: completeScan([finding('CVE-2099-1', 'LOW')]) });
+  expect((await decideImage(t.deps, ref, scanTrigger('evt-1'))).verdict).toBe('approved');
+  t.gate.clock = later(0, 1);
+  t.registry.setScan(ref, completeScan([CRITICAL, finding('CVE-2099-1', 'LOW')]));
+  return { ...t, ref };
+}
+
+describe('decideImage: fix deadlines', () => {
+  it('keeps an image approved before approved within the deadline, recorded at risk with it', async () => {
+    const { deps, ref, ledger, registry, notifier } = await approvedThenCritical();
+    const outcome = await decideImage(deps, ref, scanTrigger('evt-2', later(0, 1).toISOString()));
+
+    expect(outcome.verdict).toBe('approved');
+    const deadline = later(3, 1).toISOString();
+    expect(outcome.decision?.atRisk).toEqual({ deadline, violations: 1 });
+    expect(registry.tagsOf(ref)).toEqual(['1.0.0', 'approved-1.0.0']);
+    const record = await ledger.get(ref);
+    expect(record?.decision?.verdict).toBe('approved');
+    expect(record?.decision?.atRisk).toEqual({ deadline, violations: 1 });
+    expect(record?.decision?.violations[0]?.deadline).toBe(deadline);
+    expect(record?.findingHistory?.firstSeen?.[KEY]).toBe(later(0, 1).toISOString());
+    // The state change (clean → at risk) is announced once, and the alert names the deadline.
+    expect(notifier.messages).toHaveLength(2);
+    const alert = notifier.messages[1];
+    expect(alert?.subject).toContain('at risk until 2026-11-26');
+    expect(JSON.stringify(alert)).toContain(deadline);
+  });
+
+  it('quarantines the image once the clock passes the deadline', async () => {
+    const t = await approvedThenCritical();
+    await decideImage(t.deps, t.ref, scanTrigger('evt-2'));
+
+    t.gate.clock = later(3, 0);
+    const within = await decideImage(t.deps, t.ref, scanTrigger('evt-3'));
+    expect(within.verdict).toBe('approved');
+    expect(t.registry.tagsOf(t.ref)).toEqual(['1.0.0', 'approved-1.0.0']);
+
+    t.gate.clock = later(3, 1);
+    const expired = await decideImage(t.deps, t.ref, scanTrigger('evt-4'));
+    expect(expired.verdict).toBe('quarantined');
+    expect(expired.decision?.atRisk).toBeUndefined();
+    expect(expired.decision?.violations[0]?.deadlineExpired).toBe(true);
+    expect(t.registry.tagsOf(t.ref)).toEqual(['1.0.0', 'quarantined-1.0.0']);
+    const record = await t.ledger.get(t.ref);
+    expect(record?.decision?.verdict).toBe('quarantined');
+    expect(record?.decision?.atRisk).toBeUndefined();
+    expect(t.notifier.messages.at(-1)?.subject).toContain('RE-QUARANTINED');
+  });
+
+  it('gives no grace to an image never approved', async () => {
+    const t = await deadlineGate();
+    const ref = t.registry.seed({ tags: ['2.0.0'], scan: completeScan([CRITICAL]) });
+    const outcome = await decideImage(t.deps, ref, scanTrigger());
+    expect(outcome.verdict).toBe('quarantined');
+    expect(outcome.decision?.atRisk).toBeUndefined();
+    expect(t.registry.tagsOf(ref)).toEqual(['2.0.0', 'quarantined-2.0.0']);
+    // Its first-seen date is kept all the same, and quarantine is not undone by time passing.
+    expect((await t.ledger.get(ref))?.findingHistory?.firstSeen?.[KEY]).toBe(NOW.toISOString());
+    t.gate.clock = later(1);
+    expect((await decideImage(t.deps, ref, scanTrigger('evt-2'))).verdict).toBe('quarantined');
+  });
+
+  it('does not reset the first-seen date when the image is decided again', async () => {
+    const t = await approvedThenCritical();
+    await decideImage(t.deps, t.ref, scanTrigger('evt-2'));
+    const first = (await t.ledger.get(t.ref))?.findingHistory?.firstSeen?.[KEY];
+    expect(first).toBe(later(0, 1).toISOString());
+
+    // New findings (a fresh scan) change the decision's inputs; the date of the old finding stays.
+    t.gate.clock = later(2);
+    t.registry.setScan(
+      t.ref,
+      completeScan([CRITICAL, finding('CVE-2026-7002', 'CRITICAL', { package: 'zlib' })]),
+    );
+    const again = await decideImage(t.deps, t.ref, scanTrigger('evt-3'));
+    const record = await t.ledger.get(t.ref);
+    expect(record?.findingHistory?.firstSeen?.[KEY]).toBe(first);
+    expect(record?.findingHistory?.firstSeen?.[findingKey({ id: 'CVE-2026-7002', package: 'zlib' })]).toBe(
+      later(2).toISOString(),
+    );
+    // Still within the first finding's deadline, which is the earliest.
+    expect(again.verdict).toBe('approved');
+    expect(again.decision?.atRisk?.deadline).toBe(later(3, 1).toISOString());
+
+    // The finding disappears (fixed in place): its key is dropped and the image is approved clean again.
+    t.gate.clock = later(2, 1);
+    t.registry.setScan(t.ref, completeScan([]));
+    const fixed = await decideImage(t.deps, t.ref, scanTrigger('evt-4'));
+    expect(fixed.verdict).toBe('approved');
+    expect(fixed.decision?.atRisk).toBeUndefined();
+    expect((await t.ledger.get(t.ref))?.findingHistory ?? null).toBeNull();
+  });
+
+  it('records no history where no policy has deadlines', async () => {
+    const gate = await testGate();
+    const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([CRITICAL]) });
+    await decideImage(gate.deps, ref, scanTrigger());
+    expect((await gate.ledger.get(ref))?.findingHistory).toBeNull();
+  });
+});
+
+describe('mergeFindingHistory', () => {
+  it("starts a new finding's clock at the scanner's first-observed date, never in the future", async () => {
+    const set = await loadPolicySet('test/unit/gate/policies-deadlines');
+    const observed = finding('CVE-2026-1', 'CRITICAL', { firstObservedAt: '2026-11-20T08:00:00Z' });
+    const future = finding('CVE-2026-2', 'CRITICAL', { firstObservedAt: '2027-01-01T00:00:00Z' });
+    const history = mergeFindingHistory(set, null, [observed, future], NOW);
+    expect(history?.firstSeen).toEqual({
+      [findingKey(observed)]: '2026-11-20T08:00:00.000Z',
+      [findingKey(future)]: NOW.toISOString(),
+    });
+    // First-fixable dates are kept only where a policy counts from fixAvailable.
+    expect(history?.firstFixable).toBeUndefined();
+    const fromFix = {
+      ...set,
+      policies: set.policies.map((p) => ({
+        ...p,
+        deadlines: { from: 'fixAvailable' as const, CRITICAL: '3d' },
+      })),
+    };
+    const unfixed = finding('CVE-2026-3', 'CRITICAL', { fixAvailable: 'NO', fixedIn: null });
+    const withFix = mergeFindingHistory(fromFix, history, [observed, unfixed], later(1));
+    // Not kept before: a finding already fixable counts from first seen (never later than the real date).
+    expect(withFix?.firstFixable).toEqual({ [findingKey(observed)]: '2026-11-20T08:00:00.000Z' });
+    expect(withFix?.firstSeen?.[findingKey(observed)]).toBe('2026-11-20T08:00:00.000Z');
+    expect(Object.keys(withFix?.firstSeen ?? {})).not.toContain(findingKey(future));
+    // Kept from then on: a fix that appears later is first fixable when it is first seen with the fix.
+    const fixedLater = { ...unfixed, fixAvailable: 'YES' as const, fixedIn: '2.0.0' };
+    const next = mergeFindingHistory(fromFix, withFix, [observed, fixedLater], later(2));
+    expect(next?.firstFixable).toEqual({
+      [findingKey(observed)]: '2026-11-20T08:00:00.000Z',
+      [findingKey(unfixed)]: later(2).toISOString(),
+    });
+    expect(next?.firstSeen?.[findingKey(unfixed)]).toBe(later(1).toISOString());
+  });
+
+  it('keeps only findings a deadline covers, at most the bound, recorded keys first', async () => {
+    const set = await loadPolicySet('test/unit/gate/policies-deadlines');
+    const many: Finding[] = Array.from({ length: MAX_HISTORY_KEYS + 5 }, (_, i) =>
+      finding(`CVE-2026-${String(i).padStart(5, '0')}`, 'CRITICAL'),
+    );
+    const last = many.at(-1) as Finding;
+    const previous = { firstSeen: { [findingKey(last)]: '2026-11-01T00:00:00.000Z' } };
+    const low = finding('CVE-2026-LOW', 'LOW');
+    const history = mergeFindingHistory(set, previous, [...many, low], NOW);
+    const keys = Object.keys(history?.firstSeen ?? {});
+    expect(keys).toHaveLength(MAX_HISTORY_KEYS);
+    expect(history?.firstSeen?.[findingKey(last)]).toBe('2026-11-01T00:00:00.000Z');
+    expect(keys).not.toContain(findingKey(low));
+    expect(mergeFindingHistory(await testPolicySet(), previous, many, NOW)).toBeNull();
+  });
+});
