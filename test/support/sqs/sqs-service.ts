@@ -397,6 +397,11 @@ export class SqsService implements ProtocolAdapter {
     const visibility =
       optionalInt(input.VisibilityTimeout, 0, 43_200, 'VisibilityTimeout') ?? queue.visibilityTimeoutSeconds;
     optionalInt(input.WaitTimeSeconds, 0, 20, 'WaitTimeSeconds');
+    // System attributes only when asked for (MessageSystemAttributeNames, or the older AttributeNames).
+    const wanted = new Set<unknown>([
+      ...(Array.isArray(input.MessageSystemAttributeNames) ? input.MessageSystemAttributeNames : []),
+      ...(Array.isArray(input.AttributeNames) ? input.AttributeNames : []),
+    ]);
     const now = this.clock.now().getTime();
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < queue.messages.length && out.length < max; ) {
@@ -426,12 +431,12 @@ export class SqsService implements ProtocolAdapter {
         ReceiptHandle: message.handle,
         MD5OfBody: message.md5,
         Body: message.body,
-        Attributes: {
+        ...pickAttributes(wanted, {
           ApproximateReceiveCount: String(message.receiveCount),
           SentTimestamp: String(message.sentAt),
           ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
           SenderId: 'AIDALOCALSENDER000000',
-        },
+        }),
       });
       i++;
     }
@@ -578,6 +583,16 @@ function bodyProblem(body: string, limit: number): { tooLong: boolean; message: 
     }
   }
   return null;
+}
+
+function pickAttributes(
+  wanted: ReadonlySet<unknown>,
+  all: Record<string, string>,
+): { Attributes?: Record<string, string> } {
+  const picked = Object.fromEntries(
+    Object.entries(all).filter(([name]) => wanted.has('All') || wanted.has(name)),
+  );
+  return Object.keys(picked).length > 0 ? { Attributes: picked } : {};
 }
 
 function invalidContents(message: string): SqsError {
