@@ -113,6 +113,7 @@ export class SqsService implements ProtocolAdapter {
   readonly #queues = new Map<string, Queue>();
   #baseUrl = 'http://127.0.0.1';
   #receiptSeq = 0;
+  #entryFailures = 0;
 
   constructor(
     readonly region: string,
@@ -173,6 +174,15 @@ export class SqsService implements ProtocolAdapter {
       receiveCount: m.receiveCount,
       inFlight: m.visibleAt > now,
     }));
+  }
+
+  /**
+   * The next `count` SendMessageBatch entries fail alone with a server-side `InternalError` in `Failed` (HTTP 200,
+   * `SenderFault: false`): SQS reports per-entry results and asks callers to check them even on HTTP 200
+   * (API_SendMessageBatch).
+   */
+  failNextEntries(count: number): void {
+    this.#entryFailures += count;
   }
 
   identify(req: IncomingMessage): string | null {
@@ -358,6 +368,11 @@ export class SqsService implements ProtocolAdapter {
           Code: 'MissingParameter',
           Message: 'The request must contain the parameter MessageBody.',
         });
+        continue;
+      }
+      if (this.#entryFailures > 0) {
+        this.#entryFailures -= 1;
+        failed.push({ Id: id, SenderFault: false, Code: 'InternalError', Message: 'Injected entry failure' });
         continue;
       }
       const problem = bodyProblem(body, queue.maximumMessageSize);
