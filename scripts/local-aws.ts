@@ -1,5 +1,5 @@
 /**
- * `npm run local-aws`: the local ECR, SNS, DynamoDB and Inspector endpoints of test/support as a standalone
+ * `npm run local-aws`: the local ECR, SNS, DynamoDB, Inspector and SQS endpoints of test/support as a standalone
  * process, prepared for the `local` stage of serverless.yml, so that
  *
  *   npm run build

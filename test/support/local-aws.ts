@@ -1,7 +1,8 @@
 /**
- * Local AWS for tests and the demo: an ECR-compatible server, an SNS endpoint, DynamoDB (dynalite) and an
- * Amazon Inspector endpoint (ECR image coverage / in-use data), each on its own free 127.0.0.1 port, reached by
- * the real AWS SDK v3 clients through `AWS_ENDPOINT_URL_ECR` / `_SNS` / `_DYNAMODB` / `_INSPECTOR2`. Each
+ * Local AWS for tests and the demo: an ECR-compatible server, an SNS endpoint, DynamoDB (dynalite), an
+ * Amazon Inspector endpoint (ECR image coverage / in-use data) and an SQS endpoint (JSON protocol), each on its
+ * own free 127.0.0.1 port, reached by the real AWS SDK v3 clients through `AWS_ENDPOINT_URL_ECR` / `_SNS` /
+ * `_DYNAMODB` / `_INSPECTOR2` / `_SQS`. Each
  * endpoint has fault injection and call counts.
  *
  * @example
@@ -19,6 +20,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
 import { Inspector2Client, type Inspector2ClientConfig } from '@aws-sdk/client-inspector2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { DynamoDbProxyAdapter, startDynalite } from './dynamodb/local-dynamodb.ts';
 import { EcrHttpAdapter, type EcrThrottleStyle } from './ecr/ecr-http.ts';
@@ -27,6 +29,7 @@ import { type RunningEndpoint, startEndpoint } from './http/endpoint-server.ts';
 import { FaultController, type OperationStats, type RateLimit } from './http/faults.ts';
 import { InspectorHttpAdapter, InspectorService } from './inspector/inspector-service.ts';
 import { SnsService } from './sns/sns-service.ts';
+import { type QueueSettings, SqsService } from './sqs/sqs-service.ts';
 import { LocalClock } from './wire.ts';
 
 export type { ImageSeed, ImageView, RepositorySeed, ScanHook, ScanSeed } from './ecr/ecr-service.ts';
@@ -47,6 +50,8 @@ export type { ImageCoverageSeed } from './inspector/inspector-service.ts';
 export { InspectorService } from './inspector/inspector-service.ts';
 export type { RecordedPublish } from './sns/sns-service.ts';
 export { SNS_MAX_MESSAGE_BYTES, SnsService } from './sns/sns-service.ts';
+export type { QueuedMessage, QueueSettings } from './sqs/sqs-service.ts';
+export { SQS_DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_BATCH_ENTRIES, SqsService } from './sqs/sqs-service.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -70,6 +75,11 @@ export interface LocalAwsOptions {
   };
   /** SNS topics created at start (names). */
   readonly snsTopics?: readonly string[];
+  /**
+   * SQS queues created at start, in order (a dead-letter queue before the queue that redrives to it):
+   * name → settings.
+   */
+  readonly sqsQueues?: Readonly<Record<string, QueueSettings>>;
 }
 
 export interface ServiceCounts<T> {
@@ -93,6 +103,7 @@ export interface LocalAws {
     readonly sns: string;
     readonly dynamodb: string | null;
     readonly inspector: string;
+    readonly sqs: string;
   };
   /** AWS_ENDPOINT_URL_* (the SDK reads them), AWS_REGION, fake credentials; merge into process.env or a child env. */
   readonly env: Readonly<Record<string, string>>;
@@ -105,11 +116,17 @@ export interface LocalAws {
    * by `faults.inspector.callCounts()` (not in `callCounts()`, whose shape other tests pin); `resetCounts()` resets them.
    */
   readonly inspector: InspectorService;
+  /**
+   * The local SQS (JSON protocol): queues, visibility timeouts on the shared clock, redrive to a dead-letter
+   * queue. Its calls are counted by `faults.sqs.callCounts()` (not in `callCounts()`, whose shape other tests pin).
+   */
+  readonly sqs: SqsService;
   readonly faults: {
     readonly ecr: FaultController;
     readonly sns: FaultController;
     readonly dynamodb: FaultController;
     readonly inspector: FaultController;
+    readonly sqs: FaultController;
   };
   /** Shared clock of the local services (push times, scan 24 h limit, lifecycle dates). */
   readonly clock: LocalClock;
@@ -118,6 +135,7 @@ export interface LocalAws {
     sns(config?: SNSClientConfig & TestRetryOptions): SNSClient;
     dynamodb(config?: DynamoDBClientConfig & TestRetryOptions): DynamoDBClient;
     inspector(config?: Inspector2ClientConfig & TestRetryOptions): Inspector2Client;
+    sqs(config?: SQSClientConfig & TestRetryOptions): SQSClient;
   };
   /** Calls that reached each service, per operation (throttled and faulted requests excluded). */
   callCounts(): ServiceCounts<number>;
@@ -148,6 +166,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     sns: new FaultController(),
     dynamodb: new FaultController(),
     inspector: new FaultController(),
+    sqs: new FaultController(),
   };
   if (options.ecr?.putImageRateLimit) faults.ecr.rateLimit('PutImage', options.ecr.putImageRateLimit);
 
@@ -164,6 +183,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const sns = new SnsService(region, accountId, clock);
   const inspector = new InspectorService({ accountId, region, clock });
   for (const topic of options.snsTopics ?? []) sns.createTopic(topic);
+  const sqs = new SqsService(region, accountId, clock);
 
   const closers: (() => Promise<void> | void)[] = [];
   const clients: { destroy(): void }[] = [];
@@ -183,6 +203,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     closers.push(() => snsEndpoint.close());
     const inspectorEndpoint = await startEndpoint(new InspectorHttpAdapter(inspector), faults.inspector);
     closers.push(() => inspectorEndpoint.close());
+    const sqsEndpoint = await startEndpoint(sqs, faults.sqs);
+    closers.push(() => sqsEndpoint.close());
+    sqs.setBaseUrl(sqsEndpoint.url);
+    for (const [name, settings] of Object.entries(options.sqsQueues ?? {})) sqs.createQueue(name, settings);
 
     let dynamoEndpoint: RunningEndpoint | null = null;
     if (options.dynamodb !== false) {
@@ -202,6 +226,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       AWS_ENDPOINT_URL_ECR: ecrEndpoint.url,
       AWS_ENDPOINT_URL_SNS: snsEndpoint.url,
       AWS_ENDPOINT_URL_INSPECTOR2: inspectorEndpoint.url,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint.url,
       ...(dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint.url } : {}),
     };
 
@@ -227,11 +252,13 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         sns: snsEndpoint.url,
         dynamodb: dynamoEndpoint?.url ?? null,
         inspector: inspectorEndpoint.url,
+        sqs: sqsEndpoint.url,
       },
       env,
       ecr,
       sns,
       inspector,
+      sqs,
       faults,
       clock,
       clients: {
@@ -245,6 +272,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         },
         inspector: (config = {}) =>
           track(new Inspector2Client({ ...base(inspectorEndpoint.url, config), ...stripRetry(config) })),
+        sqs: (config = {}) =>
+          track(new SQSClient({ ...base(sqsEndpoint.url, config), ...stripRetry(config) })),
       },
       connectionCounts: () => ({
         ecr: ecrEndpoint.connections(),
@@ -267,6 +296,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         faults.sns.resetCounts();
         faults.dynamodb.resetCounts();
         faults.inspector.resetCounts();
+        faults.sqs.resetCounts();
       },
       stop,
     };
