@@ -1,8 +1,7 @@
 /** ECR Image Scan (basic scanning) → decide the image. Wiring only: the flow lives in lib/gate. */
-import middy from '@middy/core';
 import { handleGateEvent } from '../lib/gate/handle-event.ts';
-import { getGateDependencies } from '../lib/wiring/gate-dependencies.ts';
+import { gateHandler } from '../lib/wiring/gate-dependencies.ts';
 
-export const handler = middy().handler(async (event: unknown) =>
-  handleGateEvent(await getGateDependencies(), 'basic-scan-completed', ['scan-completed'], event),
+export const handler = gateHandler((deps, event) =>
+  handleGateEvent(deps, 'basic-scan-completed', ['scan-completed'], event),
 );

@@ -1,8 +1,7 @@
 /** Inspector2 Finding for an ECR image → re-evaluate the image (bursts coalesced). Wiring only: the flow lives in lib/gate. */
-import middy from '@middy/core';
 import { handleGateEvent } from '../lib/gate/handle-event.ts';
-import { getGateDependencies } from '../lib/wiring/gate-dependencies.ts';
+import { gateHandler } from '../lib/wiring/gate-dependencies.ts';
 
-export const handler = middy().handler(async (event: unknown) =>
-  handleGateEvent(await getGateDependencies(), 'finding-changed', ['finding-changed'], event),
+export const handler = gateHandler((deps, event) =>
+  handleGateEvent(deps, 'finding-changed', ['finding-changed'], event),
 );

@@ -1,8 +1,7 @@
 /** ECR Image Action (PUSH, SUCCESS) → record pending, ensure a scan, catch spoofed decision tags. Wiring only: the flow lives in lib/gate. */
-import middy from '@middy/core';
 import { handleGateEvent } from '../lib/gate/handle-event.ts';
-import { getGateDependencies } from '../lib/wiring/gate-dependencies.ts';
+import { gateHandler } from '../lib/wiring/gate-dependencies.ts';
 
-export const handler = middy().handler(async (event: unknown) =>
-  handleGateEvent(await getGateDependencies(), 'image-pushed', ['image-pushed'], event),
+export const handler = gateHandler((deps, event) =>
+  handleGateEvent(deps, 'image-pushed', ['image-pushed'], event),
 );

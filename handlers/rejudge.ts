@@ -3,12 +3,9 @@
  * schedule that records the deployed policy version and starts a run when images were decided under another.
  * Wiring only: the flow lives in lib/rejudge.
  */
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { handleRejudgeEvent } from '../lib/rejudge/rejudge.ts';
-// AWS wiring, deliberately not in the module entry (it builds the SQS client).
-import { getRejudgeDependencies } from '../lib/wiring/rejudge-dependencies.ts';
+import { rejudgeHandler } from '../lib/wiring/rejudge-dependencies.ts';
 
-export const handler = middy().handler(async (event: unknown, context: Context) =>
-  handleRejudgeEvent(await getRejudgeDependencies(), event, () => context.getRemainingTimeInMillis()),
+export const handler = rejudgeHandler((deps, event, context) =>
+  handleRejudgeEvent(deps, event, () => context.getRemainingTimeInMillis()),
 );

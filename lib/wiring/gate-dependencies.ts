@@ -12,6 +12,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import type { MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { type GatekeeperConfig, loadConfig } from '../config/index.ts';
 import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from '../gate/context.ts';
@@ -28,6 +30,7 @@ import { readPolicySetJson } from '../policy/read-policy-set.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
+import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 export interface GateDependencyOverrides {
   readonly registry?: Registry;
@@ -158,7 +161,7 @@ export function getGateDependencies(): Promise<GateDependencies> {
 /**
  * Makes this process's handlers use `deps` instead of building them from the environment: local runs and
  * tests that need clients with other retry or timeout settings than the production factories. The handlers
- * themselves are unchanged (they still call getGateDependencies()).
+ * themselves are unchanged (their middleware still loads through getGateDependencies()).
  * @example useGateDependencies(await buildGateDependencies(env, { registry: new EcrRegistry({ client }) }))
  */
 export function useGateDependencies(deps: GateDependencies): void {
@@ -168,4 +171,11 @@ export function useGateDependencies(deps: GateDependencies): void {
 /** Forgets the cached dependencies (tests, or after changing the environment). */
 export function resetGateDependencies(): void {
   cached = null;
+}
+
+/** A gate function: the gate's dependencies, one call. */
+export function gateHandler<R>(
+  run: (deps: GateDependencies, event: unknown, context: Context) => Promise<R>,
+): MiddyfiedHandler<unknown, R, Error, WiredContext<GateDependencies>> {
+  return lambdaHandler({ load: getGateDependencies, logger: topLevelLogger(), run });
 }

@@ -4,6 +4,8 @@
  * queue override.
  */
 
+import type { MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import type { GateDependencies } from '../gate/context.ts';
@@ -15,6 +17,7 @@ import {
 } from '../rejudge/rejudge.ts';
 import { createSqsClient, SqsRejudgeQueue } from '../rejudge/sqs-queue.ts';
 import { getGateDependencies } from './gate-dependencies.ts';
+import { lambdaHandler, type WiredContext } from './handler.ts';
 
 export interface RejudgeDependencyOverrides {
   readonly queue?: RejudgeQueue;
@@ -69,4 +72,18 @@ export function useRejudgeDependencies(deps: RejudgeDependencies): void {
 /** Forgets the cached dependencies. */
 export function resetRejudgeDependencies(): void {
   cached = null;
+}
+
+/** The re-judgement function: its logger is the gate's. */
+export function rejudgeHandler<R>(
+  run: (deps: RejudgeDependencies, event: unknown, context: Context) => Promise<R>,
+): MiddyfiedHandler<unknown, R, Error, WiredContext<RejudgeDependencies>> {
+  return lambdaHandler({
+    load: getRejudgeDependencies,
+    logger: {
+      get: (deps) => deps.gate.logger,
+      set: (deps, logger) => ({ ...deps, gate: { ...deps.gate, logger } }),
+    },
+    run,
+  });
 }

@@ -6,6 +6,8 @@
  * and Amazon Inspector's in-use data (lib/inspector `InspectorImageUsage`) unless GATEKEEPER_INSPECTOR_USAGE=off.
  */
 import { isAbsolute, resolve } from 'node:path';
+import type { MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
@@ -17,6 +19,7 @@ import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';
 import type { Registry, RegistryAdmin } from '../registry/registry.ts';
 import { buildGateDependencies, type GateDependencyOverrides } from './gate-dependencies.ts';
+import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 /** Test overrides: the gate's, plus the usage source (null: none, as with GATEKEEPER_INSPECTOR_USAGE=off). */
 export interface SweepDependencyOverrides extends GateDependencyOverrides {
@@ -98,4 +101,11 @@ export function getSweepDependencies(): Promise<SweepDependencies> {
     throw error;
   });
   return cached;
+}
+
+/** The hygiene sweep: the sweep's dependencies, one call. */
+export function sweepHandler<R>(
+  run: (deps: SweepDependencies, event: unknown, context: Context) => Promise<R>,
+): MiddyfiedHandler<unknown, R, Error, WiredContext<SweepDependencies>> {
+  return lambdaHandler({ load: getSweepDependencies, logger: topLevelLogger(), run });
 }

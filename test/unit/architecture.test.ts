@@ -132,6 +132,8 @@ const MODULES: Readonly<Record<string, ModuleRule>> = {
       'lib/policy',
       'lib/registry',
       'lib/rejudge',
+      '@middy/*',
+      'aws-lambda',
       ...AWS_SDK,
     ],
     why: 'wiring builds adapters once per cold start; only handlers import it',
