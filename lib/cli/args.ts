@@ -1,7 +1,18 @@
 /**
- * A small, strict option parser: `--name value`, `--name=value`, repeatable options, flags, `--` ends
- * options. Unknown options and missing values are usage errors naming the option.
+ * Command-line options on `node:util` parseArgs: `--name value`, `--name=value`, repeatable options, flags, `--`
+ * ends options, `-` is a positional (stdin). Unknown options and missing values are usage errors naming the option.
+ *
+ * parseArgs runs non-strict with `tokens: true`; the loop over its tokens does only what parseArgs cannot:
+ * - an unknown option (long or short) is an error naming the argument as typed, with the nearest known option as a
+ *   hint (see {@link suggestion}); strict mode would throw its own message without a hint, and short options are
+ *   not part of this CLI (`-abc` is reported as "-abc", not split into -a -b -c);
+ * - a value option followed by nothing, or by an argument starting with `--` (parseArgs would take `--colour` or
+ *   `--` as the value), "needs a value"; a value starting with a single dash (`--policy -x`, `--findings -`) is
+ *   taken as given, and `--name=--x` is taken as given too;
+ * - a flag given `=value` is an error ("takes no value") where non-strict parseArgs would keep the string;
+ * - a single-value option given twice is an error (parseArgs keeps the last one silently).
  */
+import { parseArgs as parseTokens } from 'node:util';
 import { UsageError } from './errors.ts';
 import { nearest } from './suggest.ts';
 
@@ -12,37 +23,35 @@ export interface ParsedArgs {
   readonly positional: readonly string[];
 }
 
+/**
+ * Parses `args` against `spec` (option name → kind); values in order of appearance, flags as `'true'`.
+ * @example parseArgs(['--findings', 'f.json', 'x'], { findings: 'single' }) // options findings → ['f.json'], positional ['x']
+ */
 export function parseArgs(args: readonly string[], spec: Readonly<Record<string, OptionKind>>): ParsedArgs {
+  const config: Record<string, { type: 'string' | 'boolean' }> = Object.create(null);
+  for (const [name, kind] of Object.entries(spec))
+    config[name] = { type: kind === 'flag' ? 'boolean' : 'string' };
+  const { tokens } = parseTokens({ args: [...args], options: config, strict: false, tokens: true });
   const options = new Map<string, string[]>();
   const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--') || arg === '-') {
-      if (arg.startsWith('-') && arg !== '-')
-        throw new UsageError(`unknown option "${arg}"${suggestion(arg.replace(/^-+/, ''), spec)}`);
-      positional.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positional.push(token.value);
       continue;
     }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (kind === undefined) throw new UsageError(`unknown option "--${name}"${suggestion(name, spec)}`);
+    if (token.kind === 'option-terminator') continue;
+    const kind = Object.hasOwn(spec, token.name) ? spec[token.name] : undefined;
+    if (kind === undefined || !token.rawName.startsWith('--'))
+      throw unknownOption(args[token.index] as string, spec);
+    const name = token.name;
     let value: string;
     if (kind === 'flag') {
-      if (eq >= 0) throw new UsageError(`option "--${name}" takes no value`);
+      if (token.value !== undefined) throw new UsageError(`option "--${name}" takes no value`);
       value = 'true';
-    } else if (eq >= 0) {
-      value = arg.slice(eq + 1);
+    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) {
+      throw new UsageError(`option "--${name}" needs a value`);
     } else {
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith('--'))
-        throw new UsageError(`option "--${name}" needs a value`);
-      value = next;
-      i++;
+      value = token.value;
     }
     const list = options.get(name) ?? [];
     if (kind === 'single' && list.length > 0) throw new UsageError(`option "--${name}" given more than once`);
@@ -50,6 +59,15 @@ export function parseArgs(args: readonly string[], spec: Readonly<Record<string,
     options.set(name, list);
   }
   return { options, positional };
+}
+
+/** The error for an unknown option, naming it as typed (without any `=value`). */
+function unknownOption(arg: string, spec: Readonly<Record<string, OptionKind>>): UsageError {
+  if (!arg.startsWith('--'))
+    return new UsageError(`unknown option "${arg}"${suggestion(arg.replace(/^-+/, ''), spec)}`);
+  const eq = arg.indexOf('=');
+  const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+  return new UsageError(`unknown option "--${name}"${suggestion(name, spec)}`);
 }
 
 /** ` (did you mean "--findings"?)` for a mistyped option (see {@link nearest}); '' when none is near. */
