@@ -84,6 +84,12 @@ export interface RepositoryPlan {
   readonly changes: readonly PlannedChange[];
   /** Where the settings came from (`defaults`, `repositories[2]`). */
   readonly settingsSource: string;
+  /**
+   * True when the in-use check of a planned lifecycle policy looked at approved images that policy would expire
+   * or archive: only then can in-use data change the plan, so the sweep reads Inspector's data only then (and
+   * plans again with it). Absent when the plan did not depend on usage.
+   */
+  readonly usageConsulted?: true;
 }
 
 export interface PlanOptions extends CompileOptions {
@@ -261,7 +267,8 @@ export function planRepository(
       settingsSource: settings.source,
     };
   }
-  if (!settings.optOut.has('lifecycle')) planLifecycle(state, settings, options, items, changes);
+  const usageConsulted =
+    !settings.optOut.has('lifecycle') && planLifecycle(state, settings, options, items, changes);
   if (!settings.optOut.has('scanning')) planScanning(state, settings, options, items, changes);
   if (!settings.optOut.has('tagMutability')) planMutability(state, settings, items, changes);
   for (const aspect of all) {
@@ -281,16 +288,24 @@ export function planRepository(
       : levels.has('drift')
         ? 'drift'
         : 'compliant';
-  return { repository: state.name, status, items, changes, settingsSource: settings.source };
+  return {
+    repository: state.name,
+    status,
+    items,
+    changes,
+    settingsSource: settings.source,
+    ...(usageConsulted ? { usageConsulted: true as const } : {}),
+  };
 }
 
+/** Plans the lifecycle aspect; returns whether in-use data of approved images was consulted. */
 function planLifecycle(
   state: RepositoryState,
   settings: RepositorySettings,
   options: PlanOptions,
   items: DriftItem[],
   changes: PlannedChange[],
-): void {
+): boolean {
   const add = (level: DriftLevel, message: string) => items.push({ aspect: 'lifecycle', level, message });
   const baselineRules = compileLifecycle(settings.lifecycle, options);
   let current: LifecyclePolicy | null = null;
@@ -300,7 +315,7 @@ function planLifecycle(
       json = JSON.parse(state.lifecyclePolicyText);
     } catch {
       add('conflict', 'the current lifecycle policy is not valid JSON; it is left as it is');
-      return;
+      return false;
     }
     const checked = checkLifecyclePolicy(json, 'current policy', state.lifecyclePolicyText.length);
     if (!checked.policy) {
@@ -308,39 +323,41 @@ function planLifecycle(
         'conflict',
         `the current lifecycle policy does not validate (${checked.problems[0]?.path}: ${checked.problems[0]?.message}); it is left as it is`,
       );
-      return;
+      return false;
     }
     current = checked.policy;
   }
   const own = (current?.rules ?? []).filter((r) => !isManagedRule(r));
-  if (baselineRules.length === 0 && own.length === (current?.rules.length ?? 0)) return; // nothing to manage
+  if (baselineRules.length === 0 && own.length === (current?.rules.length ?? 0)) return false; // nothing to manage
   const merged = mergeLifecycle(own, baselineRules, options);
   const report = own.length > 0 && settings.lifecycle.existingRules === 'report';
   if (!merged.policy) {
     for (const c of merged.conflicts) add('conflict', c);
-    return;
+    return false;
   }
   const planned = serializeLifecyclePolicy(merged.policy);
   const existing = current ? serializeLifecyclePolicy(current) : null;
-  if (planned === existing) return;
+  if (planned === existing) return false;
   if (report) {
     add(
       'conflict',
       `the repository keeps ${own.length} rule(s) of its own and existingRules is "report": the baseline rules are not merged`,
     );
-    return;
+    return false;
   }
   for (const note of merged.notes) add('note', note);
   // In-use protection: simulate the planned policy on the repository's images.
   let affectedNow = 0;
+  let usageConsulted = false;
   if (state.images === null) {
     add('note', 'images not listed: the in-use check of the planned policy was skipped');
   } else {
     const verdicts = evaluateLifecycle(merged.policy, state.images, options.now);
     const acted = verdicts.filter((v) => v.action !== null);
     affectedNow = acted.length;
-    const endangered = acted
-      .filter((v) => v.image.tags.some((t) => t.startsWith(options.approvedPrefix)))
+    const approvedActed = acted.filter((v) => v.image.tags.some((t) => t.startsWith(options.approvedPrefix)));
+    usageConsulted = approvedActed.length > 0;
+    const endangered = approvedActed
       .map((v) => ({
         v,
         why: isInUse(v.image, state.usage?.get(v.image.digest), options.now, settings.inUseWindowDays),
@@ -355,7 +372,7 @@ function planLifecycle(
       }
       if (endangered.length > 10)
         add('refused', `… and ${endangered.length - 10} more approved in-use image(s)`);
-      return;
+      return usageConsulted;
     }
   }
   add(
@@ -365,6 +382,7 @@ function planLifecycle(
       : `lifecycle policy differs from the baseline (${own.length} own rule(s) kept)`,
   );
   changes.push({ kind: 'put-lifecycle-policy', policyText: planned, affectedNow });
+  return usageConsulted;
 }
 
 function planScanning(

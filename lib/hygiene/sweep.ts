@@ -460,30 +460,31 @@ async function sweepRepository(
     const summaries = [];
     for await (const image of deps.admin.listImages(repository)) summaries.push(image);
     const images: LifecycleImage[] = summaries.map(imageFromSummary);
-    // Usage only matters for approved images (in-use protection): skip the lookup when there are none.
-    const hasApproved = images.some((img) => img.tags.some((t) => t.startsWith(settings.approvedPrefix)));
-    const usage =
-      deps.usage && hasApproved
-        ? await deps.usage.usage(repository, { sweepId: state.sweepId, registryId: summary.registryId })
-        : undefined;
-    const plan = planRepository(
-      {
-        name: repository,
-        lifecyclePolicyText: policyText,
-        tagMutability: summary.tagMutability,
-        tagMutabilityExclusions: summary.exclusions,
-        scanOnPush: summary.scanOnPush,
-        images,
-        ...(usage ? { usage } : {}),
-      },
-      settingsFor(deps.baseline, repository),
-      {
-        now: deps.now().getTime(),
-        registryScanning,
-        approvedPrefix: settings.approvedPrefix,
-        quarantinedPrefix: settings.quarantinedPrefix,
-      },
-    );
+    const state0 = {
+      name: repository,
+      lifecyclePolicyText: policyText,
+      tagMutability: summary.tagMutability,
+      tagMutabilityExclusions: summary.exclusions,
+      scanOnPush: summary.scanOnPush,
+      images,
+    };
+    const options = {
+      now: deps.now().getTime(),
+      registryScanning,
+      approvedPrefix: settings.approvedPrefix,
+      quarantinedPrefix: settings.quarantinedPrefix,
+    };
+    const repositorySettings = settingsFor(deps.baseline, repository);
+    let plan = planRepository(state0, repositorySettings, options);
+    // In-use data matters only when a planned lifecycle policy would expire or archive approved images (in-use
+    // protection): read it then, and plan again with it. A repository without such a change costs no usage call.
+    if (plan.usageConsulted && deps.usage) {
+      const usage = await deps.usage.usage(repository, {
+        sweepId: state.sweepId,
+        registryId: summary.registryId,
+      });
+      plan = planRepository({ ...state0, usage }, repositorySettings, options);
+    }
     countPlan(state, plan, settings.topDriftLimit);
     if (plan.status !== 'compliant' && plan.status !== 'opted-out') {
       log.info('drift', { status: plan.status, items: plan.items, changes: plan.changes.map((c) => c.kind) });

@@ -136,6 +136,51 @@ describe('hygiene sweep', () => {
     });
   });
 
+  it('reads in-use data only for a repository whose planned lifecycle policy would remove approved images', async () => {
+    // No approved-* protection rule, keepLast 10 on tagged images: of 12 approved images the two oldest would go.
+    const unprotected = baselineFromJson(
+      { ...DOC, defaults: { ...DOC.defaults, lifecycle: { ...DOC.defaults.lifecycle, approved: false } } },
+      'hygiene.yaml',
+    );
+    const compliant = serializeLifecyclePolicy({
+      rules: compileLifecycle(settingsFor(unprotected, 'x').lifecycle),
+    });
+    const old = Array.from({ length: 12 }, (_, i) =>
+      imageSummary(
+        'abcdefghijkl'[i] ?? 'z',
+        [`approved-v${i}`, `v${i}`],
+        `2025-12-${String(10 + i).padStart(2, '0')}T00:00:00Z`,
+      ),
+    );
+    admin.add('team/compliant', {}, compliant, old); // no drift: the policy is already the baseline's
+    admin.add('team/quarantined-only', {}, null, [
+      imageSummary('q', ['quarantined-v1', 'v1'], '2025-12-01T00:00:00Z'),
+    ]); // drift, but no approved image is affected
+    admin.add('team/endangered', {}, null, old); // drift that would expire two approved images
+    const asked: string[] = [];
+    const withUsage: SweepDependencies = {
+      ...deps('enforce'),
+      baseline: unprotected,
+      usage: {
+        usage: async (repository) => {
+          asked.push(repository);
+          // The two oldest run on ECS: the change must be refused.
+          return new Map([
+            [`sha256:${'a'.repeat(64)}`, { lastInUseAt: null, inUseCount: 2 }],
+            [`sha256:${'b'.repeat(64)}`, { lastInUseAt: null, inUseCount: 1 }],
+          ]);
+        },
+      },
+    };
+
+    const result = await runSweep(withUsage, { kind: 'start' }, forever);
+
+    expect(asked).toEqual(['team/endangered']);
+    expect(result.counters).toMatchObject({ scanned: 3, compliant: 1, refused: 1 });
+    expect(admin.repositories.get('team/endangered')?.policy).toBeNull();
+    expect(admin.repositories.get('team/quarantined-only')?.policy).toBe(compliant);
+  });
+
   it('checkpoints when the time budget runs low and resumes where it stopped; one summary for the whole sweep', async () => {
     for (let i = 0; i < 1000; i++) admin.add(`svc/r${String(i).padStart(4, '0')}`, {}, null);
     let budget = 0;
