@@ -54,7 +54,7 @@ import {
   recordedStateKey,
 } from './plan.ts';
 import { classifyScan, type Readiness } from './readiness.ts';
-import { sourceTagsOf } from './tags.ts';
+import { sourceTagsOf, type TagScheme } from './tags.ts';
 
 /**
  * Scan statuses that say nothing about a restored image: IMAGE_ARCHIVED (read while it was archived) and
@@ -738,9 +738,28 @@ export async function checkDecisionTags(
   ref: ImageRef,
   tags: readonly string[],
 ): Promise<'consistent' | 'drift' | 'undecided'> {
-  const record = await deps.ledger.get(ref);
+  return tagCheck(deps.scheme, await deps.ledger.get(ref), tags);
+}
+
+/**
+ * {@link checkDecisionTags} for many images with one ledger read per 100 (the sweep batches across
+ * repositories); the answers in the order of `items`.
+ */
+export async function checkDecisionTagsMany(
+  deps: GateDependencies,
+  items: readonly { readonly ref: ImageRef; readonly tags: readonly string[] }[],
+): Promise<readonly ('consistent' | 'drift' | 'undecided')[]> {
+  const records = await deps.ledger.getMany(items.map((item) => item.ref));
+  return items.map((item, i) => tagCheck(deps.scheme, records[i] ?? null, item.tags));
+}
+
+function tagCheck(
+  scheme: TagScheme,
+  record: LedgerRecord | null,
+  tags: readonly string[],
+): 'consistent' | 'drift' | 'undecided' {
   if (record?.state !== 'decided' || !record.decision) return 'undecided';
-  const plan = planProjection(deps.scheme, record, tags);
+  const plan = planProjection(scheme, record, tags);
   if (!plan) return 'undecided';
   return plan.putTags.length === 0 && plan.removeTags.length === 0 ? 'consistent' : 'drift';
 }

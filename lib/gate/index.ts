@@ -9,7 +9,7 @@ export {
   type GateSettings,
   type GateTrigger,
 } from './context.ts';
-export { checkDecisionTags, decideImage } from './decide-image.ts';
+export { checkDecisionTags, checkDecisionTagsMany, decideImage } from './decide-image.ts';
 export {
   GateContentionError,
   InvalidTagSchemeError,

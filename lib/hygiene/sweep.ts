@@ -45,6 +45,10 @@ export interface SweepGate {
    * the tags do not show the recorded decision, `consistent` otherwise. Reads only.
    */
   checkTags?(ref: ImageRef, tags: readonly string[]): Promise<'consistent' | 'drift' | 'undecided'>;
+  /** {@link checkTags} for many images in one ledger read per 100; the answers in the order of `items`. */
+  checkTagsMany?(
+    items: readonly { readonly ref: ImageRef; readonly tags: readonly string[] }[],
+  ): Promise<readonly ('consistent' | 'drift' | 'undecided')[]>;
 }
 
 /** Where the checkpoint lives (the ledger's checkpoint methods). */
@@ -276,6 +280,7 @@ export async function runSweep(
     state = newSweepState(`sweep-${now.toISOString()}`, dryRun ? 'report' : settings.mode, now, dryRun);
   }
   state.invocations += 1;
+  const net = new SafetyNet(deps, state);
   const log = logger.child({ sweepId: state.sweepId, mode: state.mode });
   // A dry run changes nothing at all: no checkpoint (a sweep in progress keeps its own), no summary alert.
   const dryRun = state.dryRun;
@@ -290,6 +295,8 @@ export async function runSweep(
     throw error;
   }
   const save = async () => {
+    // Every repository up to the cursor has had its images looked at before the cursor is saved.
+    await net.flush();
     if (dryRun) return;
     try {
       version = (await deps.checkpoints.putCheckpoint(name, state, version, deps.now())).version;
@@ -337,7 +344,7 @@ export async function runSweep(
     }
     const summary = summaries.get(repository);
     if (!summary) continue;
-    const plan = await sweepRepository(deps, state, repository, summary, registryScanning, log);
+    const plan = await sweepRepository(deps, state, net, repository, summary, registryScanning, log);
     if (plan) plans.push(plan);
     state.cursor = repository;
     processed += 1;
@@ -347,6 +354,7 @@ export async function runSweep(
       sinceSave = 0;
     }
   }
+  await net.flush();
   if (!state.exceptionsChecked && !state.dryRun && deps.gate?.listExpiredWaiverDecisions) {
     if (remainingMs() < settings.safetyMarginMs) return saveIncomplete();
     await reevaluateExpiredWaivers(deps, state, log);
@@ -447,6 +455,7 @@ function toSummary(state: SweepState, settings: SweepSettings): HygieneSweepSumm
 async function sweepRepository(
   deps: SweepDependencies,
   state: SweepState,
+  net: SafetyNet,
   repository: string,
   summary: RepositorySettings,
   registryScanning: RegistryScanningConfiguration,
@@ -494,7 +503,7 @@ async function sweepRepository(
       state.counters.applied += 1;
       log.info('drift applied', { changes: plan.changes.map((c) => c.kind) });
     }
-    await safetyNet(deps, state, repository, summary.registryId, images, log);
+    await net.collect(repository, summary.registryId, images, log);
     return plan;
   } catch (error) {
     state.counters.failed += 1;
@@ -531,59 +540,133 @@ async function applyChange(admin: RegistryAdmin, repository: string, change: Pla
   }
 }
 
-async function safetyNet(
-  deps: SweepDependencies,
-  state: SweepState,
-  repository: string,
-  registryId: string,
-  images: readonly LifecycleImage[],
-  log: Logger,
-): Promise<void> {
-  const gate = deps.gate;
-  if (!gate) return;
-  const { settings } = deps;
-  const cutoff = deps.now().getTime() - settings.undecidedGraceMinutes * 60_000;
-  const carriesDecisionTags = (img: LifecycleImage) =>
-    img.tags.some((t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix));
-  for (const img of images) {
-    if (img.storageClass !== 'standard' || img.pushedAt > cutoff) continue;
-    const ref: ImageRef = { registryId, region: settings.region, repository, digest: img.digest };
-    // A decision tag proves nothing by itself: only a decision in the ledger stands behind it.
-    let reason: 'undecided' | 'drift' | null = 'undecided';
-    if (carriesDecisionTags(img)) {
+/** An image the safety net looks at: undecided-looking, or carrying decision tags the ledger must stand behind. */
+interface SafetyNetCandidate {
+  readonly ref: ImageRef;
+  readonly tags: readonly string[];
+  readonly carriesDecisionTags: boolean;
+  readonly log: Logger;
+}
+
+/** How many decision-tagged images one ledger read checks (DynamoDB BatchGetItem reads 100 items). */
+export const SAFETY_NET_BATCH = 100;
+
+/**
+ * The safety net of one sweep invocation. Repositories hand it their images; images that carry decision tags are
+ * checked against the ledger in batches across repositories (one read per {@link SAFETY_NET_BATCH} images, not
+ * one per image), then undecided and drifted images go through the gate. The sweep flushes it before every
+ * checkpoint, so a saved cursor never passes a repository whose images were not looked at.
+ */
+class SafetyNet {
+  readonly #pending: SafetyNetCandidate[] = [];
+  readonly #deps: SweepDependencies;
+  readonly #state: SweepState;
+
+  constructor(deps: SweepDependencies, state: SweepState) {
+    this.#deps = deps;
+    this.#state = state;
+  }
+
+  /** Takes a repository's images; checks and decides once enough decision-tagged images wait. */
+  async collect(
+    repository: string,
+    registryId: string,
+    images: readonly LifecycleImage[],
+    log: Logger,
+  ): Promise<void> {
+    const { settings } = this.#deps;
+    if (!this.#deps.gate) return;
+    const cutoff = this.#deps.now().getTime() - settings.undecidedGraceMinutes * 60_000;
+    for (const img of images) {
+      if (img.storageClass !== 'standard' || img.pushedAt > cutoff) continue;
+      this.#pending.push({
+        ref: { registryId, region: settings.region, repository, digest: img.digest },
+        tags: img.tags,
+        carriesDecisionTags: img.tags.some(
+          (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
+        ),
+        log,
+      });
+    }
+    if (this.#pending.filter((c) => c.carriesDecisionTags).length >= SAFETY_NET_BATCH) await this.flush();
+  }
+
+  /** Checks and decides every image taken so far. Never throws: failures are counted and logged. */
+  async flush(): Promise<void> {
+    const candidates = this.#pending.splice(0, this.#pending.length);
+    const gate = this.#deps.gate;
+    if (!gate || candidates.length === 0) return;
+    const reasons = await this.#reasons(gate, candidates);
+    for (const [i, candidate] of candidates.entries()) {
+      const reason = reasons[i];
+      if (reason === null || reason === undefined) continue;
+      await this.#decide(gate, candidate, reason);
+    }
+  }
+
+  /** Per candidate: why it goes through the gate, null when it does not, undefined when the check failed. */
+  async #reasons(
+    gate: SweepGate,
+    candidates: readonly SafetyNetCandidate[],
+  ): Promise<('undecided' | 'drift' | null | undefined)[]> {
+    const reasons: ('undecided' | 'drift' | null | undefined)[] = candidates.map((c) =>
+      c.carriesDecisionTags ? undefined : 'undecided',
+    );
+    const tagged = candidates.flatMap((c, i) => (c.carriesDecisionTags ? [i] : []));
+    for (let start = 0; start < tagged.length; start += SAFETY_NET_BATCH) {
+      const batch = tagged.slice(start, start + SAFETY_NET_BATCH);
+      const items = batch.map((i) => candidates[i] as SafetyNetCandidate);
       try {
-        const check = gate.checkTags ? await gate.checkTags(ref, img.tags) : 'consistent';
-        reason = check === 'consistent' ? null : check;
+        // A decision tag proves nothing by itself: only a decision in the ledger stands behind it.
+        const checks = gate.checkTagsMany
+          ? await gate.checkTagsMany(items.map((c) => ({ ref: c.ref, tags: c.tags })))
+          : gate.checkTags
+            ? await Promise.all(items.map((c) => gate.checkTags?.(c.ref, c.tags) ?? 'consistent'))
+            : items.map(() => 'consistent' as const);
+        for (const [k, i] of batch.entries()) {
+          const check = checks[k];
+          reasons[i] = check === 'consistent' ? null : (check ?? 'undecided');
+        }
       } catch (error) {
-        state.safetyNet.errors += 1;
-        log.error('safety net: could not check the decision tags against the ledger', error as Error);
-        continue;
+        this.#state.safetyNet.errors += items.length;
+        (items[0]?.log ?? this.#deps.logger).error(
+          'safety net: could not check the decision tags against the ledger',
+          { images: items.length, error: error as Error },
+        );
       }
     }
-    if (reason === null) continue;
+    return reasons;
+  }
+
+  async #decide(
+    gate: SweepGate,
+    candidate: SafetyNetCandidate,
+    reason: 'undecided' | 'drift',
+  ): Promise<void> {
+    const state = this.#state;
     if (state.dryRun) {
       // Dry run: count what would be decided, decide nothing.
       state.safetyNet.deferred += 1;
-      continue;
+      return;
     }
     const used = state.safetyNet.undecidedDecided + state.safetyNet.notReady + state.safetyNet.errors;
-    if (used >= settings.maxSafetyNetPerRun * state.invocations) {
+    if (used >= this.#deps.settings.maxSafetyNetPerRun * state.invocations) {
       state.safetyNet.deferred += 1;
-      continue;
+      return;
     }
     try {
-      const outcome = await gate.decide(ref, reason, state.sweepId);
+      const outcome = await gate.decide(candidate.ref, reason, state.sweepId);
       if (outcome.outcome === 'not-ready') state.safetyNet.notReady += 1;
       else state.safetyNet.undecidedDecided += 1;
-      log.info(
+      candidate.log.info(
         reason === 'drift'
           ? 'safety net: decision tags that do not show the recorded decision, repaired through the gate'
           : 'safety net: undecided image sent through the gate',
-        { digest: img.digest, reason, outcome: outcome.outcome },
+        { digest: candidate.ref.digest, reason, outcome: outcome.outcome },
       );
     } catch (error) {
       state.safetyNet.errors += 1;
-      log.error('safety net: gate failed for an image', error as Error);
+      candidate.log.error('safety net: gate failed for an image', error as Error);
     }
   }
 }
@@ -631,11 +714,13 @@ async function sweepNamed(deps: SweepDependencies, repositories: readonly string
   const plans: RepositoryPlan[] = [];
   if (wanted.size === 0) return runResult('complete', state, 0, plans);
   const registryScanning = await deps.admin.getRegistryScanning();
+  const net = new SafetyNet(deps, state);
   for await (const repo of deps.admin.listRepositories()) {
     if (!wanted.has(repo.name)) continue;
     const plan = await sweepRepository(
       deps,
       state,
+      net,
       repo.name,
       repositorySettings(repo),
       registryScanning,
@@ -643,5 +728,6 @@ async function sweepNamed(deps: SweepDependencies, repositories: readonly string
     );
     if (plan) plans.push(plan);
   }
+  await net.flush();
   return runResult('complete', state, plans.length, plans);
 }

@@ -14,6 +14,8 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -41,6 +43,10 @@ export interface DynamoDbLedgerOptions {
 }
 
 const CHECKPOINT_PREFIX = 'checkpoint#';
+/** BatchGetItem reads at most 100 items per request. */
+const BATCH_GET_LIMIT = 100;
+/** Attempts of one batch while DynamoDB returns UnprocessedKeys (the first included). */
+const UNPROCESSED_ATTEMPTS = 5;
 
 export class DynamoDbLedger implements Ledger {
   readonly #client: DynamoDBClient;
@@ -56,6 +62,53 @@ export class DynamoDbLedger implements Ledger {
     const item = await this.#getItem(key);
     if (!item) return null;
     return parseRecordItem(this.#table, key, item);
+  }
+
+  async getMany(refs: readonly ImageRef[]): Promise<readonly (LedgerRecord | null)[]> {
+    const keys = [...new Set(refs.map(imageKey))];
+    const items = new Map<string, Record<string, AttributeValue>>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      await this.#batchGet(keys.slice(start, start + BATCH_GET_LIMIT), items);
+    }
+    return refs.map((ref) => {
+      const key = imageKey(ref);
+      const item = items.get(key);
+      return item ? parseRecordItem(this.#table, key, item) : null;
+    });
+  }
+
+  /**
+   * One BatchGetItem of at most 100 keys, then its UnprocessedKeys (DynamoDB returns them under throughput
+   * limits or beyond 16 MB) again with backoff; keys still unprocessed after that make the read fail as
+   * unavailable, never come back as "no record".
+   */
+  async #batchGet(keys: readonly string[], into: Map<string, Record<string, AttributeValue>>): Promise<void> {
+    let pending: Record<string, AttributeValue>[] = keys.map((key) => ({ pk: { S: key } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= UNPROCESSED_ATTEMPTS)
+        throw new LedgerUnavailableError(
+          `${this.#table}: ${pending.length} key(s) still unprocessed after ${UNPROCESSED_ATTEMPTS} BatchGetItem attempts`,
+        );
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+      let out: BatchGetItemCommandOutput;
+      try {
+        out = await this.#client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+      } catch (error) {
+        throw new LedgerUnavailableError(
+          `${this.#table}: cannot read ${pending.length} record(s): ${describe(error)}`,
+          { cause: error },
+        );
+      }
+      for (const item of out.Responses?.[this.#table] ?? []) {
+        const key = item.pk?.S;
+        if (key !== undefined) into.set(key, item);
+      }
+      pending = out.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    }
   }
 
   async put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord> {

@@ -204,6 +204,11 @@ export interface Ledger {
   /** Strongly consistent read. null when the image has no record. */
   get(ref: ImageRef): Promise<LedgerRecord | null>;
   /**
+   * Strongly consistent reads of many images (the sweep's check of decision tags): the records in the order of
+   * `refs`, null where an image has no record. DynamoDB: one BatchGetItem per 100 images.
+   */
+  getMany(refs: readonly ImageRef[]): Promise<readonly (LedgerRecord | null)[]>;
+  /**
    * Writes `record` with `version = expectedVersion + 1` if the stored version is `expectedVersion`
    * (0: no record may exist). Throws `LedgerConflictError` otherwise. Returns the stored record.
    */

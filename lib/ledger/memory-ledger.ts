@@ -25,6 +25,10 @@ export class MemoryLedger implements Ledger {
     return found ? upgradeRecord(structuredClone(found)) : null;
   }
 
+  async getMany(refs: readonly ImageRef[]): Promise<readonly (LedgerRecord | null)[]> {
+    return Promise.all(refs.map((ref) => this.get(ref)));
+  }
+
   async put(record: LedgerRecord, expectedVersion: number): Promise<LedgerRecord> {
     const current = this.records.get(record.key);
     const currentVersion = current?.version ?? 0;

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
-import { checkDecisionTags, decideImage } from '../gate/index.ts';
+import { checkDecisionTags, checkDecisionTagsMany, decideImage } from '../gate/index.ts';
 import { loadBaseline } from '../hygiene/baseline.ts';
 import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from '../hygiene/sweep.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
@@ -76,6 +76,7 @@ export async function buildSweepDependencies(
       },
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
       checkTags: (ref, tags) => checkDecisionTags(gate, ref, tags),
+      checkTagsMany: (items) => checkDecisionTagsMany(gate, items),
     },
     ...(usage ? { usage } : {}),
     logger: gate.logger,

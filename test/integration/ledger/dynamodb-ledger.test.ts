@@ -86,6 +86,10 @@ describe('DynamoDbLedger (dynalite)', () => {
 
     aws.faults.dynamodb.failNext('GetItem', 5, 'throttle');
     await expect(ledger.get(image)).rejects.toBeInstanceOf(LedgerUnavailableError);
+    aws.faults.dynamodb.failNext('BatchGetItem', 2, 'server-error');
+    expect((await ledger.getMany([image]))[0]?.version).toBe(1);
+    aws.faults.dynamodb.failNext('BatchGetItem', 5, 'throttle');
+    await expect(ledger.getMany([image])).rejects.toBeInstanceOf(LedgerUnavailableError);
     aws.faults.dynamodb.clear();
   });
 });

@@ -299,6 +299,70 @@ describe('hygiene sweep', () => {
     for (const line of metrics) expect(emfProblems(JSON.stringify(line))).toEqual([]);
   });
 
+  it('safety net: decision tags are checked against the ledger in batches of 100 across repositories', async () => {
+    // 250 repositories of one decision-tagged image each; in two of them the ledger stands behind nothing.
+    const spoofed = new Set(['svc/r0042', 'svc/r0217']);
+    for (let i = 0; i < 250; i++)
+      admin.add(`svc/r${String(i).padStart(4, '0')}`, {}, COMPLIANT, [
+        imageSummary(String(i % 10), ['approved-v1', 'v1'], '2026-01-01T00:00:00Z'),
+      ]);
+    const batches: number[] = [];
+    const gate: SweepGate = {
+      decide: async (ref, reason) => {
+        decided.push({ ref, reason });
+        return { outcome: 'decided' };
+      },
+      checkTagsMany: async (items) => {
+        batches.push(items.length);
+        return items.map((item) => (spoofed.has(item.ref.repository) ? 'undecided' : 'consistent'));
+      },
+      checkTags: async () => {
+        throw new Error('one read per image: the sweep must batch');
+      },
+    };
+
+    const result = await runSweep(
+      deps('report', gate, { checkpointEvery: 1_000 }),
+      { kind: 'start' },
+      forever,
+    );
+
+    expect(result.status).toBe('complete');
+    expect(batches).toEqual([100, 100, 50]);
+    expect(decided.map((d) => [d.ref.repository, d.reason])).toEqual([
+      ['svc/r0042', 'undecided'],
+      ['svc/r0217', 'undecided'],
+    ]);
+  });
+
+  it('safety net: a checkpoint never passes images that were not checked (flushed before every save)', async () => {
+    for (let i = 0; i < 30; i++)
+      admin.add(`svc/r${String(i).padStart(4, '0')}`, {}, COMPLIANT, [
+        imageSummary('a', ['approved-v1', 'v1'], '2026-01-01T00:00:00Z'),
+      ]);
+    const checked: string[] = [];
+    const gate: SweepGate = {
+      decide: async () => ({ outcome: 'decided' }),
+      checkTagsMany: async (items) => {
+        checked.push(...items.map((item) => item.ref.repository));
+        return items.map(() => 'consistent' as const);
+      },
+    };
+    let budget = 12;
+    // Time runs out after 12 repositories: the saved cursor covers exactly the repositories checked so far.
+    const first = await runSweep(deps('report', gate, { checkpointEvery: 5 }), { kind: 'start' }, () =>
+      budget-- > 0 ? 900_000 : 0,
+    );
+    expect(first.status).toBe('incomplete');
+    const saved = [...ledger.checkpoints.values()][0]?.value as { cursor: string };
+    expect(checked.at(-1)).toBe(saved.cursor);
+    const second = await runSweep(deps('report', gate), { kind: 'resume' }, forever);
+    expect(second.status).toBe('complete');
+    expect([...checked].sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `svc/r${String(i).padStart(4, '0')}`),
+    );
+  });
+
   it('metrics: failed safety-net decisions are errors of their own kind', async () => {
     admin.add('team/app', {}, COMPLIANT, [
       imageSummary('a', ['v1'], '2026-01-09T00:00:00Z'),

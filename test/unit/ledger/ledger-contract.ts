@@ -81,6 +81,27 @@ export function ledgerContract(make: () => Ledger) {
     expect((await ledger.get(other.image))?.findingHistory).toBeNull();
   });
 
+  it('reads many records at once, in the order asked, null where there is none (beyond 100 images too)', async () => {
+    const ledger = make();
+    const images = Array.from({ length: 230 }, () => ref());
+    const stored = new Map<string, LedgerRecord>();
+    for (const [i, image] of images.entries()) {
+      if (i % 3 === 0) continue; // every third image has no record
+      const first = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+      stored.set(image.digest, i % 2 === 0 ? await ledger.put(decided(first, null), 1) : first);
+    }
+    const asked = [...images].reverse();
+    asked.push(images[1] as ImageRef); // the same image twice
+
+    const records = await ledger.getMany(asked);
+
+    expect(records).toHaveLength(asked.length);
+    for (const [i, image] of asked.entries()) {
+      expect(records[i] ?? null).toEqual(stored.get(image.digest) ?? null);
+    }
+    expect(await ledger.getMany([])).toEqual([]);
+  });
+
   it('refuses a write based on a stale version (conditional write)', async () => {
     const ledger = make();
     const image = ref();
