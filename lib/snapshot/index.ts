@@ -15,6 +15,7 @@ export {
   type SnapshotScan,
   type SnapshotSource,
 } from './format.ts';
+export { type SnapshotObject, type SnapshotStore, snapshotKeys } from './store.ts';
 export { findingOf, parseHeaderLine, parseImageLine, readSnapshot, type SnapshotReading } from './read.ts';
 export {
   findingTuple,

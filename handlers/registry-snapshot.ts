@@ -1,0 +1,7 @@
+/** Nightly registry snapshot for `gatekeeper policy impact`. Wiring only: the flow lives in lib/registry-snapshot. */
+import middy from '@middy/core';
+import { takeRegistrySnapshot } from '../lib/registry-snapshot/index.ts';
+// AWS wiring, deliberately not in the module entry (it builds the ECR, DynamoDB, S3 and Inspector clients).
+import { getSnapshotDependencies } from '../lib/wiring/snapshot-dependencies.ts';
+
+export const handler = middy().handler(async () => takeRegistrySnapshot(getSnapshotDependencies()));
