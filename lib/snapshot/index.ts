@@ -15,8 +15,8 @@ export {
   type SnapshotScan,
   type SnapshotSource,
 } from './format.ts';
-export { type SnapshotObject, type SnapshotStore, snapshotKeys } from './store.ts';
 export { findingOf, parseHeaderLine, parseImageLine, readSnapshot, type SnapshotReading } from './read.ts';
+export { type SnapshotObject, type SnapshotStore, snapshotKeys } from './store.ts';
 export {
   findingTuple,
   type SnapshotImageInput,
