@@ -26,6 +26,7 @@ import type { ImageSummary, Registry, RegistryAdmin, RepositorySummary } from '.
 import {
   type SnapshotImageInput,
   type SnapshotInUse,
+  type SnapshotSource,
   type SnapshotStore,
   snapshotKeys,
   writeSnapshot,
@@ -56,6 +57,8 @@ export interface RegistrySnapshotSettings {
    * image rules it could not check.
    */
   readonly facts: boolean;
+  /** The header's `source`: `sweep` for the stack's nightly run (default), `read-only-role` for an outside script. */
+  readonly source?: SnapshotSource;
 }
 
 export interface RegistrySnapshotDependencies {
@@ -108,7 +111,7 @@ export async function takeRegistrySnapshot(
   });
   const images = await writeSnapshot(
     gzip,
-    { takenAt, source: 'sweep', registryId, region: settings.region },
+    { takenAt, source: settings.source ?? 'sweep', registryId, region: settings.region },
     imagesOf(deps, registryId, repositories),
   );
   gzip.end();
