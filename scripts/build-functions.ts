@@ -29,6 +29,7 @@ export const FUNCTIONS = [
   'finding-changed',
   'hygiene-sweep',
   'rejudge',
+  'registry-snapshot',
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -53,6 +54,7 @@ export const BUNDLE_BUDGETS: Readonly<Record<FunctionName, number>> = {
   'finding-changed': 390 * 1024,
   'hygiene-sweep': 445 * 1024,
   rejudge: 400 * 1024,
+  'registry-snapshot': 410 * 1024,
 };
 
 export interface FunctionArtifact {

@@ -40,6 +40,8 @@ export interface GatekeeperConfig {
   readonly metricsNamespace: string;
   /** SQS queue URL of the re-judgement fan-out (GATEKEEPER_REJUDGE_QUEUE_URL); null outside the rejudge function. */
   readonly rejudgeQueueUrl: string | null;
+  /** S3 bucket the registry snapshot is written to (GATEKEEPER_SNAPSHOT_BUCKET); null outside the registry-snapshot function. */
+  readonly snapshotBucket: string | null;
 }
 
 export interface LoadConfigOptions {
@@ -64,6 +66,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_INSPECTOR_USAGE',
   'GATEKEEPER_METRICS_NAMESPACE',
   'GATEKEEPER_REJUDGE_QUEUE_URL',
+  'GATEKEEPER_SNAPSHOT_BUCKET',
 ] as const;
 
 export const DEFAULTS = {
@@ -156,6 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (rejudgeQueueUrl !== null && !/^https?:\/\/[^\s]+$/.test(rejudgeQueueUrl)) {
     throw new ConfigError('GATEKEEPER_REJUDGE_QUEUE_URL', `"${rejudgeQueueUrl}" is not an SQS queue URL`);
   }
+  const snapshotBucket = optional(env, 'GATEKEEPER_SNAPSHOT_BUCKET');
+  // S3 general purpose bucket naming rules (S3 User Guide, "Bucket naming rules"): 3-63 characters.
+  if (snapshotBucket !== null && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(snapshotBucket)) {
+    throw new ConfigError('GATEKEEPER_SNAPSHOT_BUCKET', `"${snapshotBucket}" is not an S3 bucket name`);
+  }
   const namespaceIssue = namespaceProblem(metricsNamespace);
   if (namespaceIssue !== null) {
     throw new ConfigError('GATEKEEPER_METRICS_NAMESPACE', `"${metricsNamespace}" ${namespaceIssue}`);
@@ -175,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     logLevel,
     metricsNamespace,
     rejudgeQueueUrl,
+    snapshotBucket,
   });
 }
 

@@ -16,6 +16,7 @@ export {
   type SnapshotSource,
 } from './format.ts';
 export { findingOf, parseHeaderLine, parseImageLine, readSnapshot, type SnapshotReading } from './read.ts';
+export { type SnapshotObject, type SnapshotStore, snapshotKeys } from './store.ts';
 export {
   findingTuple,
   type SnapshotImageInput,

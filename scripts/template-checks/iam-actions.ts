@@ -32,6 +32,7 @@ export const IAM_PREFIX_BY_CLIENT: Readonly<Record<string, string>> = {
   'client-dynamodb': 'dynamodb',
   'client-inspector2': 'inspector2',
   'client-sqs': 'sqs',
+  'client-s3': 's3',
 };
 
 /**

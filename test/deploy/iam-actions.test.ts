@@ -108,9 +108,12 @@ describe('each role grants exactly what its function can call', () => {
   it('finds the calls of every function (no function is analysed as calling nothing)', () => {
     for (const name of FUNCTIONS) {
       const actions = of(name).reachable.map((r) => r.action);
-      expect(actions, name).toEqual(
-        expect.arrayContaining(['ecr:BatchGetImage', 'ecr:PutImage', 'sns:Publish', 'dynamodb:PutItem']),
-      );
+      // The registry snapshot only reads the registry and the ledger, and writes its S3 objects.
+      const expected =
+        name === 'registry-snapshot'
+          ? ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'dynamodb:GetItem', 's3:PutObject']
+          : ['ecr:BatchGetImage', 'ecr:PutImage', 'sns:Publish', 'dynamodb:PutItem'];
+      expect(actions, name).toEqual(expect.arrayContaining(expected));
     }
   });
 
@@ -148,11 +151,27 @@ describe('each role grants exactly what its function can call', () => {
     }
   });
 
-  it('counts Inspector coverage only for the sweep', () => {
+  it('counts Inspector coverage only for the sweep and the registry snapshot (in-use data)', () => {
     for (const name of FUNCTIONS) {
       const reachable = of(name).reachable.map((r) => r.action);
-      expect(reachable.includes('inspector2:ListCoverage'), name).toBe(name === 'hygiene-sweep');
+      expect(reachable.includes('inspector2:ListCoverage'), name).toBe(
+        name === 'hygiene-sweep' || name === 'registry-snapshot',
+      );
     }
+  });
+
+  it('lets the registry snapshot write only snapshot objects: no tag, ledger, alert or other S3 write', () => {
+    const granted = grantedActions(template, roleOf(template, 'registry-snapshot'));
+    for (const action of [
+      'ecr:PutImage',
+      'ecr:BatchDeleteImage',
+      'dynamodb:PutItem',
+      'sns:Publish',
+      's3:DeleteObject',
+      's3:GetObject',
+    ])
+      expect(granted, action).not.toContain(action);
+    expect(granted).toContain('s3:PutObject');
   });
 });
 
@@ -342,8 +361,8 @@ describe('the bundle analysis', () => {
   });
 
   it('refuses an SDK client without a known IAM prefix', () => {
-    expect(() => bundledCommands([commandModule('client-s3', 'GetObject')])).toThrow(
-      /no IAM prefix known for @aws-sdk\/client-s3/,
+    expect(() => bundledCommands([commandModule('client-lambda', 'Invoke')])).toThrow(
+      /no IAM prefix known for @aws-sdk\/client-lambda/,
     );
   });
 });

@@ -129,7 +129,8 @@ describe('functions', () => {
       const files = [variables.GATEKEEPER_POLICY_SET, variables.GATEKEEPER_HYGIENE_BASELINE].filter(
         (v) => v !== undefined,
       );
-      expect(files.length, name).toBe(name === 'hygiene-sweep' ? 2 : 1);
+      // The registry snapshot judges nothing: it reads neither a policy set nor the baseline.
+      expect(files.length, name).toBe(name === 'hygiene-sweep' ? 2 : name === 'registry-snapshot' ? 0 : 1);
       for (const file of files) expect(entries, `${name}: ${String(file)}`).toContain(file);
     }
   });
@@ -143,8 +144,11 @@ describe('functions', () => {
   });
 
   it('keeps tag-writing concurrency within ECR PutImage quota (10/s)', () => {
-    // The event-driven writers: one image at a time each. The rejudge function is paced instead (below).
-    const writers = FUNCTIONS.filter((name) => name !== 'image-pushed' && name !== 'rejudge');
+    // The event-driven writers: one image at a time each. The rejudge function is paced instead (below); the
+    // registry snapshot writes no tag (its role has no ecr:PutImage: test/deploy/iam-actions.test.ts).
+    const writers = FUNCTIONS.filter(
+      (name) => name !== 'image-pushed' && name !== 'rejudge' && name !== 'registry-snapshot',
+    );
     const total = writers.reduce(
       (sum, name) => sum + Number(functionFor(template, name)[1].Properties?.ReservedConcurrentExecutions),
       0,
@@ -420,8 +424,11 @@ describe('roles', () => {
     }
   });
 
-  it('lets only the gatekeeper functions publish to the alert topic, and nobody without TLS', () => {
-    const functionRoles = FUNCTIONS.map((name) => ({ 'Fn::GetAtt': [roleOf(name), 'Arn'] }));
+  it('lets only the gatekeeper functions that alert publish to the alert topic, and nobody without TLS', () => {
+    // The registry snapshot sends no alert: its role is not among the publishers.
+    const functionRoles = FUNCTIONS.filter((name) => name !== 'registry-snapshot').map((name) => ({
+      'Fn::GetAtt': [roleOf(name), 'Arn'],
+    }));
     const policy = ofType(template, 'AWS::SNS::TopicPolicy')
       .map(([, p]) => props(p))
       .find((p) => JSON.stringify(p.Topics) === JSON.stringify([{ Ref: 'AlertTopic' }]));

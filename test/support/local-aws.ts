@@ -1,8 +1,8 @@
 /**
  * Local AWS for tests and the demo: an ECR-compatible server, an SNS endpoint, DynamoDB (dynalite), an
- * Amazon Inspector endpoint (ECR image coverage / in-use data) and an SQS endpoint (JSON protocol), each on its
- * own free 127.0.0.1 port, reached by the real AWS SDK v3 clients through `AWS_ENDPOINT_URL_ECR` / `_SNS` /
- * `_DYNAMODB` / `_INSPECTOR2` / `_SQS`. Each
+ * Amazon Inspector endpoint (ECR image coverage / in-use data), an SQS endpoint (JSON protocol) and an S3 endpoint
+ * (restXml, path-style), each on its own free 127.0.0.1 port, reached by the real AWS SDK v3 clients through
+ * `AWS_ENDPOINT_URL_ECR` / `_SNS` / `_DYNAMODB` / `_INSPECTOR2` / `_SQS` / `_S3`. Each
  * endpoint has fault injection and call counts.
  *
  * @example
@@ -19,6 +19,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
 import { Inspector2Client, type Inspector2ClientConfig } from '@aws-sdk/client-inspector2';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -28,6 +29,7 @@ import { EcrService } from './ecr/ecr-service.ts';
 import { type RunningEndpoint, startEndpoint } from './http/endpoint-server.ts';
 import { FaultController, type OperationStats, type RateLimit } from './http/faults.ts';
 import { InspectorHttpAdapter, InspectorService } from './inspector/inspector-service.ts';
+import { S3Service } from './s3/s3-service.ts';
 import { SnsService } from './sns/sns-service.ts';
 import { type QueueSettings, SqsService } from './sqs/sqs-service.ts';
 import { LocalClock } from './wire.ts';
@@ -48,6 +50,8 @@ export type { FaultKind, HeldRequest, OperationStats, RateLimit } from './http/f
 export { FaultController } from './http/faults.ts';
 export type { ImageCoverageSeed } from './inspector/inspector-service.ts';
 export { InspectorService } from './inspector/inspector-service.ts';
+export type { StoredObject } from './s3/s3-service.ts';
+export { S3_MAX_PUT_OBJECT_BYTES, S3Service } from './s3/s3-service.ts';
 export type { RecordedPublish } from './sns/sns-service.ts';
 export { SNS_MAX_MESSAGE_BYTES, SnsService } from './sns/sns-service.ts';
 export type { QueuedMessage, QueueSettings } from './sqs/sqs-service.ts';
@@ -80,6 +84,8 @@ export interface LocalAwsOptions {
    * name → settings.
    */
   readonly sqsQueues?: Readonly<Record<string, QueueSettings>>;
+  /** S3 buckets created at start (names). */
+  readonly s3Buckets?: readonly string[];
 }
 
 export interface ServiceCounts<T> {
@@ -104,6 +110,7 @@ export interface LocalAws {
     readonly dynamodb: string | null;
     readonly inspector: string;
     readonly sqs: string;
+    readonly s3: string;
   };
   /** AWS_ENDPOINT_URL_* (the SDK reads them), AWS_REGION, fake credentials; merge into process.env or a child env. */
   readonly env: Readonly<Record<string, string>>;
@@ -121,12 +128,18 @@ export interface LocalAws {
    * queue. Its calls are counted by `faults.sqs.callCounts()` (not in `callCounts()`, whose shape other tests pin).
    */
   readonly sqs: SqsService;
+  /**
+   * The local S3 (restXml, path-style): seeded buckets, objects in memory (`s3.object(bucket, key)`). Its calls are
+   * counted by `faults.s3.callCounts()` (not in `callCounts()`, whose shape other tests pin).
+   */
+  readonly s3: S3Service;
   readonly faults: {
     readonly ecr: FaultController;
     readonly sns: FaultController;
     readonly dynamodb: FaultController;
     readonly inspector: FaultController;
     readonly sqs: FaultController;
+    readonly s3: FaultController;
   };
   /** Shared clock of the local services (push times, scan 24 h limit, lifecycle dates). */
   readonly clock: LocalClock;
@@ -136,6 +149,7 @@ export interface LocalAws {
     dynamodb(config?: DynamoDBClientConfig & TestRetryOptions): DynamoDBClient;
     inspector(config?: Inspector2ClientConfig & TestRetryOptions): Inspector2Client;
     sqs(config?: SQSClientConfig & TestRetryOptions): SQSClient;
+    s3(config?: S3ClientConfig & TestRetryOptions): S3Client;
   };
   /** Calls that reached each service, per operation (throttled and faulted requests excluded). */
   callCounts(): ServiceCounts<number>;
@@ -167,6 +181,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     dynamodb: new FaultController(),
     inspector: new FaultController(),
     sqs: new FaultController(),
+    s3: new FaultController(),
   };
   if (options.ecr?.putImageRateLimit) faults.ecr.rateLimit('PutImage', options.ecr.putImageRateLimit);
 
@@ -184,6 +199,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const inspector = new InspectorService({ accountId, region, clock });
   for (const topic of options.snsTopics ?? []) sns.createTopic(topic);
   const sqs = new SqsService(region, accountId, clock);
+  const s3 = new S3Service(clock);
+  for (const bucket of options.s3Buckets ?? []) s3.createBucket(bucket);
 
   const closers: (() => Promise<void> | void)[] = [];
   const clients: { destroy(): void }[] = [];
@@ -207,6 +224,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     closers.push(() => sqsEndpoint.close());
     sqs.setBaseUrl(sqsEndpoint.url);
     for (const [name, settings] of Object.entries(options.sqsQueues ?? {})) sqs.createQueue(name, settings);
+    const s3Endpoint = await startEndpoint(s3, faults.s3);
+    closers.push(() => s3Endpoint.close());
 
     let dynamoEndpoint: RunningEndpoint | null = null;
     if (options.dynamodb !== false) {
@@ -227,6 +246,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       AWS_ENDPOINT_URL_SNS: snsEndpoint.url,
       AWS_ENDPOINT_URL_INSPECTOR2: inspectorEndpoint.url,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint.url,
+      AWS_ENDPOINT_URL_S3: s3Endpoint.url,
       ...(dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint.url } : {}),
     };
 
@@ -253,12 +273,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         dynamodb: dynamoEndpoint?.url ?? null,
         inspector: inspectorEndpoint.url,
         sqs: sqsEndpoint.url,
+        s3: s3Endpoint.url,
       },
       env,
       ecr,
       sns,
       inspector,
       sqs,
+      s3,
       faults,
       clock,
       clients: {
@@ -274,6 +296,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           track(new Inspector2Client({ ...base(inspectorEndpoint.url, config), ...stripRetry(config) })),
         sqs: (config = {}) =>
           track(new SQSClient({ ...base(sqsEndpoint.url, config), ...stripRetry(config) })),
+        s3: (config = {}) => track(new S3Client({ ...base(s3Endpoint.url, config), ...stripRetry(config) })),
       },
       connectionCounts: () => ({
         ecr: ecrEndpoint.connections(),
@@ -297,6 +320,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         faults.dynamodb.resetCounts();
         faults.inspector.resetCounts();
         faults.sqs.resetCounts();
+        faults.s3.resetCounts();
       },
       stop,
     };

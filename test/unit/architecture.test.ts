@@ -102,6 +102,21 @@ const MODULES: Readonly<Record<string, ModuleRule>> = {
     mayImport: ['lib/aws', 'lib/errors', 'lib/events', 'lib/gate', 'lib/ledger', 'lib/notify', ...AWS_SDK],
     why: 're-judgement drives the gate over a queue port (SQS adapter beside it)',
   },
+  'lib/registry-snapshot': {
+    mayImport: [
+      'lib/aws',
+      'lib/errors',
+      'lib/events',
+      'lib/findings',
+      'lib/ledger',
+      'lib/log',
+      'lib/policy',
+      'lib/registry',
+      'lib/snapshot',
+      ...AWS_SDK,
+    ],
+    why: 'the scheduled snapshot reads the registry and ledger ports and writes through a store port (S3 adapter beside it)',
+  },
   'lib/cli': {
     mayImport: [
       'lib/config',
@@ -131,6 +146,7 @@ const MODULES: Readonly<Record<string, ModuleRule>> = {
       'lib/notify',
       'lib/policy',
       'lib/registry',
+      'lib/registry-snapshot',
       'lib/rejudge',
       '@middy/*',
       'aws-lambda',
@@ -139,7 +155,15 @@ const MODULES: Readonly<Record<string, ModuleRule>> = {
     why: 'wiring builds adapters once per cold start; only handlers import it',
   },
   handlers: {
-    mayImport: ['lib/wiring', 'lib/gate', 'lib/hygiene', 'lib/rejudge', '@middy/*', 'aws-lambda'],
+    mayImport: [
+      'lib/wiring',
+      'lib/gate',
+      'lib/hygiene',
+      'lib/registry-snapshot',
+      'lib/rejudge',
+      '@middy/*',
+      'aws-lambda',
+    ],
     why: 'a handler is wiring plus one lib call',
   },
 };

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       metricsNamespace: 'EcrScanGatekeeper',
       rejudgeQueueUrl: null,
+      snapshotBucket: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.repositoryScope)).toBe(true);
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
       GATEKEEPER_INSPECTOR_USAGE: 'OFF',
       GATEKEEPER_METRICS_NAMESPACE: 'Team/Gatekeeper#prod',
       GATEKEEPER_REJUDGE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
+      GATEKEEPER_SNAPSHOT_BUCKET: 'gk-prod-snapshots',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metricsNamespace: 'Team/Gatekeeper#prod',
       rejudgeQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
+      snapshotBucket: 'gk-prod-snapshots',
     });
   });
 
@@ -189,6 +192,12 @@ describe('loadConfig', () => {
       { GATEKEEPER_REJUDGE_QUEUE_URL: 'gk-rejudge' },
       'GATEKEEPER_REJUDGE_QUEUE_URL',
       /not an SQS queue URL/,
+    ],
+    [
+      'snapshot bucket',
+      { GATEKEEPER_SNAPSHOT_BUCKET: 's3://gk-snapshots' },
+      'GATEKEEPER_SNAPSHOT_BUCKET',
+      /not an S3 bucket name/,
     ],
     ['log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn, error, silent/],
     ['typo', { GATEKEEPER_TOPIC_ARM: 'x' }, 'GATEKEEPER_TOPIC_ARM', /did you mean GATEKEEPER_TOPIC_ARN/],
