@@ -86,7 +86,7 @@ const HEADER = (target) =>
 
 function replaceHelpers(code, out) {
   const used = new Map();
-  const replaced = code.replace(/require\("([^"]+)"\)\.default/g, (whole, module) => {
+  const replaced = code.replace(/require\("([^"]+)"\)\.default/g, (_whole, module) => {
     const helper = HELPERS[module];
     if (!helper)
       throw new Error(`${out}: the generated code requires ${module}, which has no local stand-in`);
@@ -143,6 +143,8 @@ export function declarations(target) {
     "  /** JSON Pointer of the offending value, `''` for the document. */",
     '  readonly instancePath: string;',
     '  readonly keyword: string;',
+    "  /** Where in the schema the failing keyword is (ajv's schemaPath). */",
+    '  readonly schemaPath: string;',
     '  readonly params: Readonly<Record<string, unknown>>;',
     '}',
     '/** True when the value is valid; otherwise `errors` lists every problem. */',

@@ -6,6 +6,8 @@ export interface SchemaError {
   /** JSON Pointer of the offending value, `''` for the document. */
   readonly instancePath: string;
   readonly keyword: string;
+  /** Where in the schema the failing keyword is (ajv's schemaPath). */
+  readonly schemaPath: string;
   readonly params: Readonly<Record<string, unknown>>;
 }
 /** True when the value is valid; otherwise `errors` lists every problem. */
