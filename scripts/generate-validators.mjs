@@ -84,6 +84,18 @@ const HEADER = (target) =>
     '/* eslint-disable */',
   ].join('\n');
 
+/**
+ * Lets a bundler drop the module when nothing calls its validators (the Lambda bundles import the policy checks
+ * but never run them): ajv's top-level `validateN.evaluated = …` assignments become constants, and its pattern
+ * and helper constants are marked pure.
+ */
+function treeShakable(code) {
+  return code
+    .replace(/\b(validate\d+)\.evaluated = /g, 'const $1_evaluated = ')
+    .replace(/\b(validate\d+)\.evaluated\b/g, '$1_evaluated')
+    .replace(/= new RegExp\(/g, '= /* @__PURE__ */ new RegExp(');
+}
+
 function replaceHelpers(code, out) {
   const used = new Map();
   const replaced = code.replace(/require\("([^"]+)"\)\.default/g, (_whole, module) => {
@@ -95,7 +107,7 @@ function replaceHelpers(code, out) {
   });
   if (/\brequire\(/.test(replaced)) throw new Error(`${out}: the generated code still calls require()`);
   const helpers = [...used.values()].map((h) => h.code).join('\n');
-  const body = replaced.replace(/^"use strict";\n?/, '');
+  const body = treeShakable(replaced.replace(/^"use strict";\n?/, ''));
   return helpers ? `${helpers}\n${body}` : body;
 }
 
