@@ -186,7 +186,7 @@ export const FORBIDDEN_IN_BUNDLE = ['yaml', 'ajv'] as const;
 
 /**
  * Modules the runtime imports only dynamically, on branches that cannot run in Lambda; the bundle gets a module
- * that throws a clear error instead (bundling them would add yaml + ajv, ~250 KB, or unused SDK code).
+ * that throws a clear error instead (bundling them would add yaml and the policy loader, or unused SDK code).
  * Keyed by the import as written; `from` restricts it to importers under that path (relative to the root).
  * Static imports of these are left alone (and the forbidden-package check catches yaml/ajv).
  */

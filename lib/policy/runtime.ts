@@ -1,6 +1,7 @@
 /**
- * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports neither
- * `yaml` nor `ajv` (those live in load.ts), so function bundles stay small. The CLI uses index.ts.
+ * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports no `yaml`
+ * (that lives in load.ts) and no ajv (the validators are generated code that bundles drop when unused, as the
+ * Lambda bundles do: they verify the build's sha256 instead, lib/policy/built-set.ts). The CLI uses index.ts.
  */
 
 import { isRecord } from '../findings/json-reader.ts';
