@@ -18,6 +18,7 @@ import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin, transform } from 'esbuild';
+import { baselineJsonSha256 } from '../lib/hygiene/built-baseline.ts';
 import { policySetFileSha256 } from '../lib/policy/built-set.ts';
 import { createZip } from './build-zip.ts';
 
@@ -180,14 +181,14 @@ export const LAZY_EXTERNALS = [
 /**
  * Packages that must not reach any function bundle: the policy set and the hygiene baseline arrive as JSON
  * (policy-set.json, hygiene-baseline.json), validated by the build with the YAML/JSON Schema loaders; at cold start
- * the policy set is verified against the sha256 the build recorded (lib/policy/built-set.ts) and the baseline is
- * checked by a small hand-written checker (lib/hygiene/schema-check.ts).
+ * the policy set and the baseline are verified against the sha256 the build recorded (lib/policy/built-set.ts,
+ * lib/hygiene/built-baseline.ts).
  */
 export const FORBIDDEN_IN_BUNDLE = ['yaml', 'ajv'] as const;
 
 /**
  * Modules the runtime imports only dynamically, on branches that cannot run in Lambda; the bundle gets a module
- * that throws a clear error instead (bundling them would add yaml + ajv, ~250 KB, or unused SDK code).
+ * that throws a clear error instead (bundling them would add yaml and the policy loader, or unused SDK code).
  * Keyed by the import as written; `from` restricts it to importers under that path (relative to the root).
  * Static imports of these are left alone (and the forbidden-package check catches yaml/ajv).
  */
@@ -270,6 +271,32 @@ function builtPolicySetReader(root: string, policySetSha256: string | undefined)
           "import { policySetFromBuild } from './built-set.ts';",
           `const recorded = ${policySetSha256 === undefined ? 'undefined' : JSON.stringify(policySetSha256)};`,
           'export const readPolicySetJson = (text, source) => policySetFromBuild(text, source, recorded);',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * The sweep's bundle checks its baseline by the sha256 of the hygiene-baseline.json the build validated and wrote
+ * (lib/hygiene/built-baseline.ts) instead of carrying the schema validator (lib/hygiene/baseline-schema.ts).
+ */
+function builtBaselineSchema(root: string, baselineSha256: string | undefined): Plugin {
+  return {
+    name: 'gatekeeper-built-baseline',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /(?:^|\/)baseline-schema\.ts$/ }, (args) => {
+        const importer = relative(root, args.importer).split(sep).join('/');
+        if (!importer.startsWith('lib/')) return undefined;
+        return { path: 'baseline-schema', namespace: 'gatekeeper-built-baseline' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'gatekeeper-built-baseline' }, () => ({
+        loader: 'js',
+        resolveDir: join(root, 'lib', 'hygiene'),
+        contents: [
+          "import { builtBaselineProblems } from './built-baseline.ts';",
+          `const recorded = ${baselineSha256 === undefined ? 'undefined' : JSON.stringify(baselineSha256)};`,
+          'export const baselineSchemaProblems = (json, file) => builtBaselineProblems(json, file, recorded);',
         ].join('\n'),
       }));
     },
@@ -525,6 +552,8 @@ export async function bundleHandler(
 export interface BundleOptions {
   /** `sha256:<hex>` of the policy-set.json shipped beside the bundle: the only policy set the bundle accepts. */
   readonly policySetSha256?: string;
+  /** `sha256:<hex>` of the hygiene-baseline.json shipped beside the sweep: the only baseline it accepts. */
+  readonly baselineSha256?: string;
 }
 
 /** {@link bundleHandler} plus esbuild's metafile (what each input contributed), for `--analyze`. */
@@ -566,6 +595,7 @@ export async function bundleHandlerWithMetafile(
     plugins: [
       lambdaStubs(root),
       builtPolicySetReader(root, options.policySetSha256),
+      builtBaselineSchema(root, options.baselineSha256),
       unusedEndpointCache(),
       nativeSha256Only(),
       keepOurClassNames(root, await readTsconfig(root)),
@@ -579,6 +609,10 @@ export async function bundleHandlerWithMetafile(
   if (Object.keys(result.metafile.inputs).some((input) => input.endsWith('lib/policy/read-policy-set.ts')))
     throw new Error(
       `handlers/${name}.ts: lib/policy/read-policy-set.ts was bundled instead of the built reader`,
+    );
+  if (Object.keys(result.metafile.inputs).some((input) => input.endsWith('lib/hygiene/baseline-schema.ts')))
+    throw new Error(
+      `handlers/${name}.ts: lib/hygiene/baseline-schema.ts was bundled instead of the built baseline check`,
     );
   const contributing = Object.values(result.metafile.outputs).flatMap((output) =>
     Object.entries(output.inputs)
@@ -634,7 +668,10 @@ export async function buildFunctions(options: BuildOptions): Promise<FunctionArt
   const bundles = await Promise.all(
     names.map(async (name) => ({
       name,
-      code: await bundleHandler(root, name, { policySetSha256: policySetFileSha256(policySetJson) }),
+      code: await bundleHandler(root, name, {
+        policySetSha256: policySetFileSha256(policySetJson),
+        ...(hygieneBaselineJson === null ? {} : { baselineSha256: baselineJsonSha256(hygieneBaselineJson) }),
+      }),
     })),
   );
 

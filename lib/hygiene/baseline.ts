@@ -15,7 +15,7 @@
  * repository's own rules.
  */
 import { readFile } from 'node:fs/promises';
-import schema from '../../policies/schema/hygiene.schema.json' with { type: 'json' };
+import { baselineSchemaProblems } from './baseline-schema.ts';
 import { BaselineInvalidError, type HygieneProblem } from './errors.ts';
 import {
   checkLifecyclePolicy,
@@ -23,7 +23,6 @@ import {
   type LifecycleRule,
   serializeLifecyclePolicy,
 } from './lifecycle-policy.ts';
-import { compileSchemaCheck, type SchemaError } from './schema-check.ts';
 import { compileWildcard, type WildcardMatcher } from './wildcard.ts';
 
 export const MANAGED_RULE_MARKER = 'gatekeeper:';
@@ -100,31 +99,6 @@ const BUILT_IN: RepositorySettings = {
   optOutReason: null,
   source: 'built-in defaults',
 };
-
-// The published schema, checked without a general validator: ajv and yaml stay out of the sweep's Lambda bundle.
-let validateSchema: ((value: unknown) => SchemaError[]) | null = null;
-function schemaValidator(): (value: unknown) => SchemaError[] {
-  validateSchema ??= compileSchemaCheck(schema);
-  return validateSchema;
-}
-
-function schemaProblem(file: string, error: SchemaError): HygieneProblem {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
-    .join('')
-    .replace(/^\./, '');
-  let message = error.message ?? 'invalid';
-  if (error.keyword === 'additionalProperties') {
-    message = `unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`;
-  } else if (error.keyword === 'enum') {
-    message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  } else if (error.keyword === 'const') {
-    message = `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
-  }
-  return { file, path, message };
-}
 
 function mergeSettings(base: RepositorySettings, over: PartialSettings, source: string): RepositorySettings {
   const l = over.lifecycle ?? {};
@@ -241,14 +215,8 @@ export function baselineFromJson(
   file: string,
   options: CompileOptions = DEFAULT_PREFIXES,
 ): HygieneBaseline {
-  const schemaErrors = schemaValidator()(json);
-  if (schemaErrors.length > 0) {
-    const problems = schemaErrors
-      // oneOf/if wrappers repeat the useful inner errors; keep those.
-      .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
-      .map((e) => schemaProblem(file, e));
-    throw new BaselineInvalidError(dedupe(problems));
-  }
+  const schemaProblems = baselineSchemaProblems(json, file);
+  if (schemaProblems.length > 0) throw new BaselineInvalidError(schemaProblems);
   const doc = json as {
     metadata?: { name?: string };
     defaults: PartialSettings;
@@ -286,16 +254,6 @@ export function baselineFromJson(
   });
   if (problems.length > 0) throw new BaselineInvalidError(problems);
   return { file, name: doc.metadata?.name ?? 'hygiene', defaults, entries, document: json };
-}
-
-function dedupe(problems: HygieneProblem[]): HygieneProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}|${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Semantic checks the schema cannot express: the compiled policy must be one ECR accepts. */

@@ -1,13 +1,22 @@
 /**
- * The semantic checker: turns one parsed Policy or Exceptions document (or one entry of a bundled policy set)
- * into a normalised definition, collecting every problem with its file and path instead of stopping at the
- * first. It reads untrusted values defensively (own properties only, every type checked), so it is also what
- * guards `policySetFromJson` at runtime, where neither YAML nor the JSON Schema validator is loaded.
+ * Checking one Policy or Exceptions document (or one entry of a bundled policy set): first the validator generated
+ * from its JSON Schema (lib/policy/generated, by scripts/generate-validators.mjs), the one definition of the
+ * format; then, on a document the schema accepts, the checks a schema cannot express (glob syntax, version ranges,
+ * calendar dates, deadline ranges, blank text) and the normalisation into a definition with every default filled
+ * in. Every problem is collected with its file and path instead of stopping at the first.
  */
+import exceptionsSchema from '../../policies/schema/exceptions.schema.json' with { type: 'json' };
+import policySchema from '../../policies/schema/policy.schema.json' with { type: 'json' };
 import { SEVERITIES, type Severity } from '../findings/finding.ts';
-import { isRecord, type JsonRecord, own } from '../findings/json-reader.ts';
+import { isRecord } from '../findings/json-reader.ts';
+import { Checker } from './checker.ts';
 import type { PolicyMode } from './decision.ts';
 import type { PolicyProblem } from './errors.ts';
+import {
+  type GeneratedValidator,
+  validateExceptions,
+  validatePolicy,
+} from './generated/policy-validators.js';
 import { checkGlob, type GlobKind } from './glob.ts';
 import {
   API_VERSION,
@@ -16,7 +25,6 @@ import {
   type DeadlinePolicy,
   type DeniedPackage,
   type ExceptionDefinition,
-  type ExploitRule,
   type ImageRules,
   type KnownExploitedRule,
   type PolicyDefinition,
@@ -29,225 +37,107 @@ import {
   type ThresholdRule,
   type WhenUnknown,
 } from './policy-set.ts';
+import { DAYS, policyWording } from './policy-wording.ts';
+import { describeValue, joinPath, schemaProblems } from './schema-problems.ts';
 import { parseVersionSpec } from './version-range.ts';
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const FINDING_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:+/-]{0,127}$/;
-const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MAX_LIST = 1000;
-const MAX_TEXT = 2000;
+export { joinPath } from './schema-problems.ts';
 
-export function joinPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return parent ? `${parent}.${key}` : key;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object') return 'a mapping';
-  return String(value);
-}
-
-/** Collects problems for one file. */
-export class Checker {
-  readonly file: string;
-  readonly problems: PolicyProblem[];
-
-  constructor(file: string, problems: PolicyProblem[]) {
-    this.file = file;
-    this.problems = problems;
-  }
-
-  error(path: string, message: string): void {
-    this.problems.push({ file: this.file, path, message, level: 'error' });
-  }
-
-  warn(path: string, message: string): void {
-    this.problems.push({ file: this.file, path, message, level: 'warning' });
-  }
-
-  /** A mapping with only the allowed keys; null (after reporting) when it is not a mapping. */
-  record(value: unknown, path: string, allowed: readonly string[]): JsonRecord | null {
-    if (!isRecord(value)) {
-      this.error(path, `must be a mapping, not ${describe(value)}`);
-      return null;
-    }
-    for (const key of Object.keys(value)) {
-      if (!allowed.includes(key))
-        this.error(joinPath(path, key), `unknown key (expected one of ${allowed.join(', ')})`);
-    }
-    return value;
-  }
-
-  present(record: JsonRecord, key: string): boolean {
-    const v = own(record, key);
-    return v !== undefined && v !== null;
-  }
-
-  string(
-    record: JsonRecord,
-    key: string,
-    path: string,
-    options: { required?: boolean; pattern?: RegExp; patternText?: string; max?: number } = {},
-  ): string | null {
-    const p = joinPath(path, key);
-    const v = own(record, key);
-    if (v === undefined || v === null) {
-      if (options.required) this.error(p, 'is required');
-      return null;
-    }
-    if (typeof v !== 'string') {
-      this.error(p, `must be a string, not ${describe(v)}`);
-      return null;
-    }
-    if (options.required && v.trim().length === 0) {
-      this.error(p, 'must not be empty');
-      return null;
-    }
-    if (v.length > (options.max ?? MAX_TEXT)) {
-      this.error(p, `must be at most ${options.max ?? MAX_TEXT} characters`);
-      return null;
-    }
-    if (options.pattern && !options.pattern.test(v)) {
-      this.error(p, `${describe(v)} must match ${options.patternText ?? options.pattern.source}`);
-      return null;
-    }
-    return v;
-  }
-
-  boolean(record: JsonRecord, key: string, path: string, fallback: boolean): boolean {
-    const v = own(record, key);
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') {
-      this.error(joinPath(path, key), `must be true or false, not ${describe(v)}`);
-      return fallback;
-    }
-    return v;
-  }
-
-  number(
-    value: unknown,
-    path: string,
-    options: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean },
-  ): number | null {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      this.error(path, `must be a number, not ${describe(value)}`);
-      return null;
-    }
-    if (options.integer && !Number.isInteger(value)) {
-      this.error(path, 'must be a whole number');
-      return null;
-    }
-    if (options.exclusiveMin ? value <= options.min : value < options.min) {
-      this.error(path, `must be ${options.exclusiveMin ? '>' : '>='} ${options.min}`);
-      return null;
-    }
-    if (options.max !== undefined && value > options.max) {
-      this.error(path, `must be <= ${options.max}`);
-      return null;
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(
-    record: JsonRecord,
-    key: string,
-    path: string,
-    values: readonly T[],
-    fallback: T,
-  ): T {
-    const v = own(record, key);
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-      this.error(joinPath(path, key), `must be one of ${values.join(', ')}, not ${describe(v)}`);
-      return fallback;
-    }
-    return v as T;
-  }
-
-  list(record: JsonRecord, key: string, path: string, required: boolean): readonly unknown[] | null {
-    const p = joinPath(path, key);
-    const v = own(record, key);
-    if (v === undefined || v === null) {
-      if (required) this.error(p, 'is required');
-      return null;
-    }
-    if (!Array.isArray(v)) {
-      this.error(p, `must be a list, not ${describe(v)}`);
-      return null;
-    }
-    if (v.length > MAX_LIST) {
-      this.error(p, `has ${v.length} entries; the limit is ${MAX_LIST}`);
-      return null;
-    }
-    return v;
-  }
-
-  /** A non-empty list of valid, distinct glob patterns; null when absent (or, after reporting, invalid). */
-  globs(record: JsonRecord, key: string, path: string, kind: GlobKind, required = false): string[] | null {
-    const items = this.list(record, key, path, required);
-    if (items === null) return null;
-    const p = joinPath(path, key);
-    if (items.length === 0) {
-      this.error(p, 'must list at least one pattern (omit the key to match everything)');
-      return null;
-    }
-    const out: string[] = [];
-    let ok = true;
-    items.forEach((item, i) => {
-      const problems = checkGlob(item, kind);
-      for (const message of problems) this.error(joinPath(p, i), message);
-      if (problems.length > 0) ok = false;
-      else if (out.includes(item as string)) this.warn(joinPath(p, i), `duplicate pattern ${describe(item)}`);
-      else out.push(item as string);
-    });
-    return ok ? out : null;
-  }
-}
-
-const POLICY_KEYS = [
-  'apiVersion',
-  'kind',
-  'name',
-  'description',
-  'default',
-  'priority',
-  'mode',
-  'match',
-  'rules',
-  'onScanFailure',
-  'actions',
-  'deadlines',
-];
-const RULE_KEYS = [
-  'fixableOnly',
-  'maxSeverity',
-  'score',
-  'exploitAvailable',
-  'epss',
-  'deniedPackages',
-  'image',
-  'knownExploited',
-];
-const IMAGE_KEYS = ['runsAsRoot', 'requiredLabels', 'maxSizeBytes', 'tagNaming', 'latestAlone'];
-const WHEN_UNKNOWN: readonly WhenUnknown[] = ['ignore', 'violate'];
-const MODES: readonly PolicyMode[] = ['enforce', 'audit'];
-const OUTCOMES: readonly ScanFailureOutcome[] = ['quarantine', 'approve'];
-
-function checkHeader(c: Checker, doc: JsonRecord, kind: string): void {
-  const apiVersion = own(doc, 'apiVersion');
-  if (apiVersion !== API_VERSION) {
-    c.error(
-      'apiVersion',
-      apiVersion === undefined ? 'is required' : `must be ${API_VERSION}, not ${describe(apiVersion)}`,
+/**
+ * Runs a generated validator and the semantic checks of the same document, reporting to `c`: every semantic
+ * problem, and every schema problem not already explained by a semantic error on the same, an enclosing or an
+ * enclosed path (a glob the schema's pattern refuses gets the glob checker's more precise reason). Returns the
+ * semantic result when the document passed both.
+ */
+function checkDocument<T>(
+  c: Checker,
+  validate: GeneratedValidator,
+  schema: Readonly<Record<string, unknown>>,
+  doc: unknown,
+  rebase: (path: string) => string,
+  semantic: (s: Checker) => T | null,
+): T | null {
+  const valid = validate(doc);
+  const fromSchema = valid ? [] : schemaProblems(validate.errors ?? [], doc, schema, policyWording());
+  const found: PolicyProblem[] = [];
+  const result = isRecord(doc) ? semantic(new Checker(c.file, found)) : null;
+  const errors = found.filter((p) => p.level === 'error').map((p) => p.path);
+  const covered = (path: string) =>
+    errors.some(
+      (s) =>
+        s === path ||
+        path.startsWith(`${s}.`) ||
+        path.startsWith(`${s}[`) ||
+        s.startsWith(`${path}.`) ||
+        s.startsWith(`${path}[`),
     );
+  c.problems.push(...found);
+  for (const p of fromSchema) {
+    const path = rebase(p.path);
+    if (!covered(path)) c.error(path, p.message);
   }
-  const k = own(doc, 'kind');
-  if (k !== kind) c.error('kind', `must be ${kind}, not ${describe(k)}`);
+  return valid && errors.length === 0 ? result : null;
+}
+
+const rec = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
+  isRecord(value) ? value : undefined;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A Policy document as its schema guarantees it. */
+interface PolicyDocument {
+  readonly name: string;
+  readonly description?: string;
+  readonly default?: boolean;
+  readonly priority?: number;
+  readonly mode?: PolicyMode;
+  readonly match?: { readonly repositories: string[]; readonly tags?: string[] };
+  readonly rules?: RulesDocument;
+  readonly onScanFailure?: Partial<Record<ScanFailureStatus, ScanFailureOutcome>>;
+  readonly actions?: { readonly removeSourceTags?: boolean; readonly archiveQuarantined?: boolean };
+  readonly deadlines?: DeadlinesDocument;
+}
+
+interface ThresholdDocument {
+  readonly atLeast: number;
+  readonly fixableOnly?: boolean;
+  readonly whenUnknown?: WhenUnknown;
+}
+
+interface RulesDocument {
+  readonly fixableOnly?: boolean;
+  readonly maxSeverity?: Partial<Record<Severity, number | { max: number; fixableOnly?: boolean }>>;
+  readonly score?: ThresholdDocument;
+  readonly epss?: ThresholdDocument;
+  readonly exploitAvailable?: { deny: boolean; fixableOnly?: boolean; whenUnknown?: WhenUnknown };
+  readonly deniedPackages?: readonly { name: string; versions?: string[]; reason?: string }[];
+  readonly image?: {
+    readonly runsAsRoot?: 'deny' | 'allow';
+    readonly requiredLabels?: string[];
+    readonly maxSizeBytes?: number;
+    readonly tagNaming?: string[];
+    readonly latestAlone?: 'deny' | 'allow';
+  };
+  readonly knownExploited?: KnownExploitedRule;
+}
+
+type DeadlinesDocument = { readonly from?: DeadlineFrom; readonly inUse?: { extraDays: number } } & Readonly<
+  Record<string, unknown>
+>;
+
+/** Distinct valid globs; reports bad syntax (errors) and repeats (warnings). Null when any is invalid. */
+function globs(c: Checker, items: unknown, path: string, kind: GlobKind): string[] | null {
+  if (!Array.isArray(items)) return null;
+  const out: string[] = [];
+  let ok = true;
+  items.forEach((item: unknown, i) => {
+    if (typeof item !== 'string') return;
+    const problems = checkGlob(item, kind);
+    for (const message of problems) c.error(joinPath(path, i), message);
+    if (problems.length > 0) ok = false;
+    else if (out.includes(item)) c.warn(joinPath(path, i), `duplicate pattern ${describeValue(item)}`);
+    else out.push(item);
+  });
+  return ok ? out : null;
 }
 
 /**
@@ -255,76 +145,51 @@ function checkHeader(c: Checker, doc: JsonRecord, kind: string): void {
  * Returns the normalised definition, or null when there were errors (reported to `c`).
  */
 export function checkPolicy(c: Checker, doc: unknown, file: string): PolicyDefinition | null {
-  const before = c.problems.filter((p) => p.level === 'error').length;
-  const d = c.record(doc, '', POLICY_KEYS);
-  if (!d) return null;
-  checkHeader(c, d, 'Policy');
-  const name = c.string(d, 'name', '', {
-    required: true,
-    pattern: NAME_PATTERN,
-    patternText: 'lower-case letters, digits and "-" (at most 63)',
-  });
-  const description = c.string(d, 'description', '');
-  const isDefault = c.boolean(d, 'default', '', false);
-  let priority = 0;
-  if (c.present(d, 'priority')) {
-    priority = c.number(own(d, 'priority'), 'priority', { min: -1000, max: 1000, integer: true }) ?? 0;
-  }
-  const mode = c.oneOf(d, 'mode', '', MODES, 'enforce');
+  return checkDocument(
+    c,
+    validatePolicy,
+    policySchema,
+    doc,
+    (p) => p,
+    (s) => policyDefinition(s, doc, file),
+  );
+}
 
+/** The semantic checks of a Policy document; the definition is used only when the schema accepted it. */
+function policyDefinition(c: Checker, doc: unknown, file: string): PolicyDefinition {
+  const d = doc as PolicyDocument;
+  const isDefault = d.default ?? false;
   let match: PolicyDefinition['match'] = null;
-  if (c.present(d, 'match')) {
-    const m = c.record(own(d, 'match'), 'match', ['repositories', 'tags']);
-    if (m) {
-      const repositories = c.globs(m, 'repositories', 'match', 'repository', true);
-      const tags = c.globs(m, 'tags', 'match', 'tag');
-      if (repositories) match = { repositories, tags };
-    }
-    if (isDefault)
-      c.error('match', 'the default policy applies to every image nothing else matches: remove match');
-  } else if (!isDefault) {
-    c.error('match', 'is required unless the policy is the default (default: true)');
+  const m = rec(d.match);
+  if (m) {
+    const repositories = globs(c, m.repositories, 'match.repositories', 'repository');
+    const tags = globs(c, m.tags, 'match.tags', 'tag');
+    if (repositories) match = { repositories, tags };
   }
-
-  const rules = c.present(d, 'rules') ? checkRules(c, own(d, 'rules'), 'rules') : emptyRules();
-  if (!c.present(d, 'rules')) c.warn('rules', 'no rules: every image this policy selects is approved');
-
-  const onScanFailure = Object.fromEntries(SCAN_FAILURE_STATUSES.map((s) => [s, 'quarantine'])) as Record<
-    ScanFailureStatus,
-    ScanFailureOutcome
-  >;
-  if (c.present(d, 'onScanFailure')) {
-    const f = c.record(own(d, 'onScanFailure'), 'onScanFailure', SCAN_FAILURE_STATUSES);
-    if (f)
-      for (const status of SCAN_FAILURE_STATUSES)
-        onScanFailure[status] = c.oneOf(f, status, 'onScanFailure', OUTCOMES, 'quarantine');
-  }
-  let actions = { removeSourceTags: false, archiveQuarantined: false };
-  if (c.present(d, 'actions')) {
-    const a = c.record(own(d, 'actions'), 'actions', ['removeSourceTags', 'archiveQuarantined']);
-    if (a) {
-      actions = {
-        removeSourceTags: c.boolean(a, 'removeSourceTags', 'actions', false),
-        archiveQuarantined: c.boolean(a, 'archiveQuarantined', 'actions', false),
-      };
-    }
-  }
-  const deadlines = c.present(d, 'deadlines') ? checkDeadlines(c, own(d, 'deadlines'), 'deadlines') : null;
-  const after = c.problems.filter((p) => p.level === 'error').length;
-  if (after > before || name === null || rules === null) return null;
+  if (d.rules === undefined) c.warn('rules', 'no rules: every image this policy selects is approved');
+  const r = rec(d.rules);
+  const rules = r ? checkRules(c, r as RulesDocument, 'rules') : emptyRules();
+  const onScanFailure = Object.fromEntries(
+    SCAN_FAILURE_STATUSES.map((s) => [s, rec(d.onScanFailure)?.[s] ?? 'quarantine']),
+  ) as Record<ScanFailureStatus, ScanFailureOutcome>;
+  const dl = rec(d.deadlines);
+  const deadlines = dl ? checkDeadlines(c, dl as DeadlinesDocument, 'deadlines') : null;
   const definition: PolicyDefinition = {
     file,
     apiVersion: API_VERSION,
     kind: 'Policy',
-    name,
-    description,
+    name: d.name,
+    description: d.description ?? null,
     default: isDefault,
-    priority,
-    mode,
+    priority: d.priority ?? 0,
+    mode: d.mode ?? 'enforce',
     match,
     rules,
     onScanFailure,
-    actions,
+    actions: {
+      removeSourceTags: rec(d.actions)?.removeSourceTags === true,
+      archiveQuarantined: rec(d.actions)?.archiveQuarantined === true,
+    },
   };
   // Absent, not null, when unset: older policy sets keep their version.
   return deadlines ? { ...definition, deadlines } : definition;
@@ -333,8 +198,6 @@ export function checkPolicy(c: Checker, doc: unknown, file: string): PolicyDefin
 /** Longest deadline or extension, in days (ten years): a typo such as 3000d is caught, real grace fits. */
 export const MAX_DEADLINE_DAYS = 3650;
 const DURATION_PATTERN = /^(0|[1-9]\d{0,3})d$/;
-const DEADLINE_FROM: readonly DeadlineFrom[] = ['firstSeen', 'fixAvailable'];
-const DEADLINE_KEYS = ['from', 'inUse', ...SEVERITIES, ...DEADLINE_RULE_KEYS];
 
 /** Days of a `<days>d` duration, or null when it is not one (or exceeds {@link MAX_DEADLINE_DAYS}). */
 export function parseDeadlineDays(text: string): number | null {
@@ -344,41 +207,24 @@ export function parseDeadlineDays(text: string): number | null {
   return days <= MAX_DEADLINE_DAYS ? days : null;
 }
 
-function checkDeadlines(c: Checker, value: unknown, path: string): DeadlinePolicy | null {
-  const d = c.record(value, path, DEADLINE_KEYS);
-  if (!d) return null;
-  const out: Record<string, unknown> = { from: c.oneOf(d, 'from', path, DEADLINE_FROM, 'firstSeen') };
+function checkDeadlines(c: Checker, d: DeadlinesDocument, path: string): DeadlinePolicy {
+  const out: Record<string, unknown> = { from: d.from ?? 'firstSeen' };
   let durations = 0;
   for (const key of [...SEVERITIES, ...DEADLINE_RULE_KEYS]) {
-    const v = own(d, key);
-    if (v === undefined || v === null) continue;
-    const p = joinPath(path, key);
-    const allowDue = key === 'knownExploited';
-    if (typeof v === 'string' && (parseDeadlineDays(v) !== null || (allowDue && v === 'dateDue'))) {
+    const v = d[key];
+    if (typeof v !== 'string') continue;
+    // The schema allows up to 9999d; the limit is a range, which a pattern cannot say clearly.
+    if (parseDeadlineDays(v) !== null || (key === 'knownExploited' && v === 'dateDue')) {
       out[key] = v;
       durations += 1;
     } else {
       c.error(
-        p,
-        `must be a number of days such as 3d (0d to ${MAX_DEADLINE_DAYS}d)${allowDue ? ' or dateDue' : ''}, not ${describe(v)}`,
+        joinPath(path, key),
+        `must be ${DAYS}${key === 'knownExploited' ? ' or dateDue' : ''}, not ${describeValue(v)}`,
       );
     }
   }
-  if (c.present(d, 'inUse')) {
-    const p = joinPath(path, 'inUse');
-    const u = c.record(own(d, 'inUse'), p, ['extraDays']);
-    if (u) {
-      if (!c.present(u, 'extraDays')) c.error(joinPath(p, 'extraDays'), 'is required');
-      else {
-        const extraDays = c.number(own(u, 'extraDays'), joinPath(p, 'extraDays'), {
-          min: 0,
-          max: MAX_DEADLINE_DAYS,
-          integer: true,
-        });
-        if (extraDays !== null) out.inUse = { extraDays };
-      }
-    }
-  }
+  if (d.inUse !== undefined) out.inUse = { extraDays: rec(d.inUse)?.extraDays };
   if (durations === 0)
     c.warn(path, 'no deadline is set (a severity or knownExploited): violations quarantine at once');
   return out as unknown as DeadlinePolicy;
@@ -402,254 +248,158 @@ function emptyRules(): PolicyRules {
   };
 }
 
-function checkRules(c: Checker, value: unknown, path: string): PolicyRules | null {
-  const r = c.record(value, path, RULE_KEYS);
-  if (!r) return null;
-  const fixableOnly = c.boolean(r, 'fixableOnly', path, false);
-
+function checkRules(c: Checker, r: RulesDocument, path: string): PolicyRules {
+  const fixableOnly = r.fixableOnly ?? false;
   const maxSeverity: Partial<Record<Severity, SeverityLimit>> = {};
-  if (c.present(r, 'maxSeverity')) {
-    const p = joinPath(path, 'maxSeverity');
-    const m = own(r, 'maxSeverity');
-    if (!isRecord(m)) c.error(p, `must be a mapping of severity to count, not ${describe(m)}`);
-    else {
-      for (const key of Object.keys(m)) {
-        if (!(SEVERITIES as readonly string[]).includes(key)) {
-          c.error(joinPath(p, key), `unknown severity (expected one of ${SEVERITIES.join(', ')})`);
-        }
-      }
-      for (const severity of SEVERITIES) {
-        const v = own(m, severity);
-        if (v === undefined || v === null) continue;
-        const sp = joinPath(p, severity);
-        if (isRecord(v)) {
-          const limit = c.record(v, sp, ['max', 'fixableOnly']);
-          if (!limit) continue;
-          if (!c.present(limit, 'max')) {
-            c.error(joinPath(sp, 'max'), 'is required');
-            continue;
-          }
-          const max = c.number(own(limit, 'max'), joinPath(sp, 'max'), { min: 0, integer: true });
-          if (max !== null)
-            maxSeverity[severity] = { max, fixableOnly: c.boolean(limit, 'fixableOnly', sp, fixableOnly) };
-        } else {
-          const max = c.number(v, sp, { min: 0, integer: true });
-          if (max !== null) maxSeverity[severity] = { max, fixableOnly };
-        }
-      }
-    }
+  for (const severity of SEVERITIES) {
+    const v = rec(r.maxSeverity)?.[severity] as number | { max: number; fixableOnly?: boolean } | undefined;
+    if (v === undefined || v === null) continue;
+    maxSeverity[severity] =
+      typeof v === 'number'
+        ? { max: v, fixableOnly }
+        : { max: v.max, fixableOnly: v.fixableOnly ?? fixableOnly };
   }
-
-  const threshold = (key: 'score' | 'epss', max: number): ThresholdRule | null => {
-    if (!c.present(r, key)) return null;
-    const p = joinPath(path, key);
-    const t = c.record(own(r, key), p, ['atLeast', 'fixableOnly', 'whenUnknown']);
-    if (!t) return null;
-    if (!c.present(t, 'atLeast')) {
-      c.error(joinPath(p, 'atLeast'), 'is required');
-      return null;
-    }
-    const atLeast = c.number(own(t, 'atLeast'), joinPath(p, 'atLeast'), { min: 0, max });
-    const whenUnknown = c.oneOf(t, 'whenUnknown', p, WHEN_UNKNOWN, 'ignore');
-    if (atLeast === null) return null;
-    return { atLeast, fixableOnly: c.boolean(t, 'fixableOnly', p, fixableOnly), whenUnknown };
-  };
-  const score = threshold('score', 10);
-  const epss = threshold('epss', 1);
-
-  let exploitAvailable: ExploitRule | null = null;
-  if (c.present(r, 'exploitAvailable')) {
-    const p = joinPath(path, 'exploitAvailable');
-    const e = c.record(own(r, 'exploitAvailable'), p, ['deny', 'fixableOnly', 'whenUnknown']);
-    if (e) {
-      if (!c.present(e, 'deny')) c.error(joinPath(p, 'deny'), 'is required');
-      exploitAvailable = {
-        deny: c.boolean(e, 'deny', p, false),
-        fixableOnly: c.boolean(e, 'fixableOnly', p, fixableOnly),
-        whenUnknown: c.oneOf(e, 'whenUnknown', p, WHEN_UNKNOWN, 'ignore'),
-      };
-    }
-  }
-
+  const threshold = (t: ThresholdDocument | undefined): ThresholdRule | null =>
+    !isRecord(t)
+      ? null
+      : {
+          atLeast: t.atLeast,
+          fixableOnly: t.fixableOnly ?? fixableOnly,
+          whenUnknown: t.whenUnknown ?? 'ignore',
+        };
+  const e = rec(r.exploitAvailable) as RulesDocument['exploitAvailable'];
   const deniedPackages: DeniedPackage[] = [];
-  const denied = c.list(r, 'deniedPackages', path, false);
-  if (denied) {
-    const p = joinPath(path, 'deniedPackages');
-    denied.forEach((item, i) => {
-      const ip = joinPath(p, i);
-      const e = c.record(item, ip, ['name', 'versions', 'reason']);
-      if (!e) return;
-      const name = own(e, 'name');
-      if (name === undefined || name === null) c.error(joinPath(ip, 'name'), 'is required');
-      else for (const message of checkGlob(name, 'package')) c.error(joinPath(ip, 'name'), message);
-      let versions: string[] | null = null;
-      const list = c.list(e, 'versions', ip, false);
-      if (list) {
-        if (list.length === 0)
-          c.error(joinPath(ip, 'versions'), 'must list at least one version (omit it to deny all)');
-        versions = [];
-        list.forEach((spec, k) => {
-          const parsed = parseVersionSpec(spec);
-          if (typeof parsed === 'string') c.error(joinPath(joinPath(ip, 'versions'), k), parsed);
-          else versions?.push((spec as string).trim());
-        });
-      }
-      const reason = c.string(e, 'reason', ip);
-      if (typeof name === 'string') deniedPackages.push({ name, versions, reason });
-    });
-  }
-
-  let image: ImageRules = emptyRules().image;
-  if (c.present(r, 'image')) {
-    const p = joinPath(path, 'image');
-    const im = c.record(own(r, 'image'), p, IMAGE_KEYS);
-    if (im) {
-      const labels: string[] = [];
-      const labelList = c.list(im, 'requiredLabels', p, false);
-      labelList?.forEach((label, i) => {
-        const lp = joinPath(joinPath(p, 'requiredLabels'), i);
-        if (typeof label !== 'string' || label.length === 0 || label.length > 256) {
-          c.error(lp, 'must be a label name (1 to 256 characters)');
-        } else if (labels.includes(label)) c.warn(lp, `duplicate label ${describe(label)}`);
-        else labels.push(label);
+  (Array.isArray(r.deniedPackages) ? r.deniedPackages : []).forEach((item: unknown, i) => {
+    const entry = rec(item) as { name: string; versions?: unknown; reason?: string } | undefined;
+    if (!entry) return;
+    const ip = joinPath(joinPath(path, 'deniedPackages'), i);
+    if (typeof entry.name === 'string')
+      for (const message of checkGlob(entry.name, 'package')) c.error(joinPath(ip, 'name'), message);
+    let versions: string[] | null = null;
+    if (Array.isArray(entry.versions)) {
+      versions = [];
+      entry.versions.forEach((spec: unknown, k) => {
+        if (typeof spec !== 'string') return;
+        const parsed = parseVersionSpec(spec);
+        if (typeof parsed === 'string') c.error(joinPath(joinPath(ip, 'versions'), k), parsed);
+        else versions?.push(spec.trim());
       });
-      let maxSizeBytes: number | null = null;
-      if (c.present(im, 'maxSizeBytes')) {
-        maxSizeBytes = c.number(own(im, 'maxSizeBytes'), joinPath(p, 'maxSizeBytes'), {
-          min: 0,
-          integer: true,
-          exclusiveMin: true,
-        });
-      }
-      let tagNaming: string[] | null = null;
-      const naming = c.list(im, 'tagNaming', p, false);
-      if (naming) {
-        const np = joinPath(p, 'tagNaming');
-        if (naming.length === 0)
-          c.error(np, 'must list at least one format or pattern (omit it to allow any tag)');
-        tagNaming = [];
-        naming.forEach((entry, i) => {
-          if (typeof entry === 'string' && (TAG_FORMATS as readonly string[]).includes(entry))
-            tagNaming?.push(entry);
-          else {
-            const problems = checkGlob(entry, 'tag');
-            for (const message of problems) {
-              c.error(joinPath(np, i), `${message} (named formats: ${TAG_FORMATS.join(', ')})`);
-            }
-            if (problems.length === 0) tagNaming?.push(entry as string);
-          }
-        });
-      }
-      image = {
-        runsAsRoot: c.oneOf(im, 'runsAsRoot', p, ['deny', 'allow'] as const, 'allow'),
-        requiredLabels: labels,
-        maxSizeBytes,
-        tagNaming,
-        latestAlone: c.oneOf(im, 'latestAlone', p, ['deny', 'allow'] as const, 'allow'),
-      };
     }
-  }
+    deniedPackages.push({ name: entry.name, versions, reason: entry.reason ?? null });
+  });
   const rules: PolicyRules = {
     fixableOnly,
     maxSeverity,
-    score,
-    exploitAvailable,
-    epss,
+    score: threshold(r.score),
+    exploitAvailable: e
+      ? { deny: e.deny, fixableOnly: e.fixableOnly ?? fixableOnly, whenUnknown: e.whenUnknown ?? 'ignore' }
+      : null,
+    epss: threshold(r.epss),
     deniedPackages,
-    image,
+    image: isRecord(r.image) ? checkImageRules(c, r.image, joinPath(path, 'image')) : emptyRules().image,
   };
-  if (!c.present(r, 'knownExploited')) return rules;
-  const knownExploited = checkKnownExploited(c, own(r, 'knownExploited'), joinPath(path, 'knownExploited'));
-  return knownExploited ? { ...rules, knownExploited } : rules;
+  return r.knownExploited === undefined ? rules : { ...rules, knownExploited: r.knownExploited };
 }
 
-function checkKnownExploited(c: Checker, value: unknown, path: string): KnownExploitedRule | null {
-  if (value === 'deny') return 'deny';
-  if (isRecord(value)) {
-    const k = c.record(value, path, ['deadline']);
-    if (!k) return null;
-    if (own(k, 'deadline') === 'dateDue') return { deadline: 'dateDue' };
-    c.error(joinPath(path, 'deadline'), `must be dateDue, not ${describe(own(k, 'deadline'))}`);
-    return null;
+function checkImageRules(c: Checker, im: NonNullable<RulesDocument['image']>, path: string): ImageRules {
+  const labels: string[] = [];
+  (Array.isArray(im.requiredLabels) ? im.requiredLabels : []).forEach((label: unknown, i) => {
+    if (typeof label !== 'string') return;
+    if (labels.includes(label))
+      c.warn(joinPath(joinPath(path, 'requiredLabels'), i), `duplicate label ${describeValue(label)}`);
+    else labels.push(label);
+  });
+  let tagNaming: string[] | null = null;
+  if (Array.isArray(im.tagNaming)) {
+    const np = joinPath(path, 'tagNaming');
+    tagNaming = [];
+    im.tagNaming.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'string') return;
+      if ((TAG_FORMATS as readonly string[]).includes(entry)) {
+        tagNaming?.push(entry);
+        return;
+      }
+      const problems = checkGlob(entry, 'tag');
+      for (const message of problems)
+        c.error(joinPath(np, i), `${message} (named formats: ${TAG_FORMATS.join(', ')})`);
+      if (problems.length === 0) tagNaming?.push(entry);
+    });
   }
-  c.error(path, `must be deny or { deadline: dateDue }, not ${describe(value)}`);
-  return null;
+  return {
+    runsAsRoot: im.runsAsRoot ?? 'allow',
+    requiredLabels: labels,
+    maxSizeBytes: im.maxSizeBytes ?? null,
+    tagNaming,
+    latestAlone: im.latestAlone ?? 'allow',
+  };
 }
 
-const EXCEPTION_KEYS = ['id', 'finding', 'reason', 'owner', 'expires', 'ticket', 'until', 'scope'];
+/** One exception entry as its schema guarantees it. */
+interface ExceptionDocument {
+  readonly id: string;
+  readonly finding: string;
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires: string;
+  readonly ticket?: string;
+  readonly until?: 'fix-available';
+  readonly scope?: {
+    readonly repositories?: string[];
+    readonly tags?: string[];
+    readonly digest?: string;
+    readonly packages?: string[];
+  };
+}
 
-/** Checks one exception entry; `path` is its place in the file (e.g. `exceptions[3]`). */
+/** The semantic checks of one exception entry; `path` is its place (e.g. `exceptions[3]`). */
+function exceptionDefinition(c: Checker, value: unknown, path: string, file: string): ExceptionDefinition {
+  const e = (rec(value) ?? {}) as unknown as ExceptionDocument;
+  for (const key of ['reason', 'owner'] as const) {
+    const value = text(e[key]);
+    if (value !== undefined && value.length > 0 && value.trim().length === 0)
+      c.error(joinPath(path, key), 'must not be empty');
+  }
+  const expires = text(e.expires);
+  if (expires !== undefined && DATE_PATTERN.test(expires) && !isCalendarDate(expires))
+    c.error(joinPath(path, 'expires'), `${expires} is not a calendar date`);
+  const sp = joinPath(path, 'scope');
+  const scope = rec(e.scope);
+  const definitionScope: ExceptionDefinition['scope'] = {
+    repositories: globs(c, scope?.repositories, joinPath(sp, 'repositories'), 'repository'),
+    tags: globs(c, scope?.tags, joinPath(sp, 'tags'), 'tag'),
+    digest: text(scope?.digest) ?? null,
+    packages: globs(c, scope?.packages, joinPath(sp, 'packages'), 'package'),
+  };
+  return {
+    file,
+    id: e.id,
+    finding: e.finding,
+    reason: e.reason,
+    owner: e.owner,
+    expires: e.expires,
+    ticket: e.ticket ?? null,
+    until: e.until ?? null,
+    scope: definitionScope,
+  };
+}
+
+/**
+ * Checks one exception entry on its own (an `exceptions[]` entry of a bundled set without its `file`); `path` is
+ * its place in the document (e.g. `exceptions[3]`).
+ */
 export function checkException(
   c: Checker,
   value: unknown,
   path: string,
   file: string,
 ): ExceptionDefinition | null {
-  const before = c.problems.filter((p) => p.level === 'error').length;
-  const e = c.record(value, path, EXCEPTION_KEYS);
-  if (!e) return null;
-  const id = c.string(e, 'id', path, {
-    required: true,
-    pattern: EXCEPTION_ID_PATTERN,
-    patternText: 'letters, digits, ".", "_", "-" (at most 128)',
-  });
-  const finding = c.string(e, 'finding', path, {
-    required: true,
-    pattern: FINDING_ID_PATTERN,
-    patternText: 'a vulnerability id such as CVE-2024-1234 or GHSA-xxxx-xxxx-xxxx',
-  });
-  const reason = c.string(e, 'reason', path, { required: true });
-  const owner = c.string(e, 'owner', path, { required: true, max: 256 });
-  const expires = c.string(e, 'expires', path, {
-    required: true,
-    pattern: DATE_PATTERN,
-    patternText: 'YYYY-MM-DD',
-  });
-  if (expires !== null && !isCalendarDate(expires))
-    c.error(joinPath(path, 'expires'), `${expires} is not a calendar date`);
-  const ticket = c.string(e, 'ticket', path, { max: 256 });
-  const until = own(e, 'until');
-  if (until !== undefined && until !== null && until !== 'fix-available') {
-    c.error(joinPath(path, 'until'), `must be fix-available, not ${describe(until)}`);
-  }
-  let scope: ExceptionDefinition['scope'] = { repositories: null, tags: null, digest: null, packages: null };
-  if (c.present(e, 'scope')) {
-    const sp = joinPath(path, 'scope');
-    const s = c.record(own(e, 'scope'), sp, ['repositories', 'tags', 'digest', 'packages']);
-    if (s) {
-      scope = {
-        repositories: c.globs(s, 'repositories', sp, 'repository'),
-        tags: c.globs(s, 'tags', sp, 'tag'),
-        digest: c.string(s, 'digest', sp, {
-          pattern: DIGEST_PATTERN,
-          patternText: 'sha256:<64 lower-case hex>',
-        }),
-        packages: c.globs(s, 'packages', sp, 'package'),
-      };
-    }
-  }
-  const after = c.problems.filter((p) => p.level === 'error').length;
-  if (
-    after > before ||
-    id === null ||
-    finding === null ||
-    reason === null ||
-    owner === null ||
-    expires === null
-  ) {
-    return null;
-  }
-  return {
-    file,
-    id,
-    finding,
-    reason,
-    owner,
-    expires,
-    ticket,
-    until: until === 'fix-available' ? 'fix-available' : null,
-    scope,
-  };
+  // The schema defines a whole Exceptions document: check the entry as the only one of such a document.
+  const doc = { apiVersion: API_VERSION, kind: 'Exceptions', exceptions: [value] };
+  const rebase = (p: string) =>
+    p.startsWith('exceptions[0]') ? `${path}${p.slice('exceptions[0]'.length)}` : p;
+  return checkDocument(c, validateExceptions, exceptionsSchema, doc, rebase, (s) =>
+    exceptionDefinition(s, value, path, file),
+  );
 }
 
 /** Checks a whole Exceptions document; each valid entry comes with its index in `exceptions`. */
@@ -658,18 +408,39 @@ export function checkExceptionsDocument(
   doc: unknown,
   file: string,
 ): { definition: ExceptionDefinition; index: number }[] {
-  const d = c.record(doc, '', ['apiVersion', 'kind', 'exceptions']);
-  if (!d) return [];
-  checkHeader(c, d, 'Exceptions');
-  const list = c.list(d, 'exceptions', '', true);
-  if (!list) return [];
-  const out: { definition: ExceptionDefinition; index: number }[] = [];
-  list.forEach((item, index) => {
-    const definition = checkException(c, item, joinPath('exceptions', index), file);
-    if (definition) out.push({ definition, index });
-  });
-  return out;
+  const before = c.problems.length;
+  const definitions =
+    checkDocument(
+      c,
+      validateExceptions,
+      exceptionsSchema,
+      doc,
+      (p) => p,
+      (s) => {
+        const entries = rec(doc)?.exceptions;
+        return Array.isArray(entries)
+          ? entries.map((entry, index) => exceptionDefinition(s, entry, joinPath('exceptions', index), file))
+          : [];
+      },
+    ) ?? [];
+  if (definitions.length > 0) return definitions.map((definition, index) => ({ definition, index }));
+  // Some entry (or the document) is invalid: the entries without an error still count (expiry reports).
+  const entries = rec(doc)?.exceptions;
+  if (!Array.isArray(entries)) return [];
+  const problems = c.problems.slice(before).filter((p) => p.level === 'error');
+  const broken = (index: number) => {
+    const at = joinPath('exceptions', index);
+    return problems.some((p) => p.path === '' || p.path === at || p.path.startsWith(`${at}.`));
+  };
+  const quiet = new Checker(c.file, []);
+  return entries.flatMap((entry, index) =>
+    broken(index)
+      ? []
+      : [{ definition: exceptionDefinition(quiet, entry, joinPath('exceptions', index), file), index }],
+  );
 }
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function isCalendarDate(text: string): boolean {
   const m = DATE_PATTERN.exec(text);

@@ -1,17 +1,19 @@
 /**
- * Loading a policies/ directory: every *.yaml / *.yml file → parseSafeYaml → JSON Schema (ajv) → the semantic
- * checker. All problems of all files are collected. This file (and its yaml/ajv imports) is for the CLI, CI and
- * the build; Lambda reads the bundled JSON through runtime.ts.
+ * Loading a policies/ directory: every *.yaml / *.yml file → parseSafeYaml → the validator generated from its
+ * JSON Schema → the semantic checks (check.ts). All problems of all files are collected. This file (and its yaml
+ * import) is for the CLI, CI and the build; Lambda reads the bundled JSON through runtime.ts.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import policyTestSchema from '../../policies/schema/policy-test.schema.json' with { type: 'json' };
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { Checker, checkExceptionsDocument, checkPolicy, checkSetLevel } from './check.ts';
+import { checkExceptionsDocument, checkPolicy, checkSetLevel } from './check.ts';
+import { Checker } from './checker.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
+import { validatePolicyTest } from './generated/policy-validators.js';
 import {
   type ExceptionDefinition,
   exceptionEndsAt,
@@ -19,8 +21,8 @@ import {
   type PolicyDefinition,
   type PolicySet,
 } from './policy-set.ts';
-import { PRECOMPILED_VALIDATORS } from './precompiled-schemas.ts';
 import { MAX_YAML_BYTES, parseSafeYaml } from './safe-yaml.ts';
+import { schemaProblems } from './schema-problems.ts';
 
 /** Where the published schemas live (policies/schema of this package, whatever directory is loaded). */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../policies/schema/', import.meta.url));
@@ -35,78 +37,6 @@ const FOREIGN_KINDS = new Set(['HygieneBaseline']);
 const MAX_FILES = 2000;
 const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The ajv options of the policy schemas (the CLI build precompiles them with these: lib/policy/precompiled-schemas.ts). */
-export const AJV_OPTIONS = {
-  allErrors: true,
-  strict: true,
-  strictRequired: false,
-  allowUnionTypes: true,
-} as const;
-
-let validators: Promise<Record<PolicyFileKind, ValidateFunction>> | null = null;
-
-function schemaValidators(): Promise<Record<PolicyFileKind, ValidateFunction>> {
-  validators ??= (async () => {
-    if (PRECOMPILED_VALIDATORS !== null) return { ...PRECOMPILED_VALIDATORS };
-    const ajv = new Ajv2020(AJV_OPTIONS);
-    const out = {} as Record<PolicyFileKind, ValidateFunction>;
-    for (const [kind, file] of Object.entries(SCHEMA_FILES) as [PolicyFileKind, string][]) {
-      out[kind] = ajv.compile(JSON.parse(await readFile(join(SCHEMA_DIR, file), 'utf8')));
-    }
-    return out;
-  })();
-  return validators;
-}
-
-/** `/rules/maxSeverity/HIGH` → `rules.maxSeverity.HIGH`; `/exceptions/0/id` → `exceptions[0].id`. */
-function pointerToPath(pointer: string): string {
-  let out = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    if (/^\d+$/.test(segment)) out += `[${segment}]`;
-    else out = out ? `${out}.${segment}` : segment;
-  }
-  return out;
-}
-
-function join2(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-function schemaProblem(file: string, e: ErrorObject): PolicyProblem | null {
-  const path = pointerToPath(e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'if':
-      return null; // the failing then/else branch is reported on its own
-    case 'additionalProperties':
-      return {
-        file,
-        path: join2(path, String(params.additionalProperty)),
-        message: 'unknown key',
-        level: 'error',
-      };
-    case 'required':
-      return {
-        file,
-        path: join2(path, String(params.missingProperty)),
-        message: 'is required',
-        level: 'error',
-      };
-    case 'enum':
-      return {
-        file,
-        path,
-        message: `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`,
-        level: 'error',
-      };
-    case 'const':
-      return { file, path, message: `must be ${String(params.allowedValue)}`, level: 'error' };
-    default:
-      return { file, path, message: e.message ?? `fails ${e.keyword}`, level: 'error' };
-  }
-}
 
 interface ParsedFile {
   readonly rel: string;
@@ -201,29 +131,6 @@ async function parseFiles(
   return { root, files };
 }
 
-/** Schema problems not already explained by a semantic problem on the same or an enclosing/enclosed path. */
-function mergeProblems(semantic: PolicyProblem[], schema: PolicyProblem[]): PolicyProblem[] {
-  const covered = (p: PolicyProblem) =>
-    semantic.some(
-      (s) =>
-        s.level === 'error' &&
-        (s.path === p.path ||
-          p.path.startsWith(`${s.path}.`) ||
-          p.path.startsWith(`${s.path}[`) ||
-          s.path.startsWith(`${p.path}.`) ||
-          s.path.startsWith(`${p.path}[`)),
-    );
-  const seen = new Set<string>();
-  const out: PolicyProblem[] = [...semantic];
-  for (const p of schema) {
-    const key = `${p.path}\u0000${p.message}`;
-    if (seen.has(key) || covered(p)) continue;
-    seen.add(key);
-    out.push(p);
-  }
-  return out;
-}
-
 export interface LoadedPolicySet {
   readonly set: PolicySet | null;
   readonly files: readonly string[];
@@ -237,7 +144,6 @@ export interface LoadedPolicySet {
 export async function loadPolicyDir(dir: string): Promise<LoadedPolicySet> {
   const problems: PolicyProblem[] = [];
   const { root, files } = await parseFiles(dir, problems);
-  const schemas = await schemaValidators();
   const policies: PolicyDefinition[] = [];
   const exceptions: ExceptionDefinition[] = [];
   const policyFiles = new Map<PolicyDefinition, string>();
@@ -246,14 +152,7 @@ export async function loadPolicyDir(dir: string): Promise<LoadedPolicySet> {
   for (const f of files) {
     if (f.kind === null || FOREIGN_KINDS.has(f.kind)) continue;
     const kind = f.kind as PolicyFileKind;
-    const validate = schemas[kind];
-    const schemaProblems = validate(f.doc)
-      ? []
-      : (validate.errors ?? [])
-          .map((e) => schemaProblem(f.display, e))
-          .filter((p): p is PolicyProblem => p !== null);
-    const semantic: PolicyProblem[] = [];
-    const c = new Checker(f.display, semantic);
+    const c = new Checker(f.display, problems);
     if (kind === 'Policy') {
       const p = checkPolicy(c, f.doc, f.rel);
       if (p) {
@@ -266,9 +165,12 @@ export async function loadPolicyDir(dir: string): Promise<LoadedPolicySet> {
         exceptionPaths.set(definition, { file: f.display, path: `exceptions[${index}]` });
       }
     } else {
+      if (!validatePolicyTest(f.doc)) {
+        for (const p of schemaProblems(validatePolicyTest.errors ?? [], f.doc, policyTestSchema))
+          c.error(p.path, p.message);
+      }
       testFiles.push({ rel: f.rel, display: f.display, doc: f.doc });
     }
-    problems.push(...mergeProblems(semantic, schemaProblems));
   }
   const hadErrors = problems.some((p) => p.level === 'error');
   const before = problems.length;

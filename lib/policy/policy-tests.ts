@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import type { Finding } from '../findings/finding.ts';
 import { readFindingsFile } from '../findings/index.ts';
 import { isRecord } from '../findings/json-reader.ts';
-import { Checker, joinPath } from './check.ts';
+import { Checker, joinPath } from './checker.ts';
 import { findingKey, type Timeline } from './deadlines.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from './decision.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';

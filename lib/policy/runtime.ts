@@ -1,11 +1,13 @@
 /**
- * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports neither
- * `yaml` nor `ajv` (those live in load.ts), so function bundles stay small. The CLI uses index.ts.
+ * The runtime entry for Lambda handlers: read a bundled `policy-set.json`, select, evaluate. Imports no `yaml`
+ * (that lives in load.ts) and no ajv (the validators are generated code that bundles drop when unused, as the
+ * Lambda bundles do: they verify the build's sha256 instead, lib/policy/built-set.ts). The CLI uses index.ts.
  */
 
 import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { Checker, checkException, checkPolicy, checkSetLevel, joinPath } from './check.ts';
+import { checkException, checkPolicy, checkSetLevel, joinPath } from './check.ts';
+import { Checker } from './checker.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import {
   type ExceptionDefinition,
@@ -52,6 +54,20 @@ export type {
   PolicySet,
 } from './policy-set.ts';
 
+/**
+ * A definition of policy-set.json as the document its schema describes: null stands for an absent key there
+ * (`match: null`, `ticket: null`), so nulls are left out before the schema check.
+ */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+
 const RELATIVE_FILE = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9._/-]{1,512}$/;
 
 /**
@@ -91,7 +107,7 @@ export function policySetFromJson(json: unknown, source: string): PolicySet {
     }
     const { file: _file, ...rest } = entry;
     const before = problems.length;
-    const definition = checkPolicy(c, rest, f);
+    const definition = checkPolicy(c, withoutNulls(rest), f);
     // Paths from checkPolicy are relative to the entry; anchor them in the JSON document.
     for (let k = before; k < problems.length; k += 1) {
       const p = problems[k] as PolicyProblem;
@@ -107,7 +123,7 @@ export function policySetFromJson(json: unknown, source: string): PolicySet {
       return;
     }
     const { file: _file, ...rest } = entry;
-    const definition = checkException(c, rest, path, f);
+    const definition = checkException(c, withoutNulls(rest), path, f);
     if (definition) exceptions.push(definition);
   });
   const errors = () => problems.filter((p) => p.level === 'error');

@@ -90,21 +90,21 @@ describe('baseline validation (schema, then semantics), every problem with its p
       (d) => {
         d.apiVersion = 'v2';
       },
-      'apiVersion: must be "gatekeeper/v1"',
+      'apiVersion: must be gatekeeper/v1, not "v2"',
     ],
     [
       'wrong kind',
       (d) => {
         d.kind = 'Policy';
       },
-      'kind: must be "HygieneBaseline"',
+      'kind: must be HygieneBaseline, not "Policy"',
     ],
     [
       'unknown key',
       (d) => {
         d.defaults.lifecycel = {};
       },
-      'defaults: unknown property "lifecycel"',
+      'defaults.lifecycel: unknown key (expected one of lifecycle, scanning, tagMutability, inUse)',
     ],
     [
       'zero days',
@@ -118,14 +118,14 @@ describe('baseline validation (schema, then semantics), every problem with its p
       (d) => {
         d.defaults.lifecycle.tagged.keepLast = 'ten';
       },
-      'defaults.lifecycle.tagged.keepLast: must be integer',
+      'defaults.lifecycle.tagged.keepLast: must be a whole number, not "ten"',
     ],
     [
       'optOut without reason',
       (d) => {
         delete d.repositories[0].reason;
       },
-      "repositories[0]: must have required property 'reason'",
+      'repositories[0].reason: is required with optOut',
     ],
     [
       'unknown opt-out',
@@ -139,7 +139,7 @@ describe('baseline validation (schema, then semantics), every problem with its p
       (d) => {
         d.repositories[0].match = ['Team A/*'];
       },
-      'repositories[0].match[0]: must match pattern',
+      'repositories[0].match[0]: must be a repository name glob (lower-case letters, digits, ".", "_", "-", "/" and "*" for any characters), not "Team A/*"',
     ],
     [
       'duplicate glob',
@@ -240,7 +240,7 @@ describe('baseline validation (schema, then semantics), every problem with its p
           action: { type: 'expire' },
         }));
       },
-      'defaults.lifecycle.rules: must NOT have more than 45 items',
+      'defaults.lifecycle.rules: has 46 entries; the limit is 45',
     ],
   ])('%s', (_name, mutate, message) => {
     const problems = problemsOf(mutate);

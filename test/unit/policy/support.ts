@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Finding } from '../../../lib/findings/finding.ts';
 import { byFileThen, policySetVersion } from '../../../lib/policy/canonical.ts';
-import { Checker, checkException, checkPolicy, checkSetLevel } from '../../../lib/policy/check.ts';
+import { checkException, checkPolicy, checkSetLevel } from '../../../lib/policy/check.ts';
+import { Checker } from '../../../lib/policy/checker.ts';
 import type { ImageUnderTest } from '../../../lib/policy/decision.ts';
 import { formatProblem, type PolicyProblem } from '../../../lib/policy/errors.ts';
 import {
