@@ -22,6 +22,24 @@ export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 export const LEDGER_POLICY_VERSION_INDEX = 'byPolicyVersion';
 export const LEDGER_POLICY_VERSION_ATTRIBUTE = 'policyVersion';
 
+/**
+ * Sparse global secondary indexes the sweep and the deadline check query instead of scanning the table. Both
+ * are partitioned on `state` and sorted on an attribute written only on `decided` records that need a look at a
+ * given time, so only those records are in the index and `state = decided AND <sort> <= now` lists exactly the
+ * ones whose time has come:
+ * - `byWaiverExpiry`, sort `waiverExpiry` (YYYY-MM-DD, the earliest expiry of the waivers a decision used). Every
+ *   decided record has carried it from the start, so existing records are in the index once DynamoDB built it.
+ * - `byDeadlineCheck`, sort `deadlineCheckAt` (ISO-8601, lib/ledger/deadline-checks.ts `nextDeadlineCheck`: the
+ *   next escalation alert or the fix deadline of an image at risk). Records written before it existed get it
+ *   with their next write (the next decision, or the re-judgement after a policy change).
+ * `region` is projected: the image is read back from its key.
+ */
+export const LEDGER_WAIVER_EXPIRY_INDEX = 'byWaiverExpiry';
+export const LEDGER_WAIVER_EXPIRY_ATTRIBUTE = 'waiverExpiry';
+export const LEDGER_DEADLINE_CHECK_INDEX = 'byDeadlineCheck';
+export const LEDGER_DEADLINE_CHECK_ATTRIBUTE = 'deadlineCheckAt';
+export const LEDGER_STATE_ATTRIBUTE = 'state';
+
 /** Creates the ledger table if it does not exist yet (idempotent). */
 export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -31,6 +49,9 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
         AttributeDefinitions: [
           { AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' },
           { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_STATE_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_WAIVER_EXPIRY_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_DEADLINE_CHECK_ATTRIBUTE, AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: LEDGER_PARTITION_KEY, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -42,6 +63,17 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
           },
+          ...[
+            [LEDGER_WAIVER_EXPIRY_INDEX, LEDGER_WAIVER_EXPIRY_ATTRIBUTE],
+            [LEDGER_DEADLINE_CHECK_INDEX, LEDGER_DEADLINE_CHECK_ATTRIBUTE],
+          ].map(([IndexName, sort]) => ({
+            IndexName,
+            KeySchema: [
+              { AttributeName: LEDGER_STATE_ATTRIBUTE, KeyType: 'HASH' as const },
+              { AttributeName: sort, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: ['region'] },
+          })),
         ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
