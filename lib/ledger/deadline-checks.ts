@@ -14,8 +14,10 @@ export type AtRiskStage = (typeof AT_RISK_STAGES)[number];
 /** What became of one stage's alert: claimed and being published, sent, or passed over (its time was missed). */
 export interface AtRiskStageState {
   readonly state: 'publishing' | 'sent' | 'skipped';
-  /** When it was claimed, sent or skipped (ISO-8601). */
+  /** The alert's time, which its text shows (ISO-8601): the first claim, or when the stage was skipped. */
   readonly at: string;
+  /** While `publishing`: when the latest claim was made (a claim older than the timeout may be made again). */
+  readonly claimedAt?: string;
   /** The alert's dedupe key (also on the SNS message). */
   readonly dedupeKey: string;
 }
@@ -80,7 +82,7 @@ export function nextDeadlineCheck(record: LedgerRecord): string | null {
       done === undefined
         ? times[stage]
         : done.state === 'publishing'
-          ? new Date(Date.parse(done.at) + AT_RISK_CLAIM_TIMEOUT_MS).toISOString()
+          ? new Date(Date.parse(done.claimedAt ?? done.at) + AT_RISK_CLAIM_TIMEOUT_MS).toISOString()
           : null;
     if (due !== null && due < next) next = due;
   }

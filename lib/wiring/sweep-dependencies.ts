@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
-import { checkDecisionTags, decideImage } from '../gate/index.ts';
+import { checkDeadlines, checkDecisionTags, decideImage } from '../gate/index.ts';
 import { loadBaseline } from '../hygiene/baseline.ts';
 import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from '../hygiene/sweep.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
@@ -72,6 +72,15 @@ export async function buildSweepDependencies(
         return outcome;
       },
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
+      checkDeadlines: async (runId) => {
+        const checked = await checkDeadlines(gate, {
+          runId,
+          maxImages: DEFAULT_SWEEP_SETTINGS.maxSafetyNetPerRun,
+          consoleRegion: config.consoleUrlRegion,
+        });
+        const { alerts, ...counts } = checked;
+        return { ...counts, alertsSent: alerts.entered + alerts.halfway + alerts['one-day-before'] };
+      },
       checkTags: (ref, tags) => checkDecisionTags(gate, ref, tags),
     },
     ...(usage ? { usage } : {}),
