@@ -46,9 +46,9 @@ const HEADLINE: Record<AtRiskAlertStage, string> = {
   'one-day-before': 'one day before its fix deadline',
 };
 
-/** Whole days left from `at` to `deadline` (0 when less than a day is left). */
+/** Days left from `at` to `deadline`, a started day counting as one (0 once the deadline has passed). */
 export function daysLeft(at: string, deadline: string): number {
-  return Math.max(0, Math.floor((Date.parse(deadline) - Date.parse(at)) / DAY_MS));
+  return Math.max(0, Math.ceil((Date.parse(deadline) - Date.parse(at)) / DAY_MS));
 }
 
 /**
@@ -58,7 +58,7 @@ export function daysLeft(at: string, deadline: string): number {
  */
 export function atRiskAlertMessage(input: AtRiskAlertInput): OutboundMessage {
   const left = daysLeft(input.at, input.deadline);
-  const leftText = left === 0 ? 'less than a day left' : `${left} day${left === 1 ? '' : 's'} left`;
+  const leftText = left === 0 ? 'no time left' : `${left === 1 ? 'less than 1 day' : `${left} days`} left`;
   const name = `${input.image.repository}${input.sourceTags[0] ? `:${input.sourceTags[0]}` : ''}`;
   const day = input.deadline.slice(0, 10);
   const subject = `AT RISK (${HEADLINE[input.stage]}): ${name} quarantined on ${day} unless fixed`

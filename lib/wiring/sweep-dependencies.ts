@@ -108,3 +108,13 @@ export function getSweepDependencies(): Promise<SweepDependencies> {
   });
   return cached;
 }
+
+/** Makes the sweep handler use `deps` (local runs and tests with a moved clock or other client settings). */
+export function useSweepDependencies(deps: SweepDependencies): void {
+  cached = Promise.resolve(deps);
+}
+
+/** Forgets the cached dependencies. */
+export function resetSweepDependencies(): void {
+  cached = null;
+}
