@@ -12,8 +12,8 @@
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
  * `policyVersion` (partition), `region` and `state` feed the index `byPolicyVersion` (table.ts): a record moves
  * to another partition as soon as it is decided under another version; gone records are filtered out.
- * `state` with `waiverExpiry` / `deadlineCheckAt` feed the sparse indexes `byWaiverExpiry` / `byDeadlineCheck`
- * that the sweep and the deadline check query (no table scan).
+ * `state` and `recheckAt` (the earlier of the waiver expiry day and `deadlineCheckAt`) feed the sparse index
+ * `byRecheck` that the sweep and the deadline check query (no table scan).
  */
 import {
   type AttributeValue,
@@ -38,12 +38,12 @@ import {
 } from './ledger.ts';
 import {
   LEDGER_DEADLINE_CHECK_ATTRIBUTE,
-  LEDGER_DEADLINE_CHECK_INDEX,
   LEDGER_POLICY_VERSION_ATTRIBUTE,
   LEDGER_POLICY_VERSION_INDEX,
+  LEDGER_RECHECK_ATTRIBUTE,
+  LEDGER_RECHECK_INDEX,
   LEDGER_STATE_ATTRIBUTE,
   LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
-  LEDGER_WAIVER_EXPIRY_INDEX,
 } from './table.ts';
 
 export interface DynamoDbLedgerOptions {
@@ -95,6 +95,10 @@ export class DynamoDbLedger implements Ledger {
       }
       const check = nextDeadlineCheck(stored);
       if (check !== null) item[LEDGER_DEADLINE_CHECK_ATTRIBUTE] = { S: check };
+      const recheck = [item.waiverExpiry?.S && `${item.waiverExpiry.S}T00:00:00.000Z`, check]
+        .filter((t): t is string => Boolean(t))
+        .sort()[0];
+      if (recheck) item[LEDGER_RECHECK_ATTRIBUTE] = { S: recheck };
     }
     if (stored.expiresAt !== null) item.expiresAt = { N: String(stored.expiresAt) };
     await this.#conditionalPut(record.key, item, expectedVersion);
@@ -102,8 +106,9 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async *listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef> {
+    // An expiry day starts at 00:00 UTC: recheckAt ≤ now keeps every record whose waiver expires today or before.
     yield* this.#queryDue(
-      LEDGER_WAIVER_EXPIRY_INDEX,
+      now,
       LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
       now.toISOString().slice(0, 10),
       'expired waivers',
@@ -111,16 +116,14 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async *listDecisionsPastDeadline(now: Date): AsyncIterable<ImageRef> {
-    yield* this.#queryDue(
-      LEDGER_DEADLINE_CHECK_INDEX,
-      LEDGER_DEADLINE_CHECK_ATTRIBUTE,
-      now.toISOString(),
-      'fix deadline checks due',
-    );
+    yield* this.#queryDue(now, LEDGER_DEADLINE_CHECK_ATTRIBUTE, now.toISOString(), 'fix deadline checks due');
   }
 
-  /** Pages through a sparse `state`/time index: the decided records whose time is on or before `upTo`. */
-  async *#queryDue(index: string, attribute: string, upTo: string, what: string): AsyncIterable<ImageRef> {
+  /**
+   * Pages through the sparse `byRecheck` index: the decided records whose recheck time has come, kept when their
+   * own `attribute` is on or before `upTo` (the other reason for a recheck is filtered out).
+   */
+  async *#queryDue(now: Date, attribute: string, upTo: string, what: string): AsyncIterable<ImageRef> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       let page: QueryCommandOutput;
@@ -128,16 +131,25 @@ export class DynamoDbLedger implements Ledger {
         page = await this.#client.send(
           new QueryCommand({
             TableName: this.#table,
-            IndexName: index,
-            KeyConditionExpression: '#s = :decided AND #t <= :upTo',
-            ExpressionAttributeNames: { '#s': LEDGER_STATE_ATTRIBUTE, '#t': attribute },
-            ExpressionAttributeValues: { ':decided': { S: 'decided' }, ':upTo': { S: upTo } },
+            IndexName: LEDGER_RECHECK_INDEX,
+            KeyConditionExpression: '#s = :decided AND #r <= :now',
+            FilterExpression: '#a <= :upTo',
+            ExpressionAttributeNames: {
+              '#s': LEDGER_STATE_ATTRIBUTE,
+              '#r': LEDGER_RECHECK_ATTRIBUTE,
+              '#a': attribute,
+            },
+            ExpressionAttributeValues: {
+              ':decided': { S: 'decided' },
+              ':now': { S: now.toISOString() },
+              ':upTo': { S: upTo },
+            },
             ExclusiveStartKey: startKey,
           }),
         );
       } catch (error) {
         throw new LedgerUnavailableError(
-          `${this.#table}: cannot query index ${index} for ${what}: ${describe(error)}`,
+          `${this.#table}: cannot query index ${LEDGER_RECHECK_INDEX} for ${what}: ${describe(error)}`,
           { cause: error },
         );
       }

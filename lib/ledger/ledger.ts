@@ -220,13 +220,12 @@ export interface Ledger {
   putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint>;
   /**
    * Decided images whose earliest waiver expiry (YYYY-MM-DD) is on or before `now`'s date: re-evaluate them.
-   * An index query (DynamoDB: `byWaiverExpiry`), never a table scan.
+   * An index query (DynamoDB: `byRecheck`), never a table scan.
    */
   listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef>;
   /**
    * Decided images at risk whose next deadline check (`nextDeadlineCheck`: an escalation alert due, or the fix
-   * deadline itself) is on or before `now`, earliest first. An index query (DynamoDB: `byDeadlineCheck`), never
-   * a table scan.
+   * deadline itself) is on or before `now`. An index query (DynamoDB: `byRecheck`), never a table scan.
    */
   listDecisionsPastDeadline(now: Date): AsyncIterable<ImageRef>;
   /**

@@ -23,20 +23,21 @@ export const LEDGER_POLICY_VERSION_INDEX = 'byPolicyVersion';
 export const LEDGER_POLICY_VERSION_ATTRIBUTE = 'policyVersion';
 
 /**
- * Sparse global secondary indexes the sweep and the deadline check query instead of scanning the table. Both
- * are partitioned on `state` and sorted on an attribute written only on `decided` records that need a look at a
- * given time, so only those records are in the index and `state = decided AND <sort> <= now` lists exactly the
- * ones whose time has come:
- * - `byWaiverExpiry`, sort `waiverExpiry` (YYYY-MM-DD, the earliest expiry of the waivers a decision used). Every
- *   decided record has carried it from the start, so existing records are in the index once DynamoDB built it.
- * - `byDeadlineCheck`, sort `deadlineCheckAt` (ISO-8601, lib/ledger/deadline-checks.ts `nextDeadlineCheck`: the
- *   next escalation alert or the fix deadline of an image at risk). Records written before it existed get it
- *   with their next write (the next decision, or the re-judgement after a policy change).
- * `region` is projected: the image is read back from its key.
+ * Sparse global secondary index of the records that need a look at a given time, which the sweep and the fix
+ * deadline check query instead of scanning the table: partition `state`, sort `recheckAt` (ISO-8601), written
+ * only on `decided` records as the earliest of the start of their earliest waiver's expiry day (`waiverExpiry`)
+ * and their next fix-deadline check (`deadlineCheckAt`, lib/ledger/deadline-checks.ts `nextDeadlineCheck`: the
+ * next escalation alert or the deadline of an image at risk). So only those records are in the index, and
+ * `state = decided AND recheckAt <= now` lists exactly the ones whose time has come; each listing filters on its
+ * own attribute (both projected). One index, not two: DynamoDB creates one index per table update, and
+ * CloudFormation cannot add two to an existing table in one deploy.
+ * Records written before the index existed get `recheckAt` with their next write: the next decision about the
+ * image, or the re-judgement that follows a policy change (an expired exception fails `policy validate`, so its
+ * removal is such a change).
  */
-export const LEDGER_WAIVER_EXPIRY_INDEX = 'byWaiverExpiry';
+export const LEDGER_RECHECK_INDEX = 'byRecheck';
+export const LEDGER_RECHECK_ATTRIBUTE = 'recheckAt';
 export const LEDGER_WAIVER_EXPIRY_ATTRIBUTE = 'waiverExpiry';
-export const LEDGER_DEADLINE_CHECK_INDEX = 'byDeadlineCheck';
 export const LEDGER_DEADLINE_CHECK_ATTRIBUTE = 'deadlineCheckAt';
 export const LEDGER_STATE_ATTRIBUTE = 'state';
 
@@ -50,8 +51,7 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
           { AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' },
           { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, AttributeType: 'S' },
           { AttributeName: LEDGER_STATE_ATTRIBUTE, AttributeType: 'S' },
-          { AttributeName: LEDGER_WAIVER_EXPIRY_ATTRIBUTE, AttributeType: 'S' },
-          { AttributeName: LEDGER_DEADLINE_CHECK_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_RECHECK_ATTRIBUTE, AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: LEDGER_PARTITION_KEY, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -63,17 +63,17 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
           },
-          ...[
-            [LEDGER_WAIVER_EXPIRY_INDEX, LEDGER_WAIVER_EXPIRY_ATTRIBUTE],
-            [LEDGER_DEADLINE_CHECK_INDEX, LEDGER_DEADLINE_CHECK_ATTRIBUTE],
-          ].map(([IndexName, sort]) => ({
-            IndexName,
+          {
+            IndexName: LEDGER_RECHECK_INDEX,
             KeySchema: [
-              { AttributeName: LEDGER_STATE_ATTRIBUTE, KeyType: 'HASH' as const },
-              { AttributeName: sort, KeyType: 'RANGE' as const },
+              { AttributeName: LEDGER_STATE_ATTRIBUTE, KeyType: 'HASH' },
+              { AttributeName: LEDGER_RECHECK_ATTRIBUTE, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: ['region'] },
-          })),
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: ['region', LEDGER_WAIVER_EXPIRY_ATTRIBUTE, LEDGER_DEADLINE_CHECK_ATTRIBUTE],
+            },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
       }),

@@ -51,6 +51,9 @@ describe('DynamoDbLedger (dynalite)', () => {
     expect(atRisk?.atRiskDeadline?.S).toBe(deadline);
     // No escalation alert sent yet: the deadline check is due at the decision that put it at risk.
     expect(atRisk?.deadlineCheckAt?.S).toBe(decision.decidedAt);
+    // The recheck index key is the earlier of that and the start of the waiver's expiry day.
+    expect(atRisk?.recheckAt?.S).toBe(decision.decidedAt);
+    expect(item?.recheckAt?.S).toBe('2027-01-01T00:00:00.000Z');
   });
 
   it('finds expired waivers and due deadline checks by querying sparse indexes, never scanning the table', async () => {
@@ -73,7 +76,7 @@ describe('DynamoDbLedger (dynalite)', () => {
     // Assess
     expect(sent.length).toBeGreaterThanOrEqual(2);
     expect(sent.every((c) => c.name === 'QueryCommand')).toBe(true);
-    expect(new Set(sent.map((c) => c.index))).toEqual(new Set(['byWaiverExpiry', 'byDeadlineCheck']));
+    expect(new Set(sent.map((c) => c.index))).toEqual(new Set(['byRecheck']));
   });
 
   it('refuses an item that is not a ledger record, naming the table and key', async () => {

@@ -146,7 +146,7 @@ export function ledgerContract(make: () => Ledger) {
     expect(listed).not.toContain(none.digest);
   });
 
-  it('lists images at risk whose next deadline check (alert due or deadline) has come, earliest first', async () => {
+  it('lists images at risk whose next deadline check (alert due or deadline) has come', async () => {
     // Prepare: images at risk in several positions of their grace period, one not at risk, one gone.
     const ledger = make();
     const deadline = '2026-12-03T12:00:00.000Z'; // 10 days after NOW
@@ -177,17 +177,24 @@ export function ledgerContract(make: () => Ledger) {
       },
     }));
     const notAtRisk = await store((r) => r);
+    // A far waiver expiry does not hide a due check; a record due only for its waiver is not listed here.
+    const withWaiver = await store((r) => atRisk(decided(r, '2027-06-30')));
+    const waiverOnly = await store((r) => decided(r, '2026-11-01'));
     const gone = await store((r) => ({ ...atRisk(r), state: 'gone' }));
     const list = async (at: Date) => {
       const out: string[] = [];
       for await (const image of ledger.listDecisionsPastDeadline(at)) out.push(image.digest);
-      return out.filter((d) => [entered, enteredSent, allSent, notAtRisk, gone].includes(d));
+      return out
+        .filter((d) => [entered, enteredSent, allSent, notAtRisk, gone, withWaiver, waiverOnly].includes(d))
+        .sort();
     };
 
     // Act + Assess: now, the new series (entered alert due) and the passed deadline; not the others.
-    expect(await list(NOW)).toEqual([allSent, entered]);
+    expect(await list(NOW)).toEqual([allSent, entered, withWaiver].sort());
     // Halfway through the grace period, the image whose entered alert went out is due again.
-    expect(await list(new Date('2026-11-28T12:00:00.000Z'))).toEqual([allSent, entered, enteredSent]);
+    expect(await list(new Date('2026-11-28T12:00:00.000Z'))).toEqual(
+      [allSent, entered, enteredSent, withWaiver].sort(),
+    );
     expect(await list(new Date('2026-11-28T11:59:59.000Z'))).not.toContain(enteredSent);
   });
 
