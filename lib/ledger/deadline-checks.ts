@@ -37,17 +37,20 @@ export const AT_RISK_CLAIM_TIMEOUT_MS = 15 * 60 * 1000;
 
 /**
  * When each stage falls due: entered at the start, halfway through the grace period, one day before the
- * deadline. A stage that would fall before the start (a grace period of a day or less) falls at the start.
+ * deadline, but never before halfway (with a grace of two days or less it falls at halfway, and the check sends
+ * only the later of the two).
  * @example atRiskStageTimes('2026-01-01T00:00:00.000Z', '2026-01-11T00:00:00.000Z').halfway // 2026-01-06T00:00:00.000Z
  */
 export function atRiskStageTimes(since: string, deadline: string): Record<AtRiskStage, string> {
   const start = Date.parse(since);
   const end = Date.parse(deadline);
   const at = (ms: number) => new Date(Math.max(start, Math.min(ms, end))).toISOString();
+  const halfway = start + Math.floor((end - start) / 2);
   return {
     entered: at(start),
-    halfway: at(start + Math.floor((end - start) / 2)),
-    'one-day-before': at(end - DAY_MS),
+    halfway: at(halfway),
+    // Never before halfway: the stages stay in order when the grace is two days or less.
+    'one-day-before': at(Math.max(halfway, end - DAY_MS)),
   };
 }
 
