@@ -364,10 +364,14 @@ export async function runSweep(
       sinceSave = 0;
     }
   }
-  if (!state.exceptionsChecked && !state.dryRun && deps.gate?.listExpiredWaiverDecisions) {
+  if (
+    !state.exceptionsChecked &&
+    !state.dryRun &&
+    (deps.gate?.listExpiredWaiverDecisions || deps.gate?.checkDeadlines)
+  ) {
     if (remainingMs() < settings.safetyMarginMs) return saveIncomplete();
     await reevaluateExpiredWaivers(deps, state, log);
-    if (deps.gate.checkDeadlines) {
+    if (deps.gate?.checkDeadlines) {
       // The safety net of the hourly deadline schedule: same check, same once-only claims.
       const checked = await deps.gate.checkDeadlines(state.sweepId);
       state.safetyNet.errors += checked.errors;
