@@ -138,8 +138,8 @@ export type GateTrigger =
   | {
       readonly kind: 'sweep';
       readonly id: string;
-      /** undecided: no decision; exception-expired: a waiver ran out; drift: the tags do not show the ledger's decision. */
-      readonly reason: 'undecided' | 'exception-expired' | 'drift';
+      /** undecided: no decision; exception-expired: a waiver ran out; drift: the tags do not show the ledger's decision; fix-deadline: an image at risk reached an alert stage or its fix deadline. */
+      readonly reason: 'undecided' | 'exception-expired' | 'drift' | 'fix-deadline';
     }
   /** Re-judgement of a decided image after a policy change (lib/rejudge): `id` is the re-judgement run. */
   | { readonly kind: 'rejudge'; readonly id: string; readonly reason: 'policy-version' };

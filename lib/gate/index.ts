@@ -9,6 +9,12 @@ export {
   type GateSettings,
   type GateTrigger,
 } from './context.ts';
+export {
+  checkDeadlines,
+  type DeadlineCheckOptions,
+  type DeadlineCheckResult,
+  sendDueAlert,
+} from './deadline-check.ts';
 export { checkDecisionTags, checkDecisionTagsMany, decideImage } from './decide-image.ts';
 export {
   GateContentionError,

@@ -1,6 +1,7 @@
 /**
  * The events that start the sweep: the nightly schedule (`{"gatekeeperSweep":"start"}` or a plain EventBridge
- * "Scheduled Event"), the resume schedule (`{"gatekeeperSweep":"resume"}`), and repository creation (CloudTrail
+ * "Scheduled Event"), the resume schedule (`{"gatekeeperSweep":"resume"}`), the fix-deadline check
+ * (`{"gatekeeperSweep":"deadlines"}`, hourly), and repository creation (CloudTrail
  * "AWS API Call via CloudTrail", eventName CreateRepository). Anything else is refused with the field named.
  */
 
@@ -24,10 +25,11 @@ export function parseSweepEvent(event: unknown): SweepRequest {
     if (event.gatekeeperSweep === 'start')
       return event.dryRun === true ? { kind: 'start', dryRun: true } : { kind: 'start' };
     if (event.gatekeeperSweep === 'resume') return { kind: 'resume' };
+    if (event.gatekeeperSweep === 'deadlines') return { kind: 'deadlines' };
     throw new InvalidInputError(
       'hygiene sweep event',
       'gatekeeperSweep',
-      `must be "start" or "resume" (got ${JSON.stringify(event.gatekeeperSweep)})`,
+      `must be "start", "resume" or "deadlines" (got ${JSON.stringify(event.gatekeeperSweep)})`,
     );
   }
   const detailType = event['detail-type'];

@@ -40,6 +40,11 @@ export interface SweepGate {
   ): Promise<{ outcome: string }>;
   listExpiredWaiverDecisions?(now: Date): AsyncIterable<ImageRef>;
   /**
+   * The fix-deadline check (lib/gate deadline-check.ts): re-judges the images at risk whose alert stage or
+   * deadline has come and sends the escalation alerts owed. Run by the `deadlines` schedule and by every sweep.
+   */
+  checkDeadlines?(runId: string): Promise<DeadlineCheckSummary>;
+  /**
    * For an image that carries decision tags: whether the ledger stands behind them. `undecided` when no
    * decision is recorded (the tags are spoofs, e.g. pushed by hand while the events were lost), `drift` when
    * the tags do not show the recorded decision, `consistent` otherwise. Reads only.
@@ -49,6 +54,15 @@ export interface SweepGate {
   checkTagsMany?(
     items: readonly { readonly ref: ImageRef; readonly tags: readonly string[] }[],
   ): Promise<readonly ('consistent' | 'drift' | 'undecided')[]>;
+}
+
+/** What one fix-deadline check did (counts). */
+export interface DeadlineCheckSummary {
+  readonly due: number;
+  readonly quarantined: number;
+  readonly alertsSent: number;
+  readonly deferred: number;
+  readonly errors: number;
 }
 
 /** Where the checkpoint lives (the ledger's checkpoint methods). */
@@ -216,6 +230,8 @@ export type SweepRequest =
   /** `dryRun`: report mode AND no safety-net decisions: nothing at all is written to the registry. */
   | { readonly kind: 'start'; readonly dryRun?: boolean }
   | { readonly kind: 'resume' }
+  /** The fix-deadline check alone (an hourly schedule): no repository sweep, no checkpoint, no summary. */
+  | { readonly kind: 'deadlines' }
   /** Repository creation: sweep these repositories now, without checkpoint or summary. */
   | { readonly kind: 'repositories'; readonly repositories: readonly string[] };
 
@@ -262,6 +278,7 @@ export async function runSweep(
   remainingMs: () => number,
 ): Promise<SweepRunResult> {
   if (request.kind === 'repositories') return sweepNamed(deps, request.repositories);
+  if (request.kind === 'deadlines') return checkDeadlinesOnly(deps);
   const { settings, logger } = deps;
   const name = checkpointName(settings);
   const stored = await deps.checkpoints.getCheckpoint(name);
@@ -355,9 +372,20 @@ export async function runSweep(
     }
   }
   await net.flush();
-  if (!state.exceptionsChecked && !state.dryRun && deps.gate?.listExpiredWaiverDecisions) {
+  if (
+    !state.exceptionsChecked &&
+    !state.dryRun &&
+    (deps.gate?.listExpiredWaiverDecisions || deps.gate?.checkDeadlines)
+  ) {
     if (remainingMs() < settings.safetyMarginMs) return saveIncomplete();
     await reevaluateExpiredWaivers(deps, state, log);
+    if (deps.gate?.checkDeadlines) {
+      // The safety net of the hourly deadline schedule: same check, same once-only claims.
+      const checked = await deps.gate.checkDeadlines(state.sweepId);
+      state.safetyNet.errors += checked.errors;
+      state.safetyNet.deferred += checked.deferred;
+      log.info('safety net: fix deadlines checked', { ...checked });
+    }
   }
   state.exceptionsChecked = true;
   state.status = 'complete';
@@ -669,6 +697,28 @@ class SafetyNet {
       candidate.log.error('safety net: gate failed for an image', error as Error);
     }
   }
+}
+
+/** The `deadlines` request: the fix-deadline check alone. */
+async function checkDeadlinesOnly(deps: SweepDependencies): Promise<SweepRunResult> {
+  const runId = `deadline-check-${deps.now().toISOString()}`;
+  if (!deps.gate?.checkDeadlines) {
+    deps.logger.warn('fix-deadline check requested but the gate does not provide it', { runId });
+    return { status: 'idle', sweepId: runId, processed: 0, counters: null, plans: [], summarySent: false };
+  }
+  const checked = await deps.gate.checkDeadlines(runId);
+  deps.logger.info('fix deadlines checked', { runId, ...checked });
+  if (checked.errors > 0) {
+    deps.logger.metric?.({ values: { Errors: checked.errors }, dimensions: { Kind: 'safety-net' } });
+  }
+  return {
+    status: 'complete',
+    sweepId: runId,
+    processed: checked.due,
+    counters: null,
+    plans: [],
+    summarySent: false,
+  };
 }
 
 async function reevaluateExpiredWaivers(

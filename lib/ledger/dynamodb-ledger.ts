@@ -7,10 +7,13 @@
  *
  * Item attributes: `pk`, `version` (N), `state`, `repository`, `digest`, and when decided `verdict`,
  * `policyVersion`, `findingsDigest`, `decidedAt`, `waiverExpiry`, `atRiskDeadline` (an approved image kept within
- * fix deadlines: when its grace ends) (top level so an operator or the sweep can read or filter them), the whole
+ * fix deadlines: when its grace ends), `deadlineCheckAt` (when the deadline check must next look at an image at
+ * risk: deadline-checks.ts) (top level so an operator or the sweep can read, filter or index them), the whole
  * record as JSON in `record`, and `expiresAt` (N, TTL attribute) on records of deleted images only.
  * `policyVersion` (partition), `region` and `state` feed the index `byPolicyVersion` (table.ts): a record moves
  * to another partition as soon as it is decided under another version; gone records are filtered out.
+ * `state` and `recheckAt` (the earlier of the waiver expiry day and `deadlineCheckAt`) feed the sparse index
+ * `byRecheck` that the sweep and the deadline check query (no table scan).
  */
 import {
   type AttributeValue,
@@ -25,6 +28,7 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
+import { nextDeadlineCheck } from './deadline-checks.ts';
 import { LedgerConflictError, LedgerCorruptError, LedgerUnavailableError } from './errors.ts';
 import {
   type Checkpoint,
@@ -34,7 +38,15 @@ import {
   tagHolderKey,
   upgradeRecord,
 } from './ledger.ts';
-import { LEDGER_POLICY_VERSION_ATTRIBUTE, LEDGER_POLICY_VERSION_INDEX } from './table.ts';
+import {
+  LEDGER_DEADLINE_CHECK_ATTRIBUTE,
+  LEDGER_POLICY_VERSION_ATTRIBUTE,
+  LEDGER_POLICY_VERSION_INDEX,
+  LEDGER_RECHECK_ATTRIBUTE,
+  LEDGER_RECHECK_INDEX,
+  LEDGER_STATE_ATTRIBUTE,
+  LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
+} from './table.ts';
 
 export interface DynamoDbLedgerOptions {
   /** Injected client: endpoint, region and retry settings are the caller's choice. */
@@ -134,6 +146,12 @@ export class DynamoDbLedger implements Ledger {
       if (stored.state === 'decided' && stored.decision.atRisk?.deadline) {
         item.atRiskDeadline = { S: stored.decision.atRisk.deadline };
       }
+      const check = nextDeadlineCheck(stored);
+      if (check !== null) item[LEDGER_DEADLINE_CHECK_ATTRIBUTE] = { S: check };
+      const recheck = [item.waiverExpiry?.S && `${item.waiverExpiry.S}T00:00:00.000Z`, check]
+        .filter((t): t is string => Boolean(t))
+        .sort()[0];
+      if (recheck) item[LEDGER_RECHECK_ATTRIBUTE] = { S: recheck };
     }
     if (stored.expiresAt !== null) item.expiresAt = { N: String(stored.expiresAt) };
     await this.#conditionalPut(record.key, item, expectedVersion);
@@ -141,30 +159,58 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async *listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef> {
-    const today = now.toISOString().slice(0, 10);
+    // An expiry day starts at 00:00 UTC: recheckAt ≤ now keeps every record whose waiver expires today or before.
+    yield* this.#queryDue(
+      now,
+      LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
+      now.toISOString().slice(0, 10),
+      'expired waivers',
+    );
+  }
+
+  async *listDecisionsPastDeadline(now: Date): AsyncIterable<ImageRef> {
+    yield* this.#queryDue(now, LEDGER_DEADLINE_CHECK_ATTRIBUTE, now.toISOString(), 'fix deadline checks due');
+  }
+
+  /**
+   * Pages through the sparse `byRecheck` index: the decided records whose recheck time has come, kept when their
+   * own `attribute` is on or before `upTo` (the other reason for a recheck is filtered out).
+   */
+  async *#queryDue(now: Date, attribute: string, upTo: string, what: string): AsyncIterable<ImageRef> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      let page: ScanCommandOutput;
+      let page: QueryCommandOutput;
       try {
         page = await this.#client.send(
-          new ScanCommand({
+          new QueryCommand({
             TableName: this.#table,
-            FilterExpression: 'attribute_exists(waiverExpiry) AND waiverExpiry <= :today',
-            ExpressionAttributeValues: { ':today': { S: today } },
+            IndexName: LEDGER_RECHECK_INDEX,
+            KeyConditionExpression: '#s = :decided AND #r <= :now',
+            FilterExpression: '#a <= :upTo',
+            ExpressionAttributeNames: {
+              '#s': LEDGER_STATE_ATTRIBUTE,
+              '#r': LEDGER_RECHECK_ATTRIBUTE,
+              '#a': attribute,
+            },
+            ExpressionAttributeValues: {
+              ':decided': { S: 'decided' },
+              ':now': { S: now.toISOString() },
+              ':upTo': { S: upTo },
+            },
             ExclusiveStartKey: startKey,
           }),
         );
       } catch (error) {
         throw new LedgerUnavailableError(
-          `${this.#table}: cannot scan for expired waivers: ${describe(error)}`,
-          {
-            cause: error,
-          },
+          `${this.#table}: cannot query index ${LEDGER_RECHECK_INDEX} for ${what}: ${describe(error)}`,
+          { cause: error },
         );
       }
       for (const item of page.Items ?? []) {
         const key = item.pk?.S ?? '';
-        yield parseRecordItem(this.#table, key, item).image;
+        const image = imageFromKey(key, item.region?.S);
+        if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
+        yield image;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

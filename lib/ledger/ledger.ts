@@ -9,6 +9,7 @@
 import type { ImageRef } from '../events/image-ref.ts';
 import type { FindingHistory } from '../policy/deadlines.ts';
 import type { PolicyMode, Verdict } from '../policy/decision.ts';
+import type { AtRiskAlerts } from './deadline-checks.ts';
 
 /** Where the image stands in the gate. */
 export type LedgerState =
@@ -181,6 +182,12 @@ export interface LedgerRecord {
    */
   readonly findingHistory?: FindingHistory | null;
   /**
+   * The escalation alerts sent while the image is at risk (deadline-checks.ts), one series per deadline; null or
+   * absent when none was sent. Written by the deadline check with the record's version, so concurrent checks
+   * claim each alert once.
+   */
+  readonly atRiskAlerts?: AtRiskAlerts | null;
+  /**
    * Multi-arch graph: the indexes (image indexes, manifest lists) that list this digest. Many-to-many: a child
    * can be listed by several indexes, an index by another index. Events about the digest re-decide the digest
    * itself (when it carries tags or a decision of its own) and every index above it.
@@ -216,8 +223,16 @@ export interface Ledger {
   getCheckpoint(name: string): Promise<Checkpoint | null>;
   /** Same optimistic rule as `put`; 0 creates. Throws `LedgerConflictError` on a lost race. */
   putCheckpoint(name: string, value: unknown, expectedVersion: number, now: Date): Promise<Checkpoint>;
-  /** Decided images whose earliest waiver expiry (YYYY-MM-DD) is on or before `now`'s date: re-evaluate them. */
+  /**
+   * Decided images whose earliest waiver expiry (YYYY-MM-DD) is on or before `now`'s date: re-evaluate them.
+   * An index query (DynamoDB: `byRecheck`), never a table scan.
+   */
   listDecisionsWithExpiredWaivers(now: Date): AsyncIterable<ImageRef>;
+  /**
+   * Decided images at risk whose next deadline check (`nextDeadlineCheck`: an escalation alert due, or the fix
+   * deadline itself) is on or before `now`. An index query (DynamoDB: `byRecheck`), never a table scan.
+   */
+  listDecisionsPastDeadline(now: Date): AsyncIterable<ImageRef>;
   /**
    * The digest the gatekeeper last wrote decision tag `tag` on in that repository (`ref.digest` is ignored),
    * or null. Lets a spoofed push that moved a decision tag off its digest be undone.

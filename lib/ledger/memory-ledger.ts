@@ -3,6 +3,7 @@
  * the offline CLI (`gatekeeper replay`); records are deep-copied in and out so callers cannot alias them.
  */
 import { type ImageRef, imageKey } from '../events/image-ref.ts';
+import { nextDeadlineCheck } from './deadline-checks.ts';
 import { LedgerConflictError } from './errors.ts';
 import {
   type Checkpoint,
@@ -45,6 +46,14 @@ export class MemoryLedger implements Ledger {
       const expiry = record.state === 'decided' ? record.decision?.earliestWaiverExpiry : null;
       if (expiry && expiry <= today) yield structuredClone(record.image);
     }
+  }
+
+  async *listDecisionsPastDeadline(now: Date): AsyncIterable<ImageRef> {
+    const due = [...this.records.values()]
+      .map((record) => ({ record, at: nextDeadlineCheck(record) }))
+      .filter((r): r is { record: LedgerRecord; at: string } => r.at !== null && Date.parse(r.at) <= +now)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    for (const { record } of due) yield structuredClone(record.image);
   }
 
   async getCheckpoint(name: string): Promise<Checkpoint | null> {

@@ -22,6 +22,25 @@ export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
 export const LEDGER_POLICY_VERSION_INDEX = 'byPolicyVersion';
 export const LEDGER_POLICY_VERSION_ATTRIBUTE = 'policyVersion';
 
+/**
+ * Sparse global secondary index of the records that need a look at a given time, which the sweep and the fix
+ * deadline check query instead of scanning the table: partition `state`, sort `recheckAt` (ISO-8601), written
+ * only on `decided` records as the earliest of the start of their earliest waiver's expiry day (`waiverExpiry`)
+ * and their next fix-deadline check (`deadlineCheckAt`, lib/ledger/deadline-checks.ts `nextDeadlineCheck`: the
+ * next escalation alert or the deadline of an image at risk). So only those records are in the index, and
+ * `state = decided AND recheckAt <= now` lists exactly the ones whose time has come; each listing filters on its
+ * own attribute (both projected). One index, not two: DynamoDB creates one index per table update, and
+ * CloudFormation cannot add two to an existing table in one deploy.
+ * Records written before the index existed get `recheckAt` with their next write: the next decision about the
+ * image, or the re-judgement that follows a policy change (an expired exception fails `policy validate`, so its
+ * removal is such a change).
+ */
+export const LEDGER_RECHECK_INDEX = 'byRecheck';
+export const LEDGER_RECHECK_ATTRIBUTE = 'recheckAt';
+export const LEDGER_WAIVER_EXPIRY_ATTRIBUTE = 'waiverExpiry';
+export const LEDGER_DEADLINE_CHECK_ATTRIBUTE = 'deadlineCheckAt';
+export const LEDGER_STATE_ATTRIBUTE = 'state';
+
 /** Creates the ledger table if it does not exist yet (idempotent). */
 export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -31,6 +50,8 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
         AttributeDefinitions: [
           { AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' },
           { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_STATE_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: LEDGER_RECHECK_ATTRIBUTE, AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: LEDGER_PARTITION_KEY, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -41,6 +62,17 @@ export async function createLedgerTable(client: DynamoDBClient, tableName: strin
               { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
+          },
+          {
+            IndexName: LEDGER_RECHECK_INDEX,
+            KeySchema: [
+              { AttributeName: LEDGER_STATE_ATTRIBUTE, KeyType: 'HASH' },
+              { AttributeName: LEDGER_RECHECK_ATTRIBUTE, KeyType: 'RANGE' },
+            ],
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: ['region', LEDGER_WAIVER_EXPIRY_ATTRIBUTE, LEDGER_DEADLINE_CHECK_ATTRIBUTE],
+            },
           },
         ],
         BillingMode: 'PAY_PER_REQUEST',

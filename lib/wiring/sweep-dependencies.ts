@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
-import { checkDecisionTags, checkDecisionTagsMany, decideImage } from '../gate/index.ts';
+import { checkDeadlines, checkDecisionTags, checkDecisionTagsMany, decideImage } from '../gate/index.ts';
 import { loadBaseline } from '../hygiene/baseline.ts';
 import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from '../hygiene/sweep.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
@@ -75,6 +75,15 @@ export async function buildSweepDependencies(
         return outcome;
       },
       listExpiredWaiverDecisions: (now) => gate.ledger.listDecisionsWithExpiredWaivers(now),
+      checkDeadlines: async (runId) => {
+        const checked = await checkDeadlines(gate, {
+          runId,
+          maxImages: DEFAULT_SWEEP_SETTINGS.maxSafetyNetPerRun,
+          consoleRegion: config.consoleUrlRegion,
+        });
+        const { alerts, ...counts } = checked;
+        return { ...counts, alertsSent: alerts.entered + alerts.halfway + alerts['one-day-before'] };
+      },
       checkTags: (ref, tags) => checkDecisionTags(gate, ref, tags),
       checkTagsMany: (items) => checkDecisionTagsMany(gate, items),
     },
@@ -102,6 +111,16 @@ export function getSweepDependencies(): Promise<SweepDependencies> {
     throw error;
   });
   return cached;
+}
+
+/** Makes the sweep handler use `deps` (local runs and tests with a moved clock or other client settings). */
+export function useSweepDependencies(deps: SweepDependencies): void {
+  cached = Promise.resolve(deps);
+}
+
+/** Forgets the cached dependencies. */
+export function resetSweepDependencies(): void {
+  cached = null;
 }
 
 /** The hygiene sweep: the sweep's dependencies, one call. */

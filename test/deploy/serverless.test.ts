@@ -7,11 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../lib/config/index.ts';
+import { parseSweepEvent } from '../../lib/hygiene/sweep-event.ts';
 import {
+  LEDGER_DEADLINE_CHECK_ATTRIBUTE,
   LEDGER_PARTITION_KEY,
   LEDGER_POLICY_VERSION_ATTRIBUTE,
   LEDGER_POLICY_VERSION_INDEX,
+  LEDGER_RECHECK_ATTRIBUTE,
+  LEDGER_RECHECK_INDEX,
+  LEDGER_STATE_ATTRIBUTE,
   LEDGER_TTL_ATTRIBUTE,
+  LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
 } from '../../lib/ledger/table.ts';
 import { DEFAULT_REJUDGE_SETTINGS } from '../../lib/rejudge/rejudge.ts';
 import { FUNCTIONS } from '../../scripts/build-functions.ts';
@@ -286,12 +292,16 @@ describe('event patterns match the real AWS payloads', () => {
     expect(receivers).toEqual([]);
   });
 
-  it('runs the sweep nightly and resumes it every 10 minutes', () => {
+  it('runs the sweep nightly, resumes it every 10 minutes and checks fix deadlines hourly', () => {
     const schedules = rulesFor(template, 'hygiene-sweep').filter((r) => r.ScheduleExpression !== undefined);
     expect(schedules.map((r) => [r.ScheduleExpression, (r.Targets as JsonObject[])[0]?.Input])).toEqual([
       ['cron(15 3 * * ? *)', '{"gatekeeperSweep":"start"}'],
       ['rate(10 minutes)', '{"gatekeeperSweep":"resume"}'],
+      ['rate(1 hour)', '{"gatekeeperSweep":"deadlines"}'],
     ]);
+    // The deadline rule's input is a request the sweep accepts.
+    const targets = (schedules[2]?.Targets ?? []) as JsonObject[];
+    expect(parseSweepEvent(JSON.parse(String(targets[0]?.Input)))).toEqual({ kind: 'deadlines' });
   });
 
   it('retries delivery for one hour, then dead-letters', () => {
@@ -316,16 +326,40 @@ describe('ledger table', () => {
   it('indexes decided images by policy version with the key schema the ledger queries', () => {
     const [, table] = ofType(template, 'AWS::DynamoDB::Table')[0] as [string, Resource];
     const indexes = props(table).GlobalSecondaryIndexes as JsonObject[];
-    expect(indexes).toEqual([
+    expect(indexes[0]).toEqual({
+      IndexName: LEDGER_POLICY_VERSION_INDEX,
+      KeySchema: [
+        { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, KeyType: 'HASH' },
+        { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
+    });
+  });
+
+  it('indexes the records due for a recheck (expired waivers, fix deadlines) in a sparse index, as the ledger does', () => {
+    const [, table] = ofType(template, 'AWS::DynamoDB::Table')[0] as [string, Resource];
+    const indexes = props(table).GlobalSecondaryIndexes as JsonObject[];
+    // Exactly the shape the local table gets (createLedgerTable), so dynalite tests query what AWS will hold.
+    expect(indexes.slice(1)).toEqual([
       {
-        IndexName: LEDGER_POLICY_VERSION_INDEX,
+        IndexName: LEDGER_RECHECK_INDEX,
         KeySchema: [
-          { AttributeName: LEDGER_POLICY_VERSION_ATTRIBUTE, KeyType: 'HASH' },
-          { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'RANGE' },
+          { AttributeName: LEDGER_STATE_ATTRIBUTE, KeyType: 'HASH' },
+          { AttributeName: LEDGER_RECHECK_ATTRIBUTE, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['region', 'state'] },
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['region', LEDGER_WAIVER_EXPIRY_ATTRIBUTE, LEDGER_DEADLINE_CHECK_ATTRIBUTE],
+        },
       },
     ]);
+    const definitions = props(table).AttributeDefinitions as JsonObject[];
+    expect(definitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: LEDGER_STATE_ATTRIBUTE, AttributeType: 'S' },
+        { AttributeName: LEDGER_RECHECK_ATTRIBUTE, AttributeType: 'S' },
+      ]),
+    );
   });
 });
 
@@ -412,11 +446,16 @@ describe('roles', () => {
         }
         if (actions.some((a) => a.startsWith('dynamodb:'))) {
           if (actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan')) {
-            // Queries go to the ledger's byPolicyVersion index only (re-judgement after a policy change).
+            // Queries go to an index only: byPolicyVersion for the re-judgement after a policy change, byRecheck
+            // (Query alone) for the sweep's expired waivers and fix-deadline checks.
+            const index = name === 'hygiene-sweep' ? 'byRecheck' : 'byPolicyVersion';
+            if (index === 'byRecheck') expect(actions).toEqual(['dynamodb:Query']);
             expect(statement.Resource).toEqual({
-              'Fn::Join': ['', [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, '/index/byPolicyVersion']],
+              'Fn::Join': ['', [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, `/index/${index}`]],
             });
           } else {
+            // No Scan of the table itself (issue: no table scan in the sweep).
+            expect(actions).not.toContain('dynamodb:Scan');
             expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
           }
         }

@@ -49,6 +49,34 @@ describe('DynamoDbLedger (dynalite)', () => {
     const atRisk = (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: key } } })))
       .Item;
     expect(atRisk?.atRiskDeadline?.S).toBe(deadline);
+    // No escalation alert sent yet: the deadline check is due at the decision that put it at risk.
+    expect(atRisk?.deadlineCheckAt?.S).toBe(decision.decidedAt);
+    // The recheck index key is the earlier of that and the start of the waiver's expiry day.
+    expect(atRisk?.recheckAt?.S).toBe(decision.decidedAt);
+    expect(item?.recheckAt?.S).toBe('2027-01-01T00:00:00.000Z');
+  });
+
+  it('finds expired waivers and due deadline checks by querying sparse indexes, never scanning the table', async () => {
+    // Prepare: record every command the ledger sends.
+    const client = aws.clients.dynamodb();
+    const sent: { name: string; index: string | undefined }[] = [];
+    const send = client.send.bind(client);
+    client.send = ((command: { constructor: { name: string }; input: { IndexName?: string } }) => {
+      sent.push({ name: command.constructor.name, index: command.input.IndexName });
+      return send(command as never);
+    }) as typeof client.send;
+    const ledger = new DynamoDbLedger({ client, tableName: TABLE });
+    // Act
+    for await (const _ of ledger.listDecisionsWithExpiredWaivers(new Date('2030-01-01T00:00:00Z'))) {
+      // drain
+    }
+    for await (const _ of ledger.listDecisionsPastDeadline(new Date('2030-01-01T00:00:00Z'))) {
+      // drain
+    }
+    // Assess
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.every((c) => c.name === 'QueryCommand')).toBe(true);
+    expect(new Set(sent.map((c) => c.index))).toEqual(new Set(['byRecheck']));
   });
 
   it('refuses an item that is not a ledger record, naming the table and key', async () => {

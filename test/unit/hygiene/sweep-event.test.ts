@@ -32,6 +32,7 @@ describe('sweep triggers', () => {
   it.each([
     [{ gatekeeperSweep: 'start' }, { kind: 'start' }],
     [{ gatekeeperSweep: 'resume' }, { kind: 'resume' }],
+    [{ gatekeeperSweep: 'deadlines' }, { kind: 'deadlines' }],
     [scheduled, { kind: 'start' }],
     [createRepository, { kind: 'repositories', repositories: ['team-a/api'] }],
   ])('%#: accepted', (event, want) => {
@@ -40,7 +41,7 @@ describe('sweep triggers', () => {
 
   it.each<[unknown, string]>([
     [null, 'expected a JSON object'],
-    [{ gatekeeperSweep: 'stop' }, 'gatekeeperSweep: must be "start" or "resume"'],
+    [{ gatekeeperSweep: 'stop' }, 'gatekeeperSweep: must be "start", "resume" or "deadlines"'],
     [
       { ...createRepository, detail: { ...createRepository.detail, eventName: 'DeleteRepository' } },
       'detail.eventName: only CreateRepository',

@@ -363,6 +363,31 @@ describe('hygiene sweep', () => {
     );
   });
 
+  it('checks fix deadlines alone on the hourly request, and once more at the end of every sweep', async () => {
+    // Prepare: a gate whose deadline check reports one due image.
+    const runs: string[] = [];
+    const gate: SweepGate = {
+      decide: async () => ({ outcome: 'unchanged' }),
+      checkDeadlines: async (runId) => {
+        runs.push(runId);
+        return { due: 1, quarantined: 0, alertsSent: 1, deferred: 0, errors: 0 };
+      },
+    };
+    admin.add('team/app', {}, COMPLIANT, []);
+    // Act: the hourly request.
+    const hourly = await runSweep(deps('report', gate), { kind: 'deadlines' }, forever);
+    // Assess: the check alone: no repository listed, no checkpoint, no summary.
+    expect(hourly).toMatchObject({ status: 'complete', processed: 1, summarySent: false });
+    expect(runs).toEqual([`deadline-check-${NOW.toISOString()}`]);
+    expect(ledger.checkpoints.size).toBe(0);
+    expect(summaries).toHaveLength(0);
+    // A nightly sweep runs it too (the safety net), once.
+    const nightly = await runSweep(deps('report', gate), { kind: 'start' }, forever);
+    expect(nightly.status).toBe('complete');
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatch(/^sweep-/);
+  });
+
   it('metrics: failed safety-net decisions are errors of their own kind', async () => {
     admin.add('team/app', {}, COMPLIANT, [
       imageSummary('a', ['v1'], '2026-01-09T00:00:00Z'),

@@ -167,6 +167,58 @@ export function ledgerContract(make: () => Ledger) {
     expect(listed).not.toContain(none.digest);
   });
 
+  it('lists images at risk whose next deadline check (alert due or deadline) has come', async () => {
+    // Prepare: images at risk in several positions of their grace period, one not at risk, one gone.
+    const ledger = make();
+    const deadline = '2026-12-03T12:00:00.000Z'; // 10 days after NOW
+    const store = async (shape: (r: LedgerRecord) => LedgerRecord) => {
+      const image = ref();
+      const first = await ledger.put(newLedgerRecord(imageKey(image), image, NOW), 0);
+      await ledger.put(shape(decided(first, null)), first.version);
+      return image.digest;
+    };
+    const atRisk = (r: LedgerRecord, at = deadline): LedgerRecord =>
+      r.decision ? { ...r, decision: { ...r.decision, atRisk: { deadline: at, violations: 1 } } } : r;
+    const sent = (at: string) => ({ state: 'sent' as const, at, dedupeKey: `k#${at}` });
+    const entered = await store((r) => atRisk(r));
+    const enteredSent = await store((r) => ({
+      ...atRisk(r),
+      atRiskAlerts: { deadline, since: NOW.toISOString(), stages: { entered: sent(NOW.toISOString()) } },
+    }));
+    const allSent = await store((r) => ({
+      ...atRisk(r, '2026-11-23T11:00:00.000Z'),
+      atRiskAlerts: {
+        deadline: '2026-11-23T11:00:00.000Z',
+        since: '2026-11-20T11:00:00.000Z',
+        stages: {
+          entered: sent('2026-11-20T11:00:00.000Z'),
+          halfway: sent('2026-11-21T23:00:00.000Z'),
+          'one-day-before': sent('2026-11-22T11:00:00.000Z'),
+        },
+      },
+    }));
+    const notAtRisk = await store((r) => r);
+    // A far waiver expiry does not hide a due check; a record due only for its waiver is not listed here.
+    const withWaiver = await store((r) => atRisk(decided(r, '2027-06-30')));
+    const waiverOnly = await store((r) => decided(r, '2026-11-01'));
+    const gone = await store((r) => ({ ...atRisk(r), state: 'gone' }));
+    const list = async (at: Date) => {
+      const out: string[] = [];
+      for await (const image of ledger.listDecisionsPastDeadline(at)) out.push(image.digest);
+      return out
+        .filter((d) => [entered, enteredSent, allSent, notAtRisk, gone, withWaiver, waiverOnly].includes(d))
+        .sort();
+    };
+
+    // Act + Assess: now, the new series (entered alert due) and the passed deadline; not the others.
+    expect(await list(NOW)).toEqual([allSent, entered, withWaiver].sort());
+    // Halfway through the grace period, the image whose entered alert went out is due again.
+    expect(await list(new Date('2026-11-28T12:00:00.000Z'))).toEqual(
+      [allSent, entered, enteredSent, withWaiver].sort(),
+    );
+    expect(await list(new Date('2026-11-28T11:59:59.000Z'))).not.toContain(enteredSent);
+  });
+
   it('remembers which digest each decision tag was last written on, per repository', async () => {
     const ledger = make();
     const a = ref();
