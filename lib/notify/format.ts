@@ -11,7 +11,7 @@
  * set for subscription filter policies. The whole publish (bodies + subject + attributes) is kept under SNS's
  * 262,144-byte limit: lists are cut with "… and N more" and every cut is made on UTF-8 boundaries.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULTS } from '../config/config.ts';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../findings/finding.ts';
 import type { Decision, Verdict, Violation, Waived } from '../policy/decision.ts';
@@ -24,7 +24,7 @@ import {
   imageUri,
   inspectorFindingsUrl,
 } from './console-links.ts';
-import { messageSizeBytes, TARGET_PUBLISH_BYTES } from './message-size.ts';
+import { embeddedJsonBytes, messageSizeBytes, TARGET_PUBLISH_BYTES } from './message-size.ts';
 import type { MessageAttributes, OutboundMessage } from './notifier.ts';
 import {
   chatText,
@@ -213,6 +213,22 @@ export function formatNotification(notice: Notice, options: FormatOptions): Outb
   }
 }
 
+/** The parts of any notice's alert, before {@link assemble} cuts it to fit (the bench and the tests compare cuts on them). */
+export function alertParts(notice: Notice, options: FormatOptions): AlertParts {
+  switch (notice.kind) {
+    case 'decision':
+      return decisionParts(notice, options);
+    case 'spoofed-tag':
+      return spoofedTagParts(notice, options);
+    case 'immutable-repository':
+      return immutableRepositoryParts(notice, options);
+    case 'error':
+      return errorParts(notice, options);
+    case 'hygiene-summary':
+      return hygieneSummaryParts(notice, options);
+  }
+}
+
 /** How `decision` changes the state recorded as `previousVerdict`. */
 export function decisionChange(decision: Decision, previousVerdict: Verdict | null): DecisionChange {
   if (previousVerdict === decision.verdict) return 'unchanged';
@@ -228,6 +244,10 @@ export function decisionChange(decision: Decision, previousVerdict: Verdict | nu
 
 /** (a) A decision that changes state: approved, quarantined, re-quarantined, approved after an exception or fix. */
 export function formatDecision(notice: DecisionNotice, options: FormatOptions): OutboundMessage {
+  return assemble(decisionParts(notice, options));
+}
+
+function decisionParts(notice: DecisionNotice, options: FormatOptions): AlertParts {
   const { decision, image } = notice;
   const change = decisionChange(decision, notice.previousVerdict);
   const audit = decision.policy.mode === 'audit';
@@ -402,33 +422,26 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
   });
 
   // Machine --------------------------------------------------------------------------------------------
-  // Strings cut once here, not on every try of the size search below.
-  const machineViolations = ranked.map((entry) => capStrings(entry.violation) as Violation);
-  const machineWaived = sortWaived(decision.waived).map((entry) => capStrings(entry) as Waived);
-  const machine = (cap: number): unknown => {
-    const violations = machineViolations;
-    const waived = machineWaived;
-    const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    const body = cutBody((cut) => ({
-      schema: NOTIFICATION_SCHEMA,
-      kind: 'decision',
-      change,
-      previousVerdict: notice.previousVerdict,
-      image: machineImage(image, tagCap, cut),
-      decision: {
-        ...(capStrings({ ...decision, violations: [], waived: [] }) as Decision),
-        image: capStrings({
-          ...decision.image,
-          tags: cut('decision.image.tags', decision.image.tags, tagCap),
-        }),
-        violations: cut('decision.violations', violations, cap),
-        waived: cut('decision.waived', waived, cap),
-      },
-      links,
-      ...(archived ? { archived: archived.machine } : {}),
-    }));
-    return { ...body, image: capStrings(body.image) };
-  };
+  const machineViolations = ranked.map((entry) => entry.violation);
+  const machineWaived = sortWaived(decision.waived);
+  const machine = (cut: ListCut): Record<string, unknown> => ({
+    schema: NOTIFICATION_SCHEMA,
+    kind: 'decision',
+    change,
+    previousVerdict: notice.previousVerdict,
+    image: capStrings(machineImage(image, cut)),
+    decision: {
+      ...(capStrings({ ...decision, violations: [], waived: [] }) as Decision),
+      image: capStrings({
+        ...decision.image,
+        tags: cut('decision.image.tags', decision.image.tags, MACHINE_TAGS_LIMIT),
+      }),
+      violations: cut('decision.violations', machineViolations),
+      waived: cut('decision.waived', machineWaived),
+    },
+    links,
+    ...(archived ? { archived: archived.machine } : {}),
+  });
 
   const attributes = compactAttributes({
     kind: 'decision',
@@ -441,14 +454,17 @@ export function formatDecision(notice: DecisionNotice, options: FormatOptions): 
     mode: decision.policy.mode,
     account: image.registryId,
   });
-  const listLength = Math.max(decision.violations.length, decision.waived.length, MACHINE_TAGS_LIMIT);
-  return assemble({ subject, emailText, chat, machine, attributes, dedupeKey, listLength });
+  return { subject, emailText, chat, machine, attributes, dedupeKey };
 }
 
 // ---------------------------------------------------------------------------------------------- (b) spoofed tag
 
 /** (b) Reserved-prefix tags written by someone else were removed. */
 export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOptions): OutboundMessage {
+  return assemble(spoofedTagParts(notice, options));
+}
+
+function spoofedTagParts(notice: SpoofedTagNotice, options: FormatOptions): AlertParts {
   const { image } = notice;
   const prefixes = prefixesOf(options);
   const display = imageDisplayName(image, options);
@@ -525,34 +541,22 @@ export function formatSpoofedTag(notice: SpoofedTagNotice, options: FormatOption
       ...(detail?.writtenOn ? { writtenOn: detail.writtenOn, putBack: String(detail.putBack) } : {}),
     },
   });
-  const machine = (cap: number): unknown => {
-    const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings(
-      cutBody((cut) => ({
-        schema: NOTIFICATION_SCHEMA,
-        kind: 'spoofed-tag',
-        image: machineImage(image, tagCap, cut),
-        removedTags: cut('removedTags', removed, tagCap),
-        detail,
-        links: { ...links, cloudTrail: trail },
-      })),
-    );
-  };
+  const machine = (cut: ListCut): Record<string, unknown> =>
+    capStrings({
+      schema: NOTIFICATION_SCHEMA,
+      kind: 'spoofed-tag',
+      image: machineImage(image, cut),
+      removedTags: cut('removedTags', removed, MACHINE_TAGS_LIMIT),
+      detail,
+      links: { ...links, cloudTrail: trail },
+    }) as Record<string, unknown>;
   const attributes = compactAttributes({
     kind: 'spoofed-tag',
     repository: image.repository,
     tags: attributeTags(removed),
     account: image.registryId,
   });
-  return assemble({
-    subject,
-    emailText,
-    chat,
-    machine,
-    attributes,
-    dedupeKey,
-    listLength: MACHINE_TAGS_LIMIT,
-  });
+  return { subject, emailText, chat, machine, attributes, dedupeKey };
 }
 
 // ---------------------------------------------------------------------------------------------- (c) immutable
@@ -628,6 +632,10 @@ export function formatImmutableRepository(
   notice: ImmutableRepositoryNotice,
   options: FormatOptions,
 ): OutboundMessage {
+  return assemble(immutableRepositoryParts(notice, options));
+}
+
+function immutableRepositoryParts(notice: ImmutableRepositoryNotice, options: FormatOptions): AlertParts {
   const { image, decision } = notice;
   const prefixes = prefixesOf(options);
   const display = imageDisplayName(image, options);
@@ -714,26 +722,22 @@ export function formatImmutableRepository(
       verdict: decision.verdict,
     },
   });
-  const machine = (cap: number): unknown => {
-    const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings(
-      cutBody((cut) => ({
-        schema: NOTIFICATION_SCHEMA,
-        kind: 'immutable-repository',
-        image: machineImage(image, tagCap, cut),
-        verdict: decision.verdict,
-        policy: decision.policy,
-        blockedTags: cut('blockedTags', blocked, tagCap),
-        mutability: notice.mutability ?? null,
-        fix: {
-          imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-          imageTagMutabilityExclusionFilters: filters.map((filter) => ({ filterType: 'WILDCARD', filter })),
-          command,
-        },
-        links,
-      })),
-    );
-  };
+  const machine = (cut: ListCut): Record<string, unknown> =>
+    capStrings({
+      schema: NOTIFICATION_SCHEMA,
+      kind: 'immutable-repository',
+      image: machineImage(image, cut),
+      verdict: decision.verdict,
+      policy: decision.policy,
+      blockedTags: cut('blockedTags', blocked, MACHINE_TAGS_LIMIT),
+      mutability: notice.mutability ?? null,
+      fix: {
+        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: filters.map((filter) => ({ filterType: 'WILDCARD', filter })),
+        command,
+      },
+      links,
+    }) as Record<string, unknown>;
   const attributes = compactAttributes({
     kind: 'immutable-repository',
     verdict: decision.verdict,
@@ -742,15 +746,7 @@ export function formatImmutableRepository(
     mode: decision.policy.mode,
     account: image.registryId,
   });
-  return assemble({
-    subject,
-    emailText,
-    chat,
-    machine,
-    attributes,
-    dedupeKey,
-    listLength: MACHINE_TAGS_LIMIT,
-  });
+  return { subject, emailText, chat, machine, attributes, dedupeKey };
 }
 
 // ---------------------------------------------------------------------------------------------- (d) error
@@ -809,6 +805,10 @@ const PROBLEM_TEXT: Record<ErrorProblem, { title: string; action: string }> = {
 
 /** (d) An error needing a person; the gate failed closed. */
 export function formatError(notice: ErrorNotice, options: FormatOptions): OutboundMessage {
+  return assemble(errorParts(notice, options));
+}
+
+function errorParts(notice: ErrorNotice, options: FormatOptions): AlertParts {
   const { image, decision } = notice;
   const text = PROBLEM_TEXT[notice.problem];
   const display = image ? imageDisplayName(image, options) : null;
@@ -899,30 +899,29 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
       ...(decision ? { verdict: decision.verdict } : {}),
     },
   });
-  const machine = (cap: number): unknown => {
-    const tagCap = Math.min(cap, MACHINE_TAGS_LIMIT);
-    return capStrings(
-      cutBody((cut) => ({
-        schema: NOTIFICATION_SCHEMA,
-        kind: 'error',
-        problem: notice.problem,
-        detail: notice.detail,
-        scanStatus: notice.scanStatus ?? null,
-        image: image ? machineImage(image, tagCap, cut) : null,
-        decision: decision
-          ? {
-              ...decision,
-              image: { ...decision.image, tags: cut('decision.image.tags', decision.image.tags, tagCap) },
-              violations: cut('decision.violations', decision.violations, cap),
-              waived: cut('decision.waived', decision.waived, cap),
-            }
-          : null,
-        problems: cut('problems', problems, cap),
-        links,
-        ...(archived ? { archived: archived.machine } : {}),
-      })),
-    );
-  };
+  const machine = (cut: ListCut): Record<string, unknown> =>
+    capStrings({
+      schema: NOTIFICATION_SCHEMA,
+      kind: 'error',
+      problem: notice.problem,
+      detail: notice.detail,
+      scanStatus: notice.scanStatus ?? null,
+      image: image ? machineImage(image, cut) : null,
+      decision: decision
+        ? {
+            ...decision,
+            image: {
+              ...decision.image,
+              tags: cut('decision.image.tags', decision.image.tags, MACHINE_TAGS_LIMIT),
+            },
+            violations: cut('decision.violations', decision.violations),
+            waived: cut('decision.waived', decision.waived),
+          }
+        : null,
+      problems: cut('problems', problems),
+      links,
+      ...(archived ? { archived: archived.machine } : {}),
+    }) as Record<string, unknown>;
   const attributes = compactAttributes({
     kind: 'error',
     verdict: decision?.verdict,
@@ -933,8 +932,7 @@ export function formatError(notice: ErrorNotice, options: FormatOptions): Outbou
     mode: decision?.policy.mode,
     account: image?.registryId ?? notice.registryId ?? undefined,
   });
-  const listLength = Math.max(problems.length, decision?.violations.length ?? 0, MACHINE_TAGS_LIMIT);
-  return assemble({ subject, emailText, chat, machine, attributes, dedupeKey, listLength });
+  return { subject, emailText, chat, machine, attributes, dedupeKey };
 }
 
 // ---------------------------------------------------------------------------------------------- (e) hygiene
@@ -944,6 +942,10 @@ export function formatHygieneSummary(
   notice: HygieneSweepSummaryNotice,
   options: FormatOptions,
 ): OutboundMessage {
+  return assemble(hygieneSummaryParts(notice, options));
+}
+
+function hygieneSummaryParts(notice: HygieneSweepSummaryNotice, options: FormatOptions): AlertParts {
   void options;
   const r = notice.repositories;
   const started = isoTime(notice.startedAt);
@@ -1020,42 +1022,48 @@ export function formatHygieneSummary(
     relatedResources: [],
     additionalContext: { mode: notice.mode, startedAt: started, finishedAt: finished },
   });
-  const machine = (cap: number): unknown => {
-    return capStrings(
-      cutBody((cut) => ({
-        schema: NOTIFICATION_SCHEMA,
-        kind: 'hygiene-summary',
-        mode: notice.mode,
-        startedAt: started,
-        finishedAt: finished,
-        registryId: notice.registryId ?? null,
-        region: notice.region ?? null,
-        repositories: r,
-        safetyNet: notice.safetyNet ?? null,
-        topDrift: cut('topDrift', drift, cap),
-      })),
-    );
-  };
+  const machine = (cut: ListCut): Record<string, unknown> =>
+    capStrings({
+      schema: NOTIFICATION_SCHEMA,
+      kind: 'hygiene-summary',
+      mode: notice.mode,
+      startedAt: started,
+      finishedAt: finished,
+      registryId: notice.registryId ?? null,
+      region: notice.region ?? null,
+      repositories: r,
+      safetyNet: notice.safetyNet ?? null,
+      topDrift: cut('topDrift', drift),
+    }) as Record<string, unknown>;
   const attributes = compactAttributes({
     kind: 'hygiene-summary',
     mode: notice.mode,
     account: notice.registryId ?? undefined,
   });
-  return assemble({ subject, emailText, chat, machine, attributes, dedupeKey, listLength: drift.length });
+  return { subject, emailText, chat, machine, attributes, dedupeKey };
 }
 
 // ---------------------------------------------------------------------------------------------- assembly
 
-interface Parts {
+/**
+ * How a machine body names a list that may be cut to fit: `cut(name, list, ceiling)` returns the first items of
+ * `list` (never more than `ceiling`), each with its strings capped; what was cut is recorded under `name`.
+ */
+export type ListCut = <T>(name: string, list: readonly T[], ceiling?: number) => T[];
+
+/** An alert before assembly: its texts, and its machine body as a function of how lists are cut. */
+export interface AlertParts {
   readonly subject: string;
   readonly emailText: string;
   readonly chat: unknown;
-  /** The machine body with every list cut to at most `cap` items. */
-  readonly machine: (cap: number) => unknown;
+  /**
+   * The machine body. Every list that may be cut to fit goes through `cut`; the builder caps the body's other
+   * strings ({@link capStrings} leaves the lists `cut` returned alone). Called twice: once to measure, once to
+   * build, so it must be cheap apart from the lists.
+   */
+  readonly machine: (cut: ListCut) => Record<string, unknown>;
   readonly attributes: MessageAttributes;
   readonly dedupeKey: string;
-  /** Longest list the machine body may cut; the search for `cap` starts there. */
-  readonly listLength: number;
 }
 
 /** Machine subscribers get the dedupe key in the body: a redelivered publish carries the same key. */
@@ -1063,36 +1071,148 @@ function withDedupeKey(body: unknown, dedupeKey: string): unknown {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, dedupeKey } : body;
 }
 
-function assemble(parts: Parts): OutboundMessage {
+/** Lists returned by a {@link ListCut}: their items are capped already. */
+const cutLists = new WeakSet<readonly unknown[]>();
+
+function isCutList(value: readonly unknown[]): boolean {
+  return cutLists.has(value);
+}
+
+/** One list of the machine body as measured: its capped items (up to its ceiling) and their wire sizes. */
+interface MeasuredList {
+  readonly name: string;
+  readonly total: number;
+  readonly ceiling: number;
+  /** Each capped item serialised: the body is put together from these, so no item is serialised twice. */
+  readonly json: readonly string[];
+  /** `prefix[n]`: wire bytes of the first n items, commas between them included. */
+  readonly prefix: Float64Array;
+}
+
+/** One list of the machine body cut to at most `cap` items (and its ceiling). */
+function shownOf(list: MeasuredList, cap: number): number {
+  return Math.min(cap, list.ceiling, list.total);
+}
+
+/** `truncated: { name: { shown, total } }` for the lists cut at `cap`, in the order the body names them. */
+function truncatedAt(
+  lists: readonly MeasuredList[],
+  cap: number,
+): Record<string, { shown: number; total: number }> {
+  const truncated: Record<string, { shown: number; total: number }> = {};
+  for (const list of lists) {
+    const limit = Math.min(cap, list.ceiling);
+    if (list.total > limit) truncated[list.name] = { shown: limit, total: list.total };
+  }
+  return truncated;
+}
+
+/**
+ * Puts the parts into one message that fits SNS's limit. The machine body's lists are cut to the most items
+ * `cap` that fit, all lists alike (each is ordered most important first, so the cut keeps a prefix). The size
+ * of every candidate `cap` is computed from sizes measured once: the body with every list empty, plus the wire
+ * bytes of each item (an item's bytes do not depend on its neighbours), plus the `truncated` record. The
+ * message is then serialised once, and its size checked once against that computation.
+ */
+export function assemble(parts: AlertParts): OutboundMessage {
   const https = JSON.stringify(parts.chat);
-  const build = (cap: number, email: string): OutboundMessage => ({
+  const lists: MeasuredList[] = [];
+  const measuring: ListCut = (name, list, ceiling = Number.POSITIVE_INFINITY) => {
+    const items = list.length > ceiling ? list.slice(0, ceiling) : list;
+    const json = items.map((item) => JSON.stringify(capStrings(item)) ?? 'null');
+    const prefix = new Float64Array(json.length + 1);
+    for (let i = 0; i < json.length; i += 1) {
+      prefix[i + 1] = (prefix[i] ?? 0) + embeddedJsonBytes(json[i] ?? '') + (i > 0 ? 1 : 0);
+    }
+    lists.push({ name, total: list.length, ceiling, json, prefix });
+    const empty: never[] = [];
+    cutLists.add(empty);
+    return empty;
+  };
+  const skeleton = parts.machine(measuring);
+  const message = (body: Record<string, unknown>, email: string): OutboundMessage => ({
     subject: parts.subject,
-    bodies: { default: JSON.stringify(withDedupeKey(parts.machine(cap), parts.dedupeKey)), email, https },
+    bodies: { default: JSON.stringify(withDedupeKey(body, parts.dedupeKey)), email, https },
     attributes: parts.attributes,
     dedupeKey: parts.dedupeKey,
   });
-  const fits = (message: OutboundMessage) => messageSizeBytes(message) <= TARGET_PUBLISH_BYTES;
+  const fixed = messageSizeBytes(message(skeleton, parts.emailText));
+  const itemsAt = (cap: number) => {
+    let bytes = 0;
+    for (const list of lists) bytes += list.prefix[shownOf(list, cap)] ?? 0;
+    return bytes;
+  };
+  const sizeAt = (cap: number) => {
+    const truncated = truncatedAt(lists, cap);
+    const record =
+      Object.keys(truncated).length > 0 ? embeddedJsonBytes(`,"truncated":${JSON.stringify(truncated)}`) : 0;
+    return fixed + itemsAt(cap) + record;
+  };
 
-  const full = build(parts.listLength, parts.emailText);
-  if (fits(full)) return full;
-  // The largest cap that fits; the size grows with the cap, so a binary search finds it.
-  let low = 0;
-  let high = parts.listLength;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (fits(build(mid, parts.emailText))) low = mid;
-    else high = mid - 1;
+  const full = lists.reduce((most, list) => Math.max(most, Math.min(list.total, list.ceiling)), 0);
+  let cap = full;
+  if (sizeAt(full) > TARGET_PUBLISH_BYTES) {
+    // Without the `truncated` record the size only grows with the cap: the largest cap whose items fit bounds
+    // the answer from above; the record (tens of bytes) is then paid for by stepping down from there.
+    let low = -1;
+    let high = full;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (mid >= 0 && fixed + itemsAt(mid) <= TARGET_PUBLISH_BYTES) low = mid;
+      else high = mid - 1;
+    }
+    cap = low;
+    while (cap > 0 && sizeAt(cap) > TARGET_PUBLISH_BYTES) cap -= 1;
+    cap = Math.max(cap, 0);
   }
-  const message = build(low, parts.emailText);
-  if (fits(message)) return message;
-  // Last resort (only reachable with pathological input): shorten the email to what is left.
-  const excess = messageSizeBytes(message) - TARGET_PUBLISH_BYTES;
+
+  // The body is serialised with each list standing in as a placeholder string, which is then replaced by the
+  // list's items already serialised. The placeholder holds a random nonce, so no text from outside can match it.
+  const nonce = randomUUID();
+  const placeholders = new Map<readonly unknown[], number>();
+  const cutting: ListCut = <T>(name: string) => {
+    const stand: T[] = [];
+    placeholders.set(
+      stand,
+      lists.findIndex((list) => list.name === name),
+    );
+    cutLists.add(stand);
+    return stand;
+  };
+  const built = parts.machine(cutting);
+  const truncated = truncatedAt(lists, cap);
+  const machine = withDedupeKey(
+    Object.keys(truncated).length > 0 ? { ...built, truncated } : built,
+    parts.dedupeKey,
+  );
+  const template = JSON.stringify(machine, (_key, value: unknown) => {
+    const index = Array.isArray(value) ? placeholders.get(value) : undefined;
+    return index === undefined ? value : `\u0000${nonce}:${index}`;
+  });
+  const defaultBody = template.replace(
+    new RegExp(`"\\\\u0000${nonce}:(-?\\d+)"`, 'g'),
+    (_match, index: string) => {
+      const list = lists[Number(index)];
+      return list ? `[${list.json.slice(0, shownOf(list, cap)).join(',')}]` : '[]';
+    },
+  );
+  const result: OutboundMessage = {
+    subject: parts.subject,
+    bodies: { default: defaultBody, email: parts.emailText, https },
+    attributes: parts.attributes,
+    dedupeKey: parts.dedupeKey,
+  };
+  const size = messageSizeBytes(result);
+  if (size <= TARGET_PUBLISH_BYTES) return result;
+  // Last resort (only reachable with pathological input: the body is too big with every list empty):
+  // shorten the email to what is left.
+  const excess = size - TARGET_PUBLISH_BYTES;
   const email = truncateUtf8(
     parts.emailText,
     Math.max(0, utf8Bytes(parts.emailText) - excess * 2 - 64),
     '\n… (cut)',
   );
-  return build(low, email);
+  return { ...result, bodies: { ...result.bodies, email } };
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -1403,37 +1523,22 @@ function linksSection(links: Readonly<Record<string, string | null>>): string[] 
   return lines.length > 0 ? ['Links', ...lines] : [];
 }
 
-type ListCut = <T>(name: string, list: readonly T[], limit: number) => T[];
-
-/**
- * A machine body whose lists are cut with `cut`; what was cut is recorded last in the body
- * (`truncated: { name: { shown, total } }`), and only when something was.
- */
-function cutBody(build: (cut: ListCut) => Record<string, unknown>): Record<string, unknown> {
-  const truncated: Record<string, { shown: number; total: number }> = {};
-  const cut: ListCut = (name, list, limit) => {
-    if (list.length > limit) truncated[name] = { shown: limit, total: list.length };
-    return list.slice(0, limit);
-  };
-  const body = build(cut);
-  return Object.keys(truncated).length > 0 ? { ...body, truncated } : body;
-}
-
-function machineImage(image: ImageContext, tagCap: number, cut: ListCut): Record<string, unknown> {
+function machineImage(image: ImageContext, cut: ListCut): Record<string, unknown> {
   return {
     registryId: image.registryId,
     region: image.region,
     repository: image.repository,
     digest: image.digest,
-    tagsBefore: cut('image.tagsBefore', [...image.tagsBefore].sort(), tagCap),
-    tagsAfter: cut('image.tagsAfter', [...image.tagsAfter].sort(), tagCap),
+    tagsBefore: cut('image.tagsBefore', [...image.tagsBefore].sort(), MACHINE_TAGS_LIMIT),
+    tagsAfter: cut('image.tagsAfter', [...image.tagsAfter].sort(), MACHINE_TAGS_LIMIT),
   };
 }
 
 /** Every string in a JSON value cut to {@link MACHINE_STRING_MAX_BYTES}. */
-function capStrings(value: unknown): unknown {
+export function capStrings(value: unknown): unknown {
   if (typeof value === 'string') return truncateUtf8(value, MACHINE_STRING_MAX_BYTES);
-  if (Array.isArray(value)) return value.map(capStrings);
+  // A list from the size cut already holds capped items: copying it again would cost as much as the cut saves.
+  if (Array.isArray(value)) return isCutList(value) ? value : value.map(capStrings);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) out[key] = capStrings(item);
