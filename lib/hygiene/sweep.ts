@@ -17,7 +17,11 @@
  */
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Logger } from '../log/index.ts';
-import type { Notifier, OutboundMessage } from '../notify/notifier.ts';
+import type { HygieneSweepSummary, Notifier, OutboundMessage } from '../notify/index.ts';
+
+/** The summary type is lib/notify's (the alert renders it); re-exported so the sweep's callers need not know. */
+export type { HygieneSweepSummary };
+
 import type {
   RegistryAdmin,
   RegistryScanningConfiguration,
@@ -29,7 +33,8 @@ import { CheckpointConflictError } from './errors.ts';
 import { imageFromSummary, type LifecycleImage } from './lifecycle-images.ts';
 import { globMatch } from './scope.ts';
 
-export type SweepMode = 'report' | 'enforce';
+/** What a sweep does with drift: list it (report) or correct it (enforce). */
+export type SweepMode = HygieneSweepSummary['mode'];
 
 /** What the sweep needs from the gate (lib/gate `decideImage` and the ledger behind it). */
 export interface SweepGate {
@@ -144,26 +149,6 @@ export interface SweepCounters {
   conflict: number;
   optedOut: number;
   failed: number;
-}
-
-export interface HygieneSweepSummary {
-  readonly mode: SweepMode;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly registryId: string | null;
-  readonly region: string;
-  readonly repositories: {
-    readonly scanned: number;
-    readonly compliant: number;
-    readonly drifted: number;
-    readonly applied: number;
-    readonly refused: number;
-    readonly failed: number;
-  };
-  readonly topDrift: readonly { repository: string; kind: string; message: string }[];
-  readonly safetyNet: { readonly undecidedDecided: number; readonly exceptionExpiredDecided: number };
-  /** True for a dry run (nothing changed, safety net counted only). */
-  readonly dryRun: boolean;
 }
 
 interface SweepState {

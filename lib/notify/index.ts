@@ -15,6 +15,7 @@ export {
   formatImmutableRepository,
   formatNotification,
   formatSpoofedTag,
+  type HygieneSweepSummary,
   type HygieneSweepSummaryNotice,
   highestSeverity,
   type ImageContext,

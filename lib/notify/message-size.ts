@@ -52,3 +52,18 @@ export function messageSizeBytes(message: OutboundMessage): number {
   }
   return total;
 }
+
+/**
+ * Bytes the JSON text `json` takes once it is itself a string in the SNS `Message` parameter: every `"` and `\`
+ * gains a backslash. JSON text (as `JSON.stringify` writes it) has no raw control character and no lone
+ * surrogate, so nothing else changes, and the bytes of a concatenation are the sum of the bytes of its parts.
+ * @example embeddedJsonBytes('{"a":"é"}') // 14: 10 UTF-8 bytes + 4 backslashes
+ */
+export function embeddedJsonBytes(json: string): number {
+  let escapes = 0;
+  for (let i = 0; i < json.length; i += 1) {
+    const code = json.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) escapes += 1;
+  }
+  return Buffer.byteLength(json, 'utf8') + escapes;
+}
