@@ -41,6 +41,7 @@ import { childManifests, isIndexMediaType, parseManifest } from '../registry/man
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
 import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
+import { duplicateBlocker, eventMark, withHandledEvent } from './duplicate.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
 import { mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
@@ -100,13 +101,32 @@ export async function decideImage(
     );
   }
   const log = deps.logger.child({ repository: ref.repository, digest: ref.digest });
-  const own = await contended(deps, ref, log, () =>
-    decideDigest(deps, policySet, ref, trigger, log, options, true),
-  );
+  // The record first: every read a decision rests on happens after it, which orders decisions like their reads.
+  let prefetched: LedgerRecord | null | undefined = await deps.ledger.get(ref);
+  const mark = eventMark(trigger);
+  const blocker = duplicateBlocker(prefetched, mark, policySet.version, deps.now());
+  if (blocker === null && prefetched?.decision) {
+    log.info('event already handled: answered from the ledger (no ECR read, no write)', {
+      trigger: triggerLabel(trigger),
+    });
+    return {
+      ...baseOutcome(ref, 'coalesced', 'event already handled; its decision is applied and announced'),
+      verdict: prefetched.decision.verdict,
+    };
+  }
+  const solitary = (prefetched?.parentDigests.length ?? 0) === 0;
+  const own = await contended(deps, ref, log, () => {
+    // The first attempt uses the record read above; a retry after a lost race reads it again.
+    const record = prefetched;
+    prefetched = undefined;
+    return decideDigest(deps, policySet, ref, trigger, log, options, true, record);
+  });
   const indexes: { digest: string; outcome: GateOutcome['outcome']; verdict: GateOutcome['verdict'] }[] = [];
   let first: GateOutcome | null = null;
   const displaced: string[] = [...(own?.displaced ?? [])];
-  for (const digest of await indexesAbove(deps, ref)) {
+  // A finding event the image's last evaluation already covered changed nothing: with no index above, no re-read.
+  const above = own?.outcome === 'coalesced' && solitary ? [] : await indexesAbove(deps, ref);
+  for (const digest of above) {
     const index: ImageRef = { ...ref, digest };
     const indexLog = log.child({ index: digest });
     const outcome = await contended(deps, index, indexLog, () =>
@@ -218,9 +238,10 @@ async function decideDigest(
   log: Logger,
   options: DecideOptions,
   eventSubject: boolean,
+  prefetched?: LedgerRecord | null,
 ): Promise<GateOutcome | null> {
   // The record first: every read a decision rests on happens after it, which orders decisions like their reads.
-  const record = await deps.ledger.get(ref);
+  const record = prefetched !== undefined ? prefetched : await deps.ledger.get(ref);
 
   if (trigger.kind === 'finding-changed' && record?.state === 'decided') {
     const announced = {
@@ -389,7 +410,14 @@ async function decideDigest(
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
       await deps.ledger.put(
-        { ...record, lastEvaluatedAt: now.toISOString(), seenFindings, archivedByGatekeeper, findingHistory },
+        {
+          ...record,
+          lastEvaluatedAt: now.toISOString(),
+          seenFindings,
+          archivedByGatekeeper,
+          findingHistory,
+          handledEvents: withHandledEvent(record.handledEvents, eventMark(trigger)),
+        },
         record.version,
       );
     }
@@ -438,6 +466,8 @@ async function decideDigest(
       lastEvaluatedAt: now.toISOString(),
       seenFindings,
       findingHistory,
+      // This event's evidence is accounted for by a recorded decision: a redelivery may be answered from here.
+      handledEvents: withHandledEvent(base.handledEvents, eventMark(trigger)),
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
       restoredAt: null,

@@ -175,6 +175,12 @@ export interface LedgerRecord {
    */
   readonly seenFindings?: readonly string[] | null;
   /**
+   * Marks (`eventMark`, lib/gate/duplicate.ts) of the latest scan and finding events a recorded decision was made
+   * after, newest last, at most 16: a redelivered copy of one of them is answered from this record when nothing
+   * is left to do. Absent on records written before.
+   */
+  readonly handledEvents?: readonly string[] | null;
+  /**
    * Fix deadlines: when each finding was first seen on the image and first known fixable, keyed by `findingKey`
    * (lib/gate/finding-history.ts keeps it; bounded to findings a policy's `deadlines` cover, at most 500).
    * null when no policy has deadlines or the image has no such finding; absent on records written before.

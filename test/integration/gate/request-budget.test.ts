@@ -1,0 +1,134 @@
+/**
+ * The request budget of the gate over real HTTP: requests per operation that the local ECR, SNS and DynamoDB
+ * endpoints received for a first decision and for redeliveries of events already handled.
+ */
+import { PutImageCommand } from '@aws-sdk/client-ecr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GateDependencies } from '../../../lib/gate/context.ts';
+import { handleGateEvent } from '../../../lib/gate/handle-event.ts';
+import { type LocalAws, MEDIA_TYPES, startLocalAws } from '../../support/local-aws.ts';
+import {
+  createTable,
+  fastGateDependencies,
+  pushEvent,
+  type RawEvent,
+  scanEvent,
+  seedImage,
+  TOPIC,
+} from './local-gate.ts';
+
+let aws: LocalAws;
+let deps: GateDependencies;
+beforeAll(async () => {
+  aws = await startLocalAws({ snsTopics: [TOPIC] });
+  await createTable(aws);
+  deps = await fastGateDependencies(aws);
+}, 30_000);
+afterAll(() => aws?.stop());
+
+const handleScan = (event: RawEvent, with_: GateDependencies = deps) =>
+  handleGateEvent(with_, 'basic-scan-completed', ['scan-completed'], event);
+
+/** Requests per operation since the last reset, services without requests left out. */
+function counts(): Record<string, Record<string, number>> {
+  const all = aws.callCounts();
+  const seen: Record<string, Record<string, number>> = {};
+  for (const [service, operations] of Object.entries(all)) {
+    if (Object.keys(operations).length > 0) seen[service] = { ...operations };
+  }
+  return seen;
+}
+
+describe('a redelivered event already fully handled', () => {
+  it('costs one ledger read and no write', async () => {
+    // Prepare: a first decision.
+    const { digest } = seedImage(aws, 'budget/dup', ['1.0.0'], { status: 'COMPLETE', findings: [] });
+    const event = scanEvent(aws, 'budget/dup', digest, ['1.0.0']);
+    const first = await handleScan(event);
+    expect(first.outcome).toBe('decided');
+
+    // Act: the same event again.
+    aws.resetCounts();
+    const again = await handleScan(event);
+
+    // Assess
+    expect(again).toMatchObject({ outcome: 'coalesced', verdict: 'approved' });
+    expect(counts()).toEqual({ dynamodb: { GetItem: 1 } });
+    expect((aws.ecr.tagsOf('budget/dup', digest) ?? []).sort()).toEqual(['1.0.0', 'approved-1.0.0']);
+  });
+
+  it('still publishes an alert that was not sent, exactly once, then short-cuts', async () => {
+    const { digest } = seedImage(aws, 'budget/unsent', ['1.0.0'], { status: 'COMPLETE', findings: [] });
+    const event = scanEvent(aws, 'budget/unsent', digest, ['1.0.0']);
+    aws.faults.sns.failNext('Publish', 3, 'server-error');
+    await expect(handleScan(event)).rejects.toThrow();
+    const before = aws.sns.publishes().length;
+
+    const retried = await handleScan(event);
+    expect(retried.outcome).not.toBe('coalesced');
+    expect(aws.sns.publishes().length).toBe(before + 1);
+
+    aws.resetCounts();
+    expect((await handleScan(event)).outcome).toBe('coalesced');
+    expect(counts()).toEqual({ dynamodb: { GetItem: 1 } });
+    expect(aws.sns.publishes().length).toBe(before + 1);
+  });
+
+  it('takes the full path under a new policy version', async () => {
+    const { digest } = seedImage(aws, 'budget/policy', ['1.0.0'], { status: 'COMPLETE', findings: [] });
+    const event = scanEvent(aws, 'budget/policy', digest, ['1.0.0']);
+    await handleScan(event);
+    const policySet = deps.policySet;
+    if (!policySet) throw new Error('policy set not loaded');
+    const redeployed = { ...deps, policySet: { ...policySet, version: `sha256:${'e'.repeat(64)}` } };
+
+    aws.resetCounts();
+    const again = await handleScan(event, redeployed);
+
+    expect(again.outcome).not.toBe('coalesced');
+    expect(aws.callCounts().ecr.DescribeImages).toBe(1);
+    expect(aws.callCounts().ecr.DescribeImageScanFindings).toBe(1);
+  });
+
+  it('takes the full path for a new scan of the same image', async () => {
+    const { digest } = seedImage(aws, 'budget/rescan', ['1.0.0'], { status: 'COMPLETE', findings: [] });
+    await handleScan(scanEvent(aws, 'budget/rescan', digest, ['1.0.0']));
+
+    aws.resetCounts();
+    const rescan = await handleScan(scanEvent(aws, 'budget/rescan', digest, ['1.0.0']));
+
+    expect(rescan.outcome).toBe('unchanged');
+    expect(aws.callCounts().ecr.DescribeImageScanFindings).toBe(1);
+  });
+
+  it('never spares the spoof check of a pushed decision tag', async () => {
+    // Prepare: an approved image, then someone with push rights moves its approved tag to another digest.
+    const { digest } = seedImage(aws, 'budget/spoof', ['1.0.0'], { status: 'COMPLETE', findings: [] });
+    const event = scanEvent(aws, 'budget/spoof', digest, ['1.0.0']);
+    await handleScan(event);
+    const other = seedImage(aws, 'budget/spoof', ['other'], { status: 'COMPLETE', findings: [] });
+    await aws.clients.ecr().send(
+      new PutImageCommand({
+        repositoryName: 'budget/spoof',
+        imageManifest: other.manifest,
+        imageManifestMediaType: MEDIA_TYPES.dockerV2,
+        imageTag: 'approved-1.0.0',
+      }),
+    );
+
+    // Act: its push event, then a redelivery of the scan event.
+    const pushed = await handleGateEvent(
+      deps,
+      'image-pushed',
+      ['image-pushed'],
+      pushEvent(aws, 'budget/spoof', other.digest, 'approved-1.0.0'),
+    );
+    const again = await handleScan(event);
+
+    // Assess: the spoof was undone (tag back on the approved digest), and the redelivery had nothing left to do.
+    expect(pushed.outcome).toBe('spoof-removed');
+    expect(aws.ecr.tagsOf('budget/spoof', other.digest)).not.toContain('approved-1.0.0');
+    expect(aws.ecr.tagsOf('budget/spoof', digest)).toContain('approved-1.0.0');
+    expect(again.outcome).toBe('coalesced');
+  });
+});
