@@ -55,6 +55,7 @@ import {
   recordedStateKey,
 } from './plan.ts';
 import { classifyScan, type Readiness } from './readiness.ts';
+import { repositoryScanning } from './scanning-cache.ts';
 import { sourceTagsOf } from './tags.ts';
 
 /**
@@ -822,7 +823,9 @@ async function readScan(
     !Object.values(result.severityCounts ?? {}).some((n) => n > 0);
   if (empty && !enhanced) {
     // Only an empty result needs to know the scan type: ask the registry configuration.
-    enhanced = (await deps.registry.getRepositoryScanning(ref.repository)).scanType === 'ENHANCED';
+    // A cached ENHANCED only delays (not ready); a BASIC answer approves an empty result, so it is read fresh.
+    const scanning = await repositoryScanning(deps, ref.repository, (s) => s.scanType === 'ENHANCED');
+    enhanced = scanning.scanType === 'ENHANCED';
   }
   const completedAt = Date.parse(result?.completedAt ?? summary.pushedAt);
   const hint =

@@ -132,3 +132,64 @@ describe('a redelivered event already fully handled', () => {
     expect(again.outcome).toBe('coalesced');
   });
 });
+
+describe('the scanning configuration', () => {
+  it('is read once per warm container within its TTL, for pushes', async () => {
+    let now = Date.now();
+    const clocked = await fastGateDependencies(aws, {}, { now: () => new Date(now) });
+    const push = async (tag: string) => {
+      const { digest } = seedImage(aws, 'budget/cache', [tag], null);
+      return handleGateEvent(
+        clocked,
+        'image-pushed',
+        ['image-pushed'],
+        pushEvent(aws, 'budget/cache', digest, tag),
+      );
+    };
+
+    aws.resetCounts();
+    expect((await push('1')).outcome).toBe('pending');
+    expect(aws.callCounts().ecr.GetRegistryScanningConfiguration).toBe(1);
+
+    aws.resetCounts();
+    expect((await push('2')).outcome).toBe('pending');
+    expect(aws.callCounts().ecr.GetRegistryScanningConfiguration ?? 0).toBe(0);
+    expect(aws.callCounts().ecr.DescribeRepositories ?? 0).toBe(0);
+
+    now += 5 * 60_000;
+    aws.resetCounts();
+    await push('3');
+    expect(aws.callCounts().ecr.GetRegistryScanningConfiguration).toBe(1);
+  });
+
+  it('cached as BASIC never approves an empty result after a switch to enhanced scanning', async () => {
+    const fresh = await fastGateDependencies(aws);
+    const { digest } = seedImage(aws, 'budget/switch', ['1.0.0'], null);
+    await handleGateEvent(
+      fresh,
+      'image-pushed',
+      ['image-pushed'],
+      pushEvent(aws, 'budget/switch', digest, '1.0.0'),
+    );
+    // Switched to enhanced scanning within the TTL; the image's first enhanced result is still empty.
+    aws.ecr.setRegistryScanning('ENHANCED', [
+      {
+        scanFrequency: 'CONTINUOUS_SCAN',
+        repositoryFilters: [{ filter: 'budget/switch', filterType: 'WILDCARD' }],
+      },
+    ]);
+    aws.ecr.seedScan('budget/switch', digest, { status: 'COMPLETE', findings: [] });
+
+    try {
+      aws.resetCounts();
+      await expect(handleScan(scanEvent(aws, 'budget/switch', digest, ['1.0.0']), fresh)).rejects.toThrow(
+        /not ready|not visible|enhanced/i,
+      );
+      expect(aws.ecr.tagsOf('budget/switch', digest)).toEqual(['1.0.0']);
+      // The cached BASIC was not used: the configuration was read again.
+      expect(aws.callCounts().ecr.GetRegistryScanningConfiguration).toBe(1);
+    } finally {
+      aws.ecr.setRegistryScanning('BASIC', []);
+    }
+  });
+});
