@@ -35,7 +35,7 @@ import type { Logger } from '../log/logger.ts';
 import type { OutboundMessage } from '../notify/notifier.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
 import type { PolicySet } from '../policy/policy-set.ts';
-import { governingPolicy, judgeImage } from '../policy/runtime.ts';
+import { governingPolicy, judgeImage, needsImageFacts } from '../policy/runtime.ts';
 import { ImageFactsUnavailableError } from '../registry/errors.ts';
 import { childManifests, isIndexMediaType, parseManifest } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
@@ -312,9 +312,17 @@ async function decideDigest(
     }
     readiness = await readScan(deps, ref, summary, trigger, now);
     if (readiness.kind === 'findings' && manifest) {
-      const got = await readFacts(deps, ref, manifest);
-      facts = got.facts;
-      factsProblem = got.problem;
+      if (record?.imageFacts) {
+        // Content-addressed: the facts read once for this digest are its facts for good.
+        facts = record.imageFacts;
+      } else if (needsImageFacts(policySet, image)) {
+        const got = await readFacts(deps, ref, manifest);
+        facts = got.facts;
+        factsProblem = got.problem;
+      } else {
+        // No policy judging the image reads facts. Said as a problem, so one that did would still fail closed.
+        factsProblem = 'image facts not read: no policy selected for the image has image rules';
+      }
     }
   }
 
@@ -394,6 +402,8 @@ async function decideDigest(
     restoredByPush,
   });
 
+  // Facts of an image manifest, kept in the record once read.
+  const newFacts = !isIndex && facts ? facts : null;
   const noEffects =
     record !== null &&
     !plan.changed &&
@@ -407,7 +417,8 @@ async function decideDigest(
     if (
       !sameList(record.seenFindings ?? null, seenFindings) ||
       archivedByGatekeeper !== record.archivedByGatekeeper ||
-      !sameFindingHistory(record.findingHistory, findingHistory)
+      !sameFindingHistory(record.findingHistory, findingHistory) ||
+      (newFacts !== null && !record.imageFacts)
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
       await deps.ledger.put(
@@ -418,6 +429,7 @@ async function decideDigest(
           archivedByGatekeeper,
           findingHistory,
           handledEvents: withHandledEvent(record.handledEvents, eventMark(trigger)),
+          imageFacts: newFacts ?? record.imageFacts ?? null,
         },
         record.version,
       );
@@ -469,6 +481,7 @@ async function decideDigest(
       findingHistory,
       // This event's evidence is accounted for by a recorded decision: a redelivery may be answered from here.
       handledEvents: withHandledEvent(base.handledEvents, eventMark(trigger)),
+      imageFacts: newFacts ?? base.imageFacts ?? null,
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
       restoredAt: null,

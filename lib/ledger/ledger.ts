@@ -8,7 +8,7 @@
  */
 import type { ImageRef } from '../events/image-ref.ts';
 import type { FindingHistory } from '../policy/deadlines.ts';
-import type { PolicyMode, Verdict } from '../policy/decision.ts';
+import type { ImageFacts, PolicyMode, Verdict } from '../policy/decision.ts';
 
 /** Where the image stands in the gate. */
 export type LedgerState =
@@ -174,6 +174,12 @@ export interface LedgerRecord {
    * finding is among these marks in the same state.
    */
   readonly seenFindings?: readonly string[] | null;
+  /**
+   * Manifest and config facts of the digest (size, user, labels) as read for image rules: content-addressed, so
+   * they never change for a digest and are read from the registry once. Image manifests only; absent when never
+   * read (no policy needed them, or the read failed) and on records written before.
+   */
+  readonly imageFacts?: ImageFacts | null;
   /**
    * Marks (`eventMark`, lib/gate/duplicate.ts) of the latest scan and finding events a recorded decision was made
    * after, newest last, at most 16: a redelivered copy of one of them is answered from this record when nothing

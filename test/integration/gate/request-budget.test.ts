@@ -6,7 +6,13 @@ import { PutImageCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateDependencies } from '../../../lib/gate/context.ts';
 import { handleGateEvent } from '../../../lib/gate/handle-event.ts';
-import { type LocalAws, MEDIA_TYPES, startLocalAws } from '../../support/local-aws.ts';
+import {
+  buildImage,
+  imageConfig,
+  type LocalAws,
+  MEDIA_TYPES,
+  startLocalAws,
+} from '../../support/local-aws.ts';
 import {
   createTable,
   fastGateDependencies,
@@ -17,12 +23,15 @@ import {
   TOPIC,
 } from './local-gate.ts';
 
+/** Generous request timeouts: these tests count requests, a timed-out attempt would be counted twice. */
+const SLOW_MACHINE = { requestTimeoutMs: 5000 };
+
 let aws: LocalAws;
 let deps: GateDependencies;
 beforeAll(async () => {
   aws = await startLocalAws({ snsTopics: [TOPIC] });
   await createTable(aws);
-  deps = await fastGateDependencies(aws);
+  deps = await fastGateDependencies(aws, SLOW_MACHINE);
 }, 30_000);
 afterAll(() => aws?.stop());
 
@@ -45,7 +54,7 @@ describe('a redelivered event already fully handled', () => {
     const { digest } = seedImage(aws, 'budget/dup', ['1.0.0'], { status: 'COMPLETE', findings: [] });
     const event = scanEvent(aws, 'budget/dup', digest, ['1.0.0']);
     const first = await handleScan(event);
-    expect(first.outcome).toBe('decided');
+    expect(first).toMatchObject({ outcome: 'decided' });
 
     // Act: the same event again.
     aws.resetCounts();
@@ -136,7 +145,7 @@ describe('a redelivered event already fully handled', () => {
 describe('the scanning configuration', () => {
   it('is read once per warm container within its TTL, for pushes', async () => {
     let now = Date.now();
-    const clocked = await fastGateDependencies(aws, {}, { now: () => new Date(now) });
+    const clocked = await fastGateDependencies(aws, SLOW_MACHINE, { now: () => new Date(now) });
     const push = async (tag: string) => {
       const { digest } = seedImage(aws, 'budget/cache', [tag], null);
       return handleGateEvent(
@@ -163,7 +172,7 @@ describe('the scanning configuration', () => {
   });
 
   it('cached as BASIC never approves an empty result after a switch to enhanced scanning', async () => {
-    const fresh = await fastGateDependencies(aws);
+    const fresh = await fastGateDependencies(aws, SLOW_MACHINE);
     const { digest } = seedImage(aws, 'budget/switch', ['1.0.0'], null);
     await handleGateEvent(
       fresh,
@@ -191,5 +200,65 @@ describe('the scanning configuration', () => {
     } finally {
       aws.ecr.setRegistryScanning('BASIC', []);
     }
+  });
+});
+
+describe('image facts', () => {
+  /** Seeds an image whose config runs as root: the default policy's `runsAsRoot: deny` quarantines it. */
+  function seedRootImage(repository: string): string {
+    if (!aws.ecr.repositoryNames().includes(repository))
+      aws.ecr.seedRepository(repository, { scanOnPush: true });
+    const image = buildImage(imageConfig(`${repository}:root`, { user: 'root' }));
+    return aws.ecr.seedImage(repository, {
+      manifest: image.manifest,
+      config: image.config,
+      tags: ['1.0.0'],
+      pushedAt: new Date(Date.now() - 10 * 60_000),
+      scan: { status: 'COMPLETE', findings: [] },
+    }).digest;
+  }
+
+  it('are read once per digest and kept in the ledger; the verdict stands on them', async () => {
+    const digest = seedRootImage('budget/facts');
+
+    aws.resetCounts();
+    const first = await handleScan(scanEvent(aws, 'budget/facts', digest, ['1.0.0']));
+    expect(first.verdict).toBe('quarantined');
+    expect(aws.callCounts().ecr.GetDownloadUrlForLayer).toBe(1);
+
+    // A new scan: the full path, the facts from the ledger.
+    aws.resetCounts();
+    const rescan = await handleScan(scanEvent(aws, 'budget/facts', digest, ['1.0.0']));
+    expect(rescan).toMatchObject({ outcome: 'unchanged', verdict: 'quarantined' });
+    expect(aws.callCounts().ecr.DescribeImageScanFindings).toBe(1);
+    expect(aws.callCounts().ecr.GetDownloadUrlForLayer ?? 0).toBe(0);
+  });
+
+  it('are not read when no policy selected for the image has image rules', async () => {
+    const policySet = deps.policySet;
+    if (!policySet) throw new Error('policy set not loaded');
+    const withoutImageRules = {
+      ...deps,
+      policySet: {
+        ...policySet,
+        policies: policySet.policies.map((p) => ({
+          ...p,
+          rules: {
+            ...p.rules,
+            image: { ...p.rules.image, runsAsRoot: 'allow' as const, requiredLabels: [], maxSizeBytes: null },
+          },
+        })),
+      },
+    };
+    const digest = seedRootImage('budget/no-image-rules');
+
+    aws.resetCounts();
+    const decided = await handleScan(
+      scanEvent(aws, 'budget/no-image-rules', digest, ['1.0.0']),
+      withoutImageRules,
+    );
+
+    expect(decided).toMatchObject({ outcome: 'decided', verdict: 'approved' });
+    expect(aws.callCounts().ecr.GetDownloadUrlForLayer ?? 0).toBe(0);
   });
 });
