@@ -2,6 +2,7 @@
  * What the gate's flows receive: ports, the policy set, settings and a clock, built once per cold start by
  * dependencies.ts (or by a test). Nothing in lib/gate creates an AWS client.
  */
+
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Finding } from '../findings/finding.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -12,6 +13,7 @@ import type { Decision, Verdict } from '../policy/decision.ts';
 import type { PolicySet } from '../policy/policy-set.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { DecisionPlan } from './plan.ts';
+import type { ScanningCache } from './scanning-cache.ts';
 import type { TagScheme } from './tags.ts';
 
 /** Timing knobs. The defaults (DEFAULT_GATE_SETTINGS) are explained there. */
@@ -110,6 +112,8 @@ export interface GateDependencies {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly settings: GateSettings;
+  /** The warm container's scanning-configuration cache (scanning-cache.ts); absent: read every time. */
+  readonly scanningCache?: ScanningCache;
 }
 
 /** What caused a decision attempt. `id` is the event id (or sweep id); `time` the event's time. */

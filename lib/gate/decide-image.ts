@@ -35,12 +35,13 @@ import type { Logger } from '../log/logger.ts';
 import type { OutboundMessage } from '../notify/notifier.ts';
 import type { Decision, ImageFacts, ImageUnderTest } from '../policy/decision.ts';
 import type { PolicySet } from '../policy/policy-set.ts';
-import { governingPolicy, judgeImage } from '../policy/runtime.ts';
+import { governingPolicy, judgeImage, needsImageFacts } from '../policy/runtime.ts';
 import { ImageFactsUnavailableError } from '../registry/errors.ts';
 import { childManifests, isIndexMediaType, parseManifest } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
 import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
+import { duplicateBlocker, eventMark, withHandledEvent } from './duplicate.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
 import { mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
@@ -54,6 +55,7 @@ import {
   recordedStateKey,
 } from './plan.ts';
 import { classifyScan, type Readiness } from './readiness.ts';
+import { repositoryScanning } from './scanning-cache.ts';
 import { sourceTagsOf, type TagScheme } from './tags.ts';
 
 /**
@@ -100,13 +102,32 @@ export async function decideImage(
     );
   }
   const log = deps.logger.child({ repository: ref.repository, digest: ref.digest });
-  const own = await contended(deps, ref, log, () =>
-    decideDigest(deps, policySet, ref, trigger, log, options, true),
-  );
+  // The record first: every read a decision rests on happens after it, which orders decisions like their reads.
+  let prefetched: LedgerRecord | null | undefined = await deps.ledger.get(ref);
+  const mark = eventMark(trigger);
+  const blocker = duplicateBlocker(prefetched, mark, policySet.version, deps.now());
+  if (blocker === null && prefetched?.decision) {
+    log.info('event already handled: answered from the ledger (no ECR read, no write)', {
+      trigger: triggerLabel(trigger),
+    });
+    return {
+      ...baseOutcome(ref, 'coalesced', 'event already handled; its decision is applied and announced'),
+      verdict: prefetched.decision.verdict,
+    };
+  }
+  const solitary = (prefetched?.parentDigests.length ?? 0) === 0;
+  const own = await contended(deps, ref, log, () => {
+    // The first attempt uses the record read above; a retry after a lost race reads it again.
+    const record = prefetched;
+    prefetched = undefined;
+    return decideDigest(deps, policySet, ref, trigger, log, options, true, record);
+  });
   const indexes: { digest: string; outcome: GateOutcome['outcome']; verdict: GateOutcome['verdict'] }[] = [];
   let first: GateOutcome | null = null;
   const displaced: string[] = [...(own?.displaced ?? [])];
-  for (const digest of await indexesAbove(deps, ref)) {
+  // A finding event the image's last evaluation already covered changed nothing: with no index above, no re-read.
+  const above = own?.outcome === 'coalesced' && solitary ? [] : await indexesAbove(deps, ref);
+  for (const digest of above) {
     const index: ImageRef = { ...ref, digest };
     const indexLog = log.child({ index: digest });
     const outcome = await contended(deps, index, indexLog, () =>
@@ -218,9 +239,10 @@ async function decideDigest(
   log: Logger,
   options: DecideOptions,
   eventSubject: boolean,
+  prefetched?: LedgerRecord | null,
 ): Promise<GateOutcome | null> {
   // The record first: every read a decision rests on happens after it, which orders decisions like their reads.
-  const record = await deps.ledger.get(ref);
+  const record = prefetched !== undefined ? prefetched : await deps.ledger.get(ref);
 
   if (trigger.kind === 'finding-changed' && record?.state === 'decided') {
     const announced = {
@@ -290,9 +312,17 @@ async function decideDigest(
     }
     readiness = await readScan(deps, ref, summary, trigger, now);
     if (readiness.kind === 'findings' && manifest) {
-      const got = await readFacts(deps, ref, manifest);
-      facts = got.facts;
-      factsProblem = got.problem;
+      if (record?.imageFacts) {
+        // Content-addressed: the facts read once for this digest are its facts for good.
+        facts = record.imageFacts;
+      } else if (needsImageFacts(policySet, image)) {
+        const got = await readFacts(deps, ref, manifest);
+        facts = got.facts;
+        factsProblem = got.problem;
+      } else {
+        // No policy judging the image reads facts. Said as a problem, so one that did would still fail closed.
+        factsProblem = 'image facts not read: no policy selected for the image has image rules';
+      }
     }
   }
 
@@ -372,6 +402,8 @@ async function decideDigest(
     restoredByPush,
   });
 
+  // Facts of an image manifest, kept in the record once read.
+  const newFacts = !isIndex && facts ? facts : null;
   const noEffects =
     record !== null &&
     !plan.changed &&
@@ -385,11 +417,20 @@ async function decideDigest(
     if (
       !sameList(record.seenFindings ?? null, seenFindings) ||
       archivedByGatekeeper !== record.archivedByGatekeeper ||
-      !sameFindingHistory(record.findingHistory, findingHistory)
+      !sameFindingHistory(record.findingHistory, findingHistory) ||
+      (newFacts !== null && !record.imageFacts)
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
       await deps.ledger.put(
-        { ...record, lastEvaluatedAt: now.toISOString(), seenFindings, archivedByGatekeeper, findingHistory },
+        {
+          ...record,
+          lastEvaluatedAt: now.toISOString(),
+          seenFindings,
+          archivedByGatekeeper,
+          findingHistory,
+          handledEvents: withHandledEvent(record.handledEvents, eventMark(trigger)),
+          imageFacts: newFacts ?? record.imageFacts ?? null,
+        },
         record.version,
       );
     }
@@ -438,6 +479,9 @@ async function decideDigest(
       lastEvaluatedAt: now.toISOString(),
       seenFindings,
       findingHistory,
+      // This event's evidence is accounted for by a recorded decision: a redelivery may be answered from here.
+      handledEvents: withHandledEvent(base.handledEvents, eventMark(trigger)),
+      imageFacts: newFacts ?? base.imageFacts ?? null,
       childDigests: isIndex ? children : base.childDigests,
       expiresAt: null,
       restoredAt: null,
@@ -811,7 +855,9 @@ async function readScan(
     !Object.values(result.severityCounts ?? {}).some((n) => n > 0);
   if (empty && !enhanced) {
     // Only an empty result needs to know the scan type: ask the registry configuration.
-    enhanced = (await deps.registry.getRepositoryScanning(ref.repository)).scanType === 'ENHANCED';
+    // A cached ENHANCED only delays (not ready); a BASIC answer approves an empty result, so it is read fresh.
+    const scanning = await repositoryScanning(deps, ref.repository, (s) => s.scanType === 'ENHANCED');
+    enhanced = scanning.scanType === 'ENHANCED';
   }
   const completedAt = Date.parse(result?.completedAt ?? summary.pushedAt);
   const hint =

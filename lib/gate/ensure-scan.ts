@@ -3,6 +3,7 @@ import type { ImageRef } from '../events/image-ref.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { decideImage, baseOutcome as outcome } from './decide-image.ts';
+import { repositoryScanning } from './scanning-cache.ts';
 
 /**
  * Makes sure a scan of `ref` will happen: nothing when the registry's scanning configuration covers the
@@ -17,7 +18,8 @@ export async function ensureScan(
   log: Logger,
   rescanned: (frequency: string) => boolean = (frequency) => frequency !== 'MANUAL',
 ): Promise<GateOutcome> {
-  const scanning = await deps.registry.getRepositoryScanning(ref.repository);
+  // Any cached value will do: no verdict rests on it (scanning-cache.ts).
+  const scanning = await repositoryScanning(deps, ref.repository);
   if (rescanned(scanning.frequency)) {
     log.info('the registry scans this image by itself: waiting for its scan', {
       scanType: scanning.scanType,

@@ -8,7 +8,7 @@
  */
 import type { ImageRef } from '../events/image-ref.ts';
 import type { FindingHistory } from '../policy/deadlines.ts';
-import type { PolicyMode, Verdict } from '../policy/decision.ts';
+import type { ImageFacts, PolicyMode, Verdict } from '../policy/decision.ts';
 import type { AtRiskAlerts } from './deadline-checks.ts';
 
 /** Where the image stands in the gate. */
@@ -175,6 +175,18 @@ export interface LedgerRecord {
    * finding is among these marks in the same state.
    */
   readonly seenFindings?: readonly string[] | null;
+  /**
+   * Manifest and config facts of the digest (size, user, labels) as read for image rules: content-addressed, so
+   * they never change for a digest and are read from the registry once. Image manifests only; absent when never
+   * read (no policy needed them, or the read failed) and on records written before.
+   */
+  readonly imageFacts?: ImageFacts | null;
+  /**
+   * Marks (`eventMark`, lib/gate/duplicate.ts) of the latest scan and finding events a recorded decision was made
+   * after, newest last, at most 16: a redelivered copy of one of them is answered from this record when nothing
+   * is left to do. Absent on records written before.
+   */
+  readonly handledEvents?: readonly string[] | null;
   /**
    * Fix deadlines: when each finding was first seen on the image and first known fixable, keyed by `findingKey`
    * (lib/gate/finding-history.ts keeps it; bounded to findings a policy's `deadlines` cover, at most 500).

@@ -110,6 +110,17 @@ function groupTags(image: ImageUnderTest, set: PolicySet, now: Date): string[][]
   return [...groups.values()];
 }
 
+/**
+ * True when some policy that judges a tag of the image (the one an untagged image selects, when it has no tag) has
+ * image rules that read manifest/config facts: only then are the facts worth fetching. A caller that skips them
+ * passes a `factsProblem`, so a policy that does need them still fails closed.
+ * @example needsImageFacts(set, { repository: 'payments/api', tags: ['1.4.0'] }) // true when its policy denies root
+ */
+export function needsImageFacts(set: PolicySet, image: Pick<ImageUnderTest, 'repository' | 'tags'>): boolean {
+  const groups = image.tags.length === 0 ? [[]] : [...new Set(image.tags)].map((tag) => [tag]);
+  return groups.some((tags) => factsRulesActive(selectPolicy(set, { repository: image.repository, tags })));
+}
+
 /** Image rules that read manifest/config facts (tag rules never need them). */
 function factsRulesActive(policy: PolicyDefinition): boolean {
   const rules = policy.rules.image;

@@ -43,6 +43,7 @@ export {
   type JudgeInput,
   judgeImage,
   judgingPolicies,
+  needsImageFacts,
   type ScanOutcome,
 } from './judge.ts';
 export type {

@@ -18,6 +18,7 @@ import { countAwsRequests } from '../aws/request-count.ts';
 import { type GatekeeperConfig, loadConfig } from '../config/index.ts';
 import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from '../gate/context.ts';
 import { notifyMessages } from '../gate/messages.ts';
+import { ScanningCache } from '../gate/scanning-cache.ts';
 import { makeTagScheme } from '../gate/tags.ts';
 import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
 import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
@@ -137,6 +138,8 @@ export async function buildGateDependencies(
     logger,
     now,
     settings: { ...DEFAULT_GATE_SETTINGS, ...overrides.settings },
+    // Built once per cold start like the rest: one cache per warm container.
+    scanningCache: new ScanningCache(),
   };
 }
 

@@ -162,8 +162,8 @@ describe('decideImage: exactly-once effects', () => {
     const second = await decideImage(gate.deps, ref, scanTrigger('evt-1'));
     const third = await decideImage(gate.deps, ref, scanTrigger('evt-1'));
 
-    expect(second.outcome).toBe('unchanged');
-    expect(third.outcome).toBe('unchanged');
+    expect(second.outcome).toBe('coalesced');
+    expect(third.outcome).toBe('coalesced');
     expect(gate.registry.writes()).toBe(writesAfterFirst);
     expect(gate.notifier.messages).toHaveLength(1);
     expect(gate.registry.tagsOf(ref)).toEqual(['1.0.0', 'quarantined-1.0.0']);
@@ -308,7 +308,7 @@ describe('decideImage: idempotency records outlive the redelivery window', () =>
     gate.clock = new Date(NOW.getTime() + REDELIVERY_WINDOW_MS + 60_000);
     const late = await decideImage(gate.deps, ref, scanTrigger('evt-late', NOW.toISOString()));
 
-    expect(late.outcome).toBe('unchanged');
+    expect(late.outcome).toBe('coalesced');
     expect(gate.registry.writes()).toBe(writes);
     expect(gate.notifier.messages).toHaveLength(1);
   });

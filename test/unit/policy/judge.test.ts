@@ -8,6 +8,7 @@ import {
   type JudgeInput,
   judgeImage,
   judgingPolicies,
+  needsImageFacts,
   type ScanOutcome,
 } from '../../../lib/policy/judge.ts';
 import type { PolicyDefinition, PolicySet } from '../../../lib/policy/policy-set.ts';
@@ -636,5 +637,38 @@ describe('judgeImage properties', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('needsImageFacts: when the gate may skip reading the facts', () => {
+  it('skipping them (said as a problem) decides exactly as reading them would, whenever it says they are not needed', () => {
+    fc.assert(
+      fc.property(inputArb('all'), (c) => {
+        const image = { repository: c.repository, tags: c.tags };
+        if (needsImageFacts(c.policySet, image)) return;
+        const read = judgeImage({ ...inputOf(c), factsProblem: null });
+        const skipped = judgeImage({ ...inputOf(c), facts: null, factsProblem: 'image facts not read' });
+        expect(JSON.stringify(skipped)).toBe(JSON.stringify(read));
+      }),
+      RUNS,
+    );
+  });
+
+  it('says they are needed when any policy judging a tag (or the untagged image) has image rules', () => {
+    const set = policySet({
+      'default.yaml': DEFAULT_POLICY,
+      'teams/release.yaml': policy(
+        'release',
+        { repositories: ['orders/*'], tags: ['release-*'] },
+        { rules: { image: { runsAsRoot: 'deny' } } },
+      ),
+    });
+    expect(needsImageFacts(set, { repository: 'orders/api', tags: ['1.0.0'] })).toBe(false);
+    expect(needsImageFacts(set, { repository: 'orders/api', tags: ['1.0.0', 'release-7'] })).toBe(true);
+    expect(needsImageFacts(set, { repository: 'orders/api', tags: [] })).toBe(false);
+    const strictDefault = policySet({
+      'default.yaml': { ...DEFAULT_POLICY, rules: { image: { requiredLabels: ['team'] } } },
+    });
+    expect(needsImageFacts(strictDefault, { repository: 'orders/api', tags: [] })).toBe(true);
   });
 });
