@@ -9,7 +9,7 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
-import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 import {
   NETWORK_CODES,
   sdkErrorMessage,
@@ -21,17 +21,13 @@ import { NotifierRejectedError, NotifierUnavailableError } from './errors.ts';
 import { serialiseBodies, wireAttributes } from './message-size.ts';
 import type { Notifier, OutboundMessage } from './notifier.ts';
 
-export interface SnsClientSettings {
+/**
+ * The common client settings (attempts default 3, request timeout default 5,000 ms) plus the topic. The
+ * endpoint comes from AWS_ENDPOINT_URL_SNS when set.
+ */
+export interface SnsClientSettings extends AwsClientSettings<NonNullable<SNSClientConfig['credentials']>> {
   /** The topic the client publishes to; its region is used unless `region` is given. */
   readonly topicArn: string;
-  readonly region?: string;
-  /** Total attempts per publish, first included. Default 3. */
-  readonly maxAttempts?: number;
-  /** Per-attempt timeout for the whole request; a breach throws a retryable TimeoutError. Default 5,000 ms. */
-  readonly requestTimeoutMs?: number;
-  readonly connectionTimeoutMs?: number;
-  /** Extra client settings (tests: credentials). The endpoint comes from AWS_ENDPOINT_URL_SNS when set. */
-  readonly clientConfig?: Omit<SNSClientConfig, 'region' | 'maxAttempts' | 'retryMode' | 'requestHandler'>;
 }
 
 export const SNS_RETRY_DEFAULTS = {
@@ -49,24 +45,18 @@ export function regionOfTopicArn(topicArn: string): string {
 }
 
 /**
- * Creates the SNS client with explicit retry settings (lib/aws/client-settings.ts): standard retry mode
+ * Creates the SNS client through the shared factory (lib/aws/client-settings.ts): standard retry mode
  * (exponential backoff with jitter, throttling and 5xx retried), bounded attempts (1 to 20) and timeouts, so a
  * slow SNS cannot eat the Lambda's time.
  * @example createSnsClient({ topicArn: config.topicArn })
  */
 export function createSnsClient(settings: SnsClientSettings): SNSClient {
-  return new SNSClient({
-    ...settings.clientConfig,
-    ...sdkClientConfig(
-      {
-        region: settings.region ?? regionOfTopicArn(settings.topicArn),
-        maxAttempts: settings.maxAttempts,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        connectionTimeoutMs: settings.connectionTimeoutMs,
-      },
-      SNS_RETRY_DEFAULTS,
-    ),
-  });
+  const { topicArn, ...options } = settings;
+  return createAwsClient(
+    SNSClient,
+    { ...options, region: settings.region ?? regionOfTopicArn(topicArn) },
+    SNS_RETRY_DEFAULTS,
+  );
 }
 
 export class SnsNotifier implements Notifier {
