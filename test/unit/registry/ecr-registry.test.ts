@@ -170,7 +170,7 @@ describe('getScanResult', () => {
   it('a repeated nextToken stops with a retryable error instead of looping', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => basicPage(0, 1, 'same'));
     await expect(registry(stub).getScanResult(REF)).rejects.toMatchObject({
-      code: 'PaginationLoop',
+      code: 'RepeatedNextToken',
       retryable: true,
     });
     expect(stub.callsTo('DescribeImageScanFindings')).toHaveLength(2);
