@@ -802,6 +802,24 @@ describe('RegistryAdmin', () => {
     });
   });
 
+  it('a repeated nextToken in DescribeImages or DescribeRepositories fails retryable instead of looping', async () => {
+    const stub = new StubEcr()
+      .on('DescribeImages', () => ({ imageDetails: [], nextToken: 'same' }))
+      .on('DescribeRepositories', () => ({ repositories: [], nextToken: 'same' }));
+    await expect(collect(registry(stub).listImages('demo'))).rejects.toMatchObject({
+      operation: 'DescribeImages',
+      code: 'RepeatedNextToken',
+      retryable: true,
+    });
+    await expect(collect(registry(stub).listRepositories())).rejects.toMatchObject({
+      operation: 'DescribeRepositories',
+      code: 'RepeatedNextToken',
+      retryable: true,
+    });
+    expect(stub.callsTo('DescribeImages')).toHaveLength(2);
+    expect(stub.callsTo('DescribeRepositories')).toHaveLength(2);
+  });
+
   it('getLifecyclePolicy: text, or null when the repository has none', async () => {
     const stub = new StubEcr().on('GetLifecyclePolicy', (_input, call) => {
       if (call === 2) throw awsError('LifecyclePolicyNotFoundException');
