@@ -1,7 +1,8 @@
 /**
- * The retry and timeout settings every AWS client of the gatekeeper is built with, in one place. Each adapter
- * still constructs its own client (`createEcrClient`, `createInspectorClient`, `createSnsClient`,
- * `createDynamoDbClient`); they pass their options and per-client defaults through {@link sdkClientConfig}.
+ * The one AWS client factory of the gatekeeper, {@link createAwsClient}, and the settings every client is built
+ * with: retry mode and attempts, connection and request timeouts, keep-alive connections, region, user agent.
+ * Each adapter's factory (`createEcrClient`, `createInspectorClient`, `createSnsClient`, `createDynamoDbClient`,
+ * `createSqsClient`) calls it with only what differs: its client class, its defaults and the caller's options.
  *
  * Why explicit settings at all: the SDK defaults are 3 attempts and no request timeout, which would let a hung
  * connection eat a Lambda's time budget. `throwOnRequestTimeout` turns a breached request timeout into a retryable
@@ -46,13 +47,22 @@ export interface SdkClientConfig<Credentials = unknown> {
     connectionTimeout: number;
     requestTimeout: number;
     throwOnRequestTimeout: true;
+    httpAgent: { keepAlive: true };
+    httpsAgent: { keepAlive: true };
   };
+  customUserAgent: string;
   region?: string;
   endpoint?: string;
   credentials?: Credentials;
 }
 
 export const MAX_ATTEMPTS_LIMIT = 20;
+
+/** Added to every request's user agent, so CloudTrail and the services' logs name the gatekeeper's calls. */
+export const USER_AGENT = 'ecr-scan-gatekeeper';
+
+/** Agent options for both protocols; the SDK copies them into its own agent, never changes them. */
+const KEEP_ALIVE = { keepAlive: true } as const;
 
 /**
  * Maps settings (falling back to `defaults`) to the SDK's client configuration. Optional fields are only set
@@ -78,10 +88,30 @@ export function sdkClientConfig<Credentials>(
       connectionTimeout: settings.connectionTimeoutMs ?? defaults.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs ?? defaults.requestTimeoutMs,
       throwOnRequestTimeout: true,
+      // Connections are kept and reused across calls (and across a warm Lambda's invocations): a TLS set-up
+      // per call would cost more than most calls. Stated here rather than left to the SDK's default.
+      httpAgent: KEEP_ALIVE,
+      httpsAgent: KEEP_ALIVE,
     },
+    customUserAgent: USER_AGENT,
   };
   if (settings.region !== undefined) config.region = settings.region;
   if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
   if (settings.credentials !== undefined) config.credentials = settings.credentials;
   return config;
+}
+
+/**
+ * Builds an SDK v3 client with the gatekeeper's settings: `settings` (the caller's) over `defaults` (the
+ * adapter's). The one place a client's configuration is put together; every adapter factory calls it.
+ * Throws RangeError for a `maxAttempts` that is not an integer from 1 to 20.
+ *
+ * @example createAwsClient(ECRClient, { region: 'eu-west-1' }, ECR_CLIENT_DEFAULTS)
+ */
+export function createAwsClient<Client, Credentials>(
+  ClientClass: new (config: SdkClientConfig<Credentials>) => Client,
+  settings: AwsClientSettings<Credentials>,
+  defaults: AwsClientDefaults,
+): Client {
+  return new ClientClass(sdkClientConfig(settings, defaults));
 }

@@ -1,7 +1,15 @@
 /**
  * Root of the project's error hierarchy. Each module declares its own subclasses in its `errors.ts`;
  * adapters translate SDK exceptions into them, chaining the original as `cause`.
+ *
+ * Retry or not is one question, {@link retryableOf}: every error that knows the answer carries a boolean
+ * `retryable` (see {@link Retryable}); the handlers ask that and list no error classes.
  */
+
+/** An error that says whether a later attempt may succeed. */
+export interface Retryable {
+  readonly retryable: boolean;
+}
 export class GatekeeperError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -14,6 +22,8 @@ export class GatekeeperError extends Error {
  * file or event, `path` the field inside it, so the one-line message tells the user where to look.
  */
 export class InvalidInputError extends GatekeeperError {
+  /** Final: the same input fails the same way. */
+  readonly retryable = false;
   readonly source: string;
   readonly path: string | null;
 
@@ -46,4 +56,16 @@ export class ServiceCallError extends GatekeeperError {
     this.code = code;
     this.retryable = retryable;
   }
+}
+
+/**
+ * What a gatekeeper error says about retrying: true (a later attempt may succeed), false (final), or null when
+ * it does not say, or is not one of the gatekeeper's errors (an unexpected failure: the caller fails closed).
+ *
+ * @example retryableOf(new LedgerUnavailableError('throttled')) // true
+ */
+export function retryableOf(error: unknown): boolean | null {
+  if (!(error instanceof GatekeeperError)) return null;
+  const flag = (error as Partial<Retryable>).retryable;
+  return typeof flag === 'boolean' ? flag : null;
 }

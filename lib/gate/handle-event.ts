@@ -10,17 +10,14 @@
  */
 
 import { isRepositoryInScope } from '../config/repository-scope.ts';
-import { InvalidInputError } from '../errors/gatekeeper-error.ts';
+import { InvalidInputError, retryableOf } from '../errors/gatekeeper-error.ts';
 import type { GatekeeperEvent } from '../events/gatekeeper-event.ts';
 import { InvalidEventError, parseEvent } from '../events/index.ts';
-import { LedgerConflictError, LedgerUnavailableError } from '../ledger/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { NotifierRejectedError, NotifierUnavailableError } from '../notify/errors.ts';
-import { RegistryRejectedError, RegistryUnavailableError } from '../registry/errors.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { decideImage, publishAlert } from './decide-image.ts';
 import { DecisionObservation, type GateErrorKind } from './decision-metrics.ts';
-import { NotReadyError, RetryableGateError } from './errors.ts';
+import { NotReadyError } from './errors.ts';
 import { handleImagePushed } from './handle-push.ts';
 
 export type GateEventKind = Exclude<GatekeeperEvent['kind'], 'ignored'>;
@@ -33,24 +30,14 @@ export interface GateHandlerResult {
   readonly detail: string | null;
 }
 
-/** True for errors a later attempt can fix: the handler rethrows them. */
+/** True for errors a later attempt can fix (their `retryable` flag says so): the handler rethrows them. */
 export function isRetryable(error: unknown): boolean {
-  return (
-    error instanceof RetryableGateError ||
-    error instanceof LedgerUnavailableError ||
-    error instanceof LedgerConflictError ||
-    error instanceof RegistryUnavailableError ||
-    error instanceof NotifierUnavailableError
-  );
+  return retryableOf(error) === true;
 }
 
-/** True for errors that retrying cannot fix: recorded, alerted, not rethrown. */
+/** True for errors that retrying cannot fix (`retryable: false`): recorded, alerted, not rethrown. */
 export function isFinal(error: unknown): boolean {
-  return (
-    error instanceof RegistryRejectedError ||
-    error instanceof NotifierRejectedError ||
-    error instanceof InvalidInputError
-  );
+  return retryableOf(error) === false;
 }
 
 /**

@@ -11,6 +11,7 @@
  *
  * `classifyInspectorError` is the single table deciding which is which (test/unit/inspector/errors.test.ts).
  */
+import { PaginationError } from '../aws/paginate.ts';
 import {
   classifySdkError,
   type ServiceErrorCodes,
@@ -88,6 +89,12 @@ export function classifyInspectorError(error: unknown): InspectorErrorKind {
 /** Wraps any failure of `operation` into the module's errors, chaining the original as `cause`. */
 export function toInspectorError(error: unknown, operation: string, context: string): InspectorError {
   if (error instanceof InspectorError) return error;
+  if (error instanceof PaginationError) {
+    const message = `${context}: ${error.message}`;
+    return error.retryable
+      ? new InspectorUnavailableError(operation, error.code, message, { cause: error })
+      : new InspectorRejectedError(operation, error.code, message, { cause: error });
+  }
   const code = inspectorErrorCode(error);
   const message = `${context}: ${sdkErrorMessage(error)}`;
   switch (classifyInspectorError(error)) {

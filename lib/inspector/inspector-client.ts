@@ -11,10 +11,10 @@
  * Local endpoints: the SDK itself reads `AWS_ENDPOINT_URL_INSPECTOR2` (and `AWS_ENDPOINT_URL`).
  */
 import { Inspector2Client, type Inspector2ClientConfig } from '@aws-sdk/client-inspector2';
-import { type AwsClientDefaults, type AwsClientSettings, sdkClientConfig } from '../aws/client-settings.ts';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 
 /** Region, endpoint, attempts (default 5), retry mode (default `adaptive`), timeouts, credentials. */
-export type InspectorClientOptions = AwsClientSettings<Inspector2ClientConfig['credentials']>;
+export type InspectorClientOptions = AwsClientSettings<NonNullable<Inspector2ClientConfig['credentials']>>;
 
 export const INSPECTOR_CLIENT_DEFAULTS = {
   maxAttempts: 5,
@@ -29,5 +29,5 @@ export const INSPECTOR_CLIENT_DEFAULTS = {
  * @example const usage = new InspectorImageUsage({ client: createInspectorClient({ region: 'eu-west-1' }) });
  */
 export function createInspectorClient(options: InspectorClientOptions = {}): Inspector2Client {
-  return new Inspector2Client(sdkClientConfig(options, INSPECTOR_CLIENT_DEFAULTS));
+  return createAwsClient(Inspector2Client, options, INSPECTOR_CLIENT_DEFAULTS);
 }

@@ -22,14 +22,10 @@ import {
   type ListCoverageCommandOutput,
   type ListCoverageRequest,
 } from '@aws-sdk/client-inspector2';
+import { PageTokens } from '../aws/paginate.ts';
 import type { ImageUsageSource, UsageRequestContext } from '../hygiene/sweep.ts';
 import type { Logger } from '../log/index.ts';
-import {
-  type InspectorError,
-  InspectorNoAccessError,
-  InspectorRejectedError,
-  toInspectorError,
-} from './errors.ts';
+import { type InspectorError, InspectorNoAccessError, toInspectorError } from './errors.ts';
 import { type ImageUsage, mergeUsage, usageFromCoveredResource } from './image-usage.ts';
 
 /** ListCoverage accepts 1–200 results per page. */
@@ -128,16 +124,8 @@ export class InspectorImageUsage implements ImageUsageSource {
       ...(registryId ? { accountId: [{ comparison: 'EQUALS', value: registryId }] } : {}),
     };
     let nextToken: string | undefined;
-    let pages = 0;
-    const seenTokens = new Set<string>();
+    const tokens = new PageTokens(this.#maxPages);
     do {
-      if (pages >= this.#maxPages) {
-        throw new InspectorRejectedError(
-          'ListCoverage',
-          'PaginationLimit',
-          `${repository}: more than ${this.#maxPages} pages of coverage; refusing to continue`,
-        );
-      }
       let page: ListCoverageCommandOutput;
       try {
         page = await this.#client.send(
@@ -155,7 +143,6 @@ export class InspectorImageUsage implements ImageUsageSource {
         }
         throw translated;
       }
-      pages += 1;
       this.#stats.calls += 1;
       const resources = Array.isArray(page.coveredResources) ? page.coveredResources : [];
       for (const resource of resources) {
@@ -171,24 +158,18 @@ export class InspectorImageUsage implements ImageUsageSource {
         this.#stats.images += 1;
         byDigest.set(record.digest, mergeUsage(byDigest.get(record.digest), record.usage));
       }
-      nextToken = typeof page.nextToken === 'string' && page.nextToken !== '' ? page.nextToken : undefined;
-      if (nextToken !== undefined) {
-        // A token seen before would loop forever: a service defect, not something to retry.
-        if (seenTokens.has(nextToken)) {
-          throw new InspectorRejectedError(
-            'ListCoverage',
-            'RepeatedNextToken',
-            `${repository}: nextToken repeated`,
-          );
-        }
-        seenTokens.add(nextToken);
+      try {
+        nextToken = tokens.next(page.nextToken);
+      } catch (error) {
+        // The one pagination rule (lib/aws/paginate.ts): a repeated token retryable, too many pages final.
+        throw toInspectorError(error, 'ListCoverage', `repository ${repository}`);
       }
     } while (nextToken !== undefined);
     this.#logger?.debug('inspector in-use data', {
       repository,
       images: byDigest.size,
       inUse: [...byDigest.values()].filter((u) => (u.inUseCount ?? 0) > 0).length,
-      pages,
+      pages: tokens.pages,
     });
     return byDigest;
   }

@@ -5,7 +5,7 @@
  * which the SDK reads itself.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 
 export const DYNAMODB_CLIENT_DEFAULTS = {
   maxAttempts: 5,
@@ -14,10 +14,13 @@ export const DYNAMODB_CLIENT_DEFAULTS = {
   requestTimeoutMs: 5_000,
 } as const satisfies AwsClientDefaults;
 
+/** Region, endpoint, attempts (default 5), retry mode (default `standard`), timeouts, credentials. */
+export type DynamoDbClientOptions = AwsClientSettings<NonNullable<DynamoDBClientConfig['credentials']>>;
+
 /**
- * Builds the ledger's client from {@link DYNAMODB_CLIENT_DEFAULTS}; `overrides` replace any field as given.
+ * Builds the ledger's client; unset options fall back to {@link DYNAMODB_CLIENT_DEFAULTS}.
  * @example new DynamoDbLedger({ client: createDynamoDbClient(), tableName: config.ledgerTable })
  */
-export function createDynamoDbClient(overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBClient {
-  return new DynamoDBClient({ ...sdkClientConfig({}, DYNAMODB_CLIENT_DEFAULTS), ...overrides });
+export function createDynamoDbClient(options: DynamoDbClientOptions = {}): DynamoDBClient {
+  return createAwsClient(DynamoDBClient, options, DYNAMODB_CLIENT_DEFAULTS);
 }

@@ -3,6 +3,7 @@ import { GatekeeperError } from '../errors/gatekeeper-error.ts';
 
 /** Another writer changed the record since it was read (conditional write failed). Re-read and retry. */
 export class LedgerConflictError extends GatekeeperError {
+  readonly retryable = true;
   readonly key: string;
   constructor(key: string, options?: { cause?: unknown }) {
     super(`ledger record ${key} changed concurrently`, options);

@@ -9,29 +9,26 @@ import {
   SNSClient,
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
-import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 import {
+  classifySdkError,
+  inspectSdkError,
   NETWORK_CODES,
+  type ServiceErrorCodes,
   sdkErrorMessage,
   sdkHttpStatus,
-  THROTTLING_CODES,
-  TIMEOUT_CODES,
 } from '../aws/sdk-error.ts';
 import { NotifierRejectedError, NotifierUnavailableError } from './errors.ts';
 import { serialiseBodies, wireAttributes } from './message-size.ts';
 import type { Notifier, OutboundMessage } from './notifier.ts';
 
-export interface SnsClientSettings {
+/**
+ * The common client settings (attempts default 3, request timeout default 5,000 ms) plus the topic. The
+ * endpoint comes from AWS_ENDPOINT_URL_SNS when set.
+ */
+export interface SnsClientSettings extends AwsClientSettings<NonNullable<SNSClientConfig['credentials']>> {
   /** The topic the client publishes to; its region is used unless `region` is given. */
   readonly topicArn: string;
-  readonly region?: string;
-  /** Total attempts per publish, first included. Default 3. */
-  readonly maxAttempts?: number;
-  /** Per-attempt timeout for the whole request; a breach throws a retryable TimeoutError. Default 5,000 ms. */
-  readonly requestTimeoutMs?: number;
-  readonly connectionTimeoutMs?: number;
-  /** Extra client settings (tests: credentials). The endpoint comes from AWS_ENDPOINT_URL_SNS when set. */
-  readonly clientConfig?: Omit<SNSClientConfig, 'region' | 'maxAttempts' | 'retryMode' | 'requestHandler'>;
 }
 
 export const SNS_RETRY_DEFAULTS = {
@@ -49,24 +46,18 @@ export function regionOfTopicArn(topicArn: string): string {
 }
 
 /**
- * Creates the SNS client with explicit retry settings (lib/aws/client-settings.ts): standard retry mode
+ * Creates the SNS client through the shared factory (lib/aws/client-settings.ts): standard retry mode
  * (exponential backoff with jitter, throttling and 5xx retried), bounded attempts (1 to 20) and timeouts, so a
  * slow SNS cannot eat the Lambda's time.
  * @example createSnsClient({ topicArn: config.topicArn })
  */
 export function createSnsClient(settings: SnsClientSettings): SNSClient {
-  return new SNSClient({
-    ...settings.clientConfig,
-    ...sdkClientConfig(
-      {
-        region: settings.region ?? regionOfTopicArn(settings.topicArn),
-        maxAttempts: settings.maxAttempts,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        connectionTimeoutMs: settings.connectionTimeoutMs,
-      },
-      SNS_RETRY_DEFAULTS,
-    ),
-  });
+  const { topicArn, ...options } = settings;
+  return createAwsClient(
+    SNSClient,
+    { ...options, region: settings.region ?? regionOfTopicArn(topicArn) },
+    SNS_RETRY_DEFAULTS,
+  );
 }
 
 export class SnsNotifier implements Notifier {
@@ -107,39 +98,45 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-// Retryable by nature, on top of the shared throttling and timeout codes (lib/aws/sdk-error.ts): SNS's own
-// names as the SDK reports them (awsQuery codes and their exception classes).
-const SNS_RETRYABLE = new Set([
-  'Throttled',
-  'InternalError',
-  'InternalErrorException',
-  'ServiceUnavailable',
-  'KMSThrottling',
-  'KMSThrottlingException',
-]);
+// SNS's own codes on top of the shared lists of lib/aws/sdk-error.ts, as the SDK reports them (awsQuery codes and
+// their exception classes). `final`: the request or the account's setup must change, whatever the status says.
+const SNS_CODES: ServiceErrorCodes = {
+  throttling: new Set(['Throttled', 'KMSThrottling', 'KMSThrottlingException']),
+  transient: new Set(['InternalError', 'InternalErrorException']),
+  final: new Set([
+    'InvalidParameter',
+    'InvalidParameterException',
+    'InvalidParameterValue',
+    'InvalidParameterValueException',
+    'ValidationException',
+    'AuthorizationError',
+    'AuthorizationErrorException',
+    'InvalidSecurity',
+    'InvalidSecurityException',
+    'NotFound',
+    'NotFoundException',
+    'InvalidClientTokenId',
+    'SignatureDoesNotMatch',
+    'AccessDenied',
+    'AccessDeniedException',
+    'CredentialsProviderError',
+  ]),
+};
 
-const isRetryable = (name: string) =>
-  SNS_RETRYABLE.has(name) || THROTTLING_CODES.has(name) || TIMEOUT_CODES.has(name);
-
-// Final whatever the status: the request or the account's setup must change.
-const FINAL = new Set([
-  'InvalidParameter',
-  'InvalidParameterException',
-  'InvalidParameterValue',
-  'InvalidParameterValueException',
-  'ValidationException',
-  'AuthorizationError',
-  'AuthorizationErrorException',
-  'InvalidSecurity',
-  'InvalidSecurityException',
-  'NotFound',
-  'NotFoundException',
-  'InvalidClientTokenId',
-  'SignatureDoesNotMatch',
-  'AccessDenied',
-  'AccessDeniedException',
-  'CredentialsProviderError',
-]);
+/**
+ * Retry or not, by the shared classifier (lib/aws/sdk-error.ts) with SNS's codes, plus two SNS rules: a KMS
+ * refusal (any `KMS…` code but throttling: disabled key, no grant) is final, and so is a client-side fault
+ * raised before any response (the request could not even be built or signed).
+ */
+function classifySnsError(error: unknown, name: string, status: number | null): 'retryable' | 'final' {
+  const e = (error ?? {}) as { $fault?: unknown };
+  if (name.startsWith('KMS') && !SNS_CODES.throttling?.has(name)) return 'final';
+  const verdict = classifySdkError(error, SNS_CODES);
+  if (verdict === 'retryable' && status === null && e.$fault === 'client') {
+    return inspectSdkError(error, SNS_CODES).throttling ? 'retryable' : 'final';
+  }
+  return verdict;
+}
 
 /** Maps an SDK error from Publish to the module's errors (exported for table tests). */
 export function translateSnsError(
@@ -152,20 +149,14 @@ export function translateSnsError(
   const describe = (kind: string) =>
     `SNS publish of ${what} ${kind}: ${name}${status ? ` (HTTP ${status})` : ''}: ${sdkErrorMessage(error)}`;
 
-  if (name.startsWith('KMS') && !isRetryable(name)) {
-    return new NotifierRejectedError(describe('refused by KMS'), name, status, { cause: error });
+  if (classifySnsError(error, name, status) === 'final') {
+    const kind = name.startsWith('KMS') ? 'refused by KMS' : 'rejected';
+    return new NotifierRejectedError(describe(kind), name, status, { cause: error });
   }
-  if (FINAL.has(name)) return new NotifierRejectedError(describe('rejected'), name, status, { cause: error });
-  if (isRetryable(name))
+  const facts = inspectSdkError(error, SNS_CODES);
+  if (status !== null || facts.throttling || facts.transient) {
     return new NotifierUnavailableError(describe('failed'), name, status, { cause: error });
-  if (status !== null) {
-    if (status === 429 || status >= 500) {
-      return new NotifierUnavailableError(describe('failed'), name, status, { cause: error });
-    }
-    return new NotifierRejectedError(describe('rejected'), name, status, { cause: error });
   }
-  if (e.$fault === 'client')
-    return new NotifierRejectedError(describe('rejected'), name, status, { cause: error });
   // No response at all: connection reset, DNS, timeout. SNS may be fine a moment later.
   const code = typeof e.code === 'string' ? e.code : name;
   return new NotifierUnavailableError(

@@ -5,8 +5,8 @@
  * `images` and `format` tell what it holds without downloading it. The SDK adds a CRC32 checksum by default, which
  * S3 verifies. Encryption is the bucket's default (serverless.yml). The only code that talks to S3.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 import { inspectSdkError, sdkErrorMessage } from '../aws/sdk-error.ts';
 import { SNAPSHOT_FORMAT, type SnapshotObject, type SnapshotStore } from '../snapshot/index.ts';
 import { SnapshotStoreError } from './errors.ts';
@@ -24,9 +24,11 @@ export const S3_CLIENT_DEFAULTS = {
  * SDK then addresses buckets path-style, as it does for any IP-address endpoint).
  * @example new S3SnapshotStore({ client: createS3Client(), bucket: config.snapshotBucket })
  */
-export function createS3Client(): S3Client {
-  return new S3Client(sdkClientConfig({}, S3_CLIENT_DEFAULTS));
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  return createAwsClient(S3Client, options, S3_CLIENT_DEFAULTS);
 }
+
+export type S3ClientOptions = AwsClientSettings<NonNullable<S3ClientConfig['credentials']>>;
 
 export interface S3SnapshotStoreOptions {
   readonly client: S3Client;

@@ -16,10 +16,10 @@
  * demo point the real client at the local ECR without any option here.
  */
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
-import { type AwsClientDefaults, type AwsClientSettings, sdkClientConfig } from '../aws/client-settings.ts';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 
 /** Region, endpoint, attempts (default 5), retry mode (default `adaptive`), timeouts, credentials. */
-export type EcrClientOptions = AwsClientSettings<ECRClientConfig['credentials']>;
+export type EcrClientOptions = AwsClientSettings<NonNullable<ECRClientConfig['credentials']>>;
 
 export const ECR_CLIENT_DEFAULTS = {
   maxAttempts: 5,
@@ -34,5 +34,5 @@ export const ECR_CLIENT_DEFAULTS = {
  * @example const registry = new EcrRegistry({ client: createEcrClient({ region: 'eu-west-1' }) });
  */
 export function createEcrClient(options: EcrClientOptions = {}): ECRClient {
-  return new ECRClient(sdkClientConfig(options, ECR_CLIENT_DEFAULTS));
+  return createAwsClient(ECRClient, options, ECR_CLIENT_DEFAULTS);
 }

@@ -33,6 +33,7 @@ import {
   StartImageScanCommand,
   UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
+import { PageTokens, paginate } from '../aws/paginate.ts';
 import { type ImageRef, imageKey, isImageTag } from '../events/image-ref.ts';
 import type { Finding } from '../findings/finding.ts';
 import { findingsFromEcrResponse } from '../findings/index.ts';
@@ -197,7 +198,7 @@ export class EcrRegistry implements Registry, RegistryAdmin {
   async getScanResult(ref: ImageRef): Promise<ScanResult | null> {
     const operation = 'DescribeImageScanFindings';
     const findings: Finding[] = [];
-    const seenTokens = new Set<string>();
+    const tokens = new PageTokens(this.#maxFindingsPages);
     let nextToken: string | undefined;
     let first: DescribeImageScanFindingsCommandOutput | undefined;
     let enhanced = false;
@@ -244,23 +245,11 @@ export class EcrRegistry implements Registry, RegistryAdmin {
           },
         );
       }
-      nextToken = page.nextToken || undefined;
-      if (nextToken !== undefined) {
-        if (seenTokens.has(nextToken)) {
-          throw new RegistryUnavailableError(
-            operation,
-            'PaginationLoop',
-            `${imageKey(ref)}: nextToken repeated`,
-          );
-        }
-        if (pages >= this.#maxFindingsPages) {
-          throw new RegistryRejectedError(
-            operation,
-            'TooManyPages',
-            `${imageKey(ref)}: more than ${pages} pages`,
-          );
-        }
-        seenTokens.add(nextToken);
+      try {
+        nextToken = tokens.next(page.nextToken);
+      } catch (error) {
+        // The one pagination rule (lib/aws/paginate.ts): a repeated token retryable, too many pages final.
+        throw toRegistryError(error, operation, imageKey(ref));
       }
     } while (nextToken !== undefined);
 
@@ -683,23 +672,20 @@ export class EcrRegistry implements Registry, RegistryAdmin {
     return this.#registryId === undefined ? {} : { registryId: this.#registryId };
   }
 
-  /** Every page of a `nextToken`-paginated call, SDK failures translated with `context`. */
+  /**
+   * Every page of a `nextToken`-paginated call (lib/aws/paginate.ts), SDK and pagination failures translated with
+   * `context`.
+   */
   async *#pages<Output extends { nextToken?: string }>(
     operation: string,
     context: string,
     send: (page: { nextToken?: string }) => Promise<Output>,
   ): AsyncIterable<Output> {
-    let nextToken: string | undefined;
-    do {
-      let output: Output;
-      try {
-        output = await send(nextToken ? { nextToken } : {});
-      } catch (error) {
-        throw toRegistryError(error, operation, context);
-      }
-      yield output;
-      nextToken = output.nextToken || undefined;
-    } while (nextToken !== undefined);
+    try {
+      yield* paginate((nextToken) => send(nextToken ? { nextToken } : {}));
+    } catch (error) {
+      throw toRegistryError(error, operation, context);
+    }
   }
 
   async #admin(operation: string, repository: string, call: () => Promise<unknown>): Promise<void> {

@@ -8,6 +8,7 @@
  *
  * `classifyRegistryError` is the single table deciding which is which (test/unit/registry/errors.test.ts).
  */
+import { PaginationError } from '../aws/paginate.ts';
 import { classifySdkError, type ServiceErrorCodes, sdkErrorCode, sdkErrorMessage } from '../aws/sdk-error.ts';
 import { GatekeeperError, ServiceCallError } from '../errors/gatekeeper-error.ts';
 
@@ -122,6 +123,12 @@ export function classifyRegistryError(error: unknown, operation: string): Regist
 /** Wraps any failure of `operation` into the module's error kinds, chaining the original as `cause`. */
 export function toRegistryError(error: unknown, operation: string, context: string): RegistryError {
   if (error instanceof RegistryError) return error;
+  if (error instanceof PaginationError) {
+    const message = `${context}: ${error.message}`;
+    return error.retryable
+      ? new RegistryUnavailableError(operation, error.code, message, { cause: error })
+      : new RegistryRejectedError(operation, error.code, message, { cause: error });
+  }
   const code = errorCode(error);
   const message = `${context}: ${sdkErrorMessage(error)}`;
   return classifyRegistryError(error, operation) === 'retryable'

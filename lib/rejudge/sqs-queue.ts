@@ -3,8 +3,8 @@
  * SQS reports as failed sent again, then QueueUnavailableError (the caller's step is retried; a message sent
  * twice is harmless, every step is idempotent). The only code that talks to SQS.
  */
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type AwsClientDefaults, sdkClientConfig } from '../aws/client-settings.ts';
+import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
 import { QueueUnavailableError } from './errors.ts';
 import type { RejudgeMessage } from './messages.ts';
 import { type RejudgeQueue, SQS_BATCH_ENTRIES } from './queue.ts';
@@ -19,12 +19,15 @@ export const SQS_CLIENT_DEFAULTS = {
 /** Rounds of re-sending the entries SQS reported as failed in a batch. */
 const ENTRY_ATTEMPTS = 3;
 
+/** Region, endpoint, attempts (default 5), retry mode (default `standard`), timeouts, credentials. */
+export type SqsClientOptions = AwsClientSettings<NonNullable<SQSClientConfig['credentials']>>;
+
 /**
  * Builds the queue's client (AWS_ENDPOINT_URL_SQS, read by the SDK, points it at a local endpoint).
  * @example new SqsRejudgeQueue({ client: createSqsClient(), queueUrl: config.rejudgeQueueUrl })
  */
-export function createSqsClient(): SQSClient {
-  return new SQSClient(sdkClientConfig({}, SQS_CLIENT_DEFAULTS));
+export function createSqsClient(options: SqsClientOptions = {}): SQSClient {
+  return createAwsClient(SQSClient, options, SQS_CLIENT_DEFAULTS);
 }
 
 export interface SqsRejudgeQueueOptions {

@@ -339,6 +339,12 @@ function importViolations(files: readonly SourceFile[], modules = MODULES): Viol
  * AWS SDK clients are built only inside `create…Client` factories, and only lib/wiring calls those factories: the
  * gate, the sweep and the CLI receive ports, and tests can hand them fakes.
  */
+/** The name of the top-level function the code at `index` sits in. */
+function enclosingFunction(code: string, index: number): string | undefined {
+  const before = code.slice(0, index);
+  return [...before.matchAll(/^(?:export\s+)?(?:async\s+)?function\s+([\w$]+)/gm)].pop()?.[1];
+}
+
 function clientViolations(files: readonly SourceFile[]): Violation[] {
   const violations: Violation[] = [];
   for (const file of files) {
@@ -353,8 +359,7 @@ function clientViolations(files: readonly SourceFile[]): Violation[] {
     }
     for (const m of code.matchAll(/\bnew\s+([A-Za-z_$][\w$]*)\s*\(/g)) {
       if (!sdkClasses.has(m[1] as string)) continue;
-      const before = code.slice(0, m.index);
-      const enclosing = [...before.matchAll(/^(?:export\s+)?(?:async\s+)?function\s+([\w$]+)/gm)].pop()?.[1];
+      const enclosing = enclosingFunction(code, m.index);
       if (enclosing !== undefined && /^create\w*Client$/.test(enclosing)) continue;
       violations.push({
         file: file.path,
@@ -365,6 +370,10 @@ function clientViolations(files: readonly SourceFile[]): Violation[] {
     }
     if (moduleOf(file.path) === 'lib/wiring') continue;
     for (const m of code.matchAll(/(?<!function\s+)\b(create[A-Z]\w*Client)\s*\(/g)) {
+      // The shared factory (lib/aws/client-settings.ts) is what each service's create…Client factory calls.
+      if (m[1] === 'createAwsClient' && /^create\w+Client$/.test(enclosingFunction(code, m.index) ?? '')) {
+        continue;
+      }
       violations.push({
         file: file.path,
         specifier: m[1] as string,
@@ -588,6 +597,27 @@ describe('architecture rules catch violations', () => {
     expect(found).toEqual([
       "lib/registry/ecr-client.ts: 'ECRClient' → AWS SDK client: new ECRClient(…) outside a create…Client factory: build SDK clients in one factory per service",
       "lib/gate/handle-push.ts: 'createEcrClient' → client factory: createEcrClient(…) called outside lib/wiring: AWS clients are built in lib/wiring and reach the rest through ports",
+    ]);
+  });
+
+  it('lets a service factory call the shared createAwsClient, and nothing else outside lib/wiring', () => {
+    const adapter = [
+      "import { ECRClient } from '@aws-sdk/client-ecr';",
+      "import { createAwsClient } from '../aws/client-settings.ts';",
+      'export function createEcrClient(options = {}): ECRClient {',
+      '  return createAwsClient(ECRClient, options, DEFAULTS);',
+      '}',
+      'export function sideDoor(): ECRClient {',
+      '  return createAwsClient(ECRClient, {}, DEFAULTS);',
+      '}',
+    ].join('\n');
+
+    const found = clientViolations([{ path: 'lib/registry/ecr-client.ts', text: adapter }]).map(
+      describeViolation,
+    );
+
+    expect(found).toEqual([
+      "lib/registry/ecr-client.ts: 'createAwsClient' → client factory: createAwsClient(…) called outside lib/wiring: AWS clients are built in lib/wiring and reach the rest through ports",
     ]);
   });
 });

@@ -26,7 +26,8 @@ it('sequential calls of the production ECR, SNS and DynamoDB clients reuse one c
   const ecr = createEcrClient({ region: aws.region, endpoint: aws.endpoints.ecr, credentials });
   const sns = createSnsClient({
     topicArn: `arn:aws:sns:${aws.region}:${aws.accountId}:alerts`,
-    clientConfig: { endpoint: aws.endpoints.sns, credentials },
+    endpoint: aws.endpoints.sns,
+    credentials,
   });
   const dynamodb = createDynamoDbClient({
     region: aws.region,

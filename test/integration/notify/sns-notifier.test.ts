@@ -28,12 +28,10 @@ beforeAll(async () => {
   topicArn = aws.sns.topicArns()[0] ?? '';
   client = createSnsClient({
     topicArn,
-    clientConfig: {
-      endpoint: aws.endpoints.sns,
-      credentials: {
-        accessKeyId: aws.env.AWS_ACCESS_KEY_ID ?? '',
-        secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY ?? '',
-      },
+    endpoint: aws.endpoints.sns,
+    credentials: {
+      accessKeyId: aws.env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY ?? '',
     },
   });
   notifier = new SnsNotifier(client, topicArn);
@@ -150,12 +148,10 @@ describe('SnsNotifier against the local SNS endpoint', () => {
     const quick = createSnsClient({
       topicArn,
       requestTimeoutMs: 200,
-      clientConfig: {
-        endpoint: aws.endpoints.sns,
-        credentials: {
-          accessKeyId: aws.env.AWS_ACCESS_KEY_ID ?? '',
-          secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY ?? '',
-        },
+      endpoint: aws.endpoints.sns,
+      credentials: {
+        accessKeyId: aws.env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY ?? '',
       },
     });
     try {

@@ -5,7 +5,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { FaultController, ReplyFault } from './faults.ts';
+import type { FaultController, PageFault, ReplyFault } from './faults.ts';
 
 export interface HttpReply {
   readonly status: number;
@@ -60,8 +60,11 @@ export async function startEndpoint(
       timers.add(t);
     });
 
+  // Page faults: the token a `repeat-token` page handed out, per operation, for that operation's next page.
+  const repeatNext = new Map<string, string>();
+
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
+    const body = unwrapEmptyPageToken(await readBody(req));
     const operation = adapter.identify(req, body);
     if (operation !== null) {
       const decision = faults.decide(operation);
@@ -82,11 +85,26 @@ export async function startEndpoint(
           req.socket.destroy();
           return;
         }
+        if (typeof decision.kind === 'object' && 'page' in decision.kind) {
+          const reply = await adapter.handle(operation, req, body);
+          send(
+            res,
+            pageFault(reply, body, decision.kind, (token) => repeatNext.set(operation, token)),
+          );
+          return;
+        }
         send(res, adapter.faultReply(decision.kind, operation));
         return;
       }
     }
-    send(res, await adapter.handle(operation, req, body));
+    const reply = await adapter.handle(operation, req, body);
+    const repeated = operation === null ? undefined : repeatNext.get(operation);
+    if (operation !== null && repeated !== undefined && reply.status === 200) {
+      repeatNext.delete(operation);
+      send(res, withNextToken(reply, repeated));
+      return;
+    }
+    send(res, reply);
   };
 
   const server = createServer((req, res) => {
@@ -155,4 +173,58 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Marks the nextToken of an `empty` page fault: what follows is the token of the request it answered. */
+const EMPTY_PAGE_TOKEN = 'local-empty-page:';
+
+/** A request carrying an `empty` page's token gets the token it stood for back (none: the first page). */
+function unwrapEmptyPageToken(body: Buffer): Buffer {
+  if (!body.includes(EMPTY_PAGE_TOKEN)) return body;
+  const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  const token = input.nextToken;
+  if (typeof token !== 'string' || !token.startsWith(EMPTY_PAGE_TOKEN)) return body;
+  const original = token.slice(EMPTY_PAGE_TOKEN.length);
+  if (original === '') delete input.nextToken;
+  else input.nextToken = original;
+  return Buffer.from(JSON.stringify(input), 'utf8');
+}
+
+function jsonOf(reply: HttpReply): Record<string, unknown> {
+  const text = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+function withNextToken(reply: HttpReply, token: string): HttpReply {
+  return { ...reply, body: JSON.stringify({ ...jsonOf(reply), nextToken: token }) };
+}
+
+/** Rewrites a paginated call's successful JSON page as a {@link PageFault} says. */
+function pageFault(
+  reply: HttpReply,
+  requestBody: Buffer,
+  fault: PageFault,
+  repeatOnNextPage: (token: string) => void,
+): HttpReply {
+  if (reply.status !== 200) return reply;
+  const page = jsonOf(reply);
+  if (fault.page === 'repeat-token') {
+    if (typeof page.nextToken === 'string') repeatOnNextPage(page.nextToken);
+    return reply;
+  }
+  // `empty`: every list (top level, or one level down as in imageScanFindings) emptied, other fields kept.
+  const emptied: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(page)) {
+    if (Array.isArray(value)) emptied[key] = [];
+    else if (typeof value === 'object' && value !== null) {
+      emptied[key] = Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, Array.isArray(v) ? [] : v]),
+      );
+    } else emptied[key] = value;
+  }
+  const request =
+    requestBody.length === 0 ? {} : (JSON.parse(requestBody.toString('utf8')) as Record<string, unknown>);
+  const from = typeof request.nextToken === 'string' ? request.nextToken : '';
+  emptied.nextToken = `${EMPTY_PAGE_TOKEN}${from}`;
+  return { ...reply, body: JSON.stringify(emptied) };
 }

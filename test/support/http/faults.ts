@@ -17,10 +17,26 @@ export type FaultKind =
   /** The request is held for `hangMs` and then the socket is destroyed: a client-side timeout. */
   | { readonly hangMs: number }
   /** Any error the endpoint can express, e.g. `{ status: 400, code: 'KmsException' }`. */
-  | { readonly status: number; readonly code: string; readonly message?: string };
+  | { readonly status: number; readonly code: string; readonly message?: string }
+  /**
+   * A paginated JSON call answered by the service, then its page rewritten: `repeat-token` makes the next page
+   * of this operation carry this page's nextToken again (a service looping on one token); `empty` answers a page
+   * with no items whose nextToken leads back to where this request started (nothing is lost, one page more).
+   */
+  | PageFault;
 
-/** Faults answered with an HTTP response (the others never answer). */
-export type ReplyFault = Exclude<FaultKind, 'drop' | { readonly hangMs: number }>;
+export interface PageFault {
+  readonly page: 'repeat-token' | 'empty';
+}
+
+/** Faults answered with an HTTP response built by the protocol adapter (the others never answer, or rewrite one). */
+export type ReplyFault = Exclude<FaultKind, 'drop' | { readonly hangMs: number } | PageFault>;
+
+/** Options of {@link FaultController.failNext}. */
+export interface FailNextOptions {
+  /** Requests of the operation let through before the scripted faults start (e.g. 1: fail the second page). */
+  readonly after?: number;
+}
 
 export interface RateLimit {
   /** Tokens added per second. */
@@ -49,6 +65,7 @@ interface Bucket {
 
 interface Scripted {
   remaining: number;
+  skip: number;
   readonly kind: FaultKind;
 }
 
@@ -112,11 +129,16 @@ export class FaultController {
     return this;
   }
 
-  /** The next `count` requests of `operation` (or `'*'`) fail with `kind`; queued after earlier scripts. */
-  failNext(operation: string, count: number, kind: FaultKind): this {
+  /**
+   * The next `count` requests of `operation` (or `'*'`) fail with `kind`, after `options.after` requests that pass;
+   * queued after earlier scripts.
+   */
+  failNext(operation: string, count: number, kind: FaultKind, options: FailNextOptions = {}): this {
     if (!Number.isInteger(count) || count < 1) throw new Error(`failNext(${operation}): count must be >= 1`);
+    const skip = options.after ?? 0;
+    if (!Number.isInteger(skip) || skip < 0) throw new Error(`failNext(${operation}): after must be >= 0`);
     const list = this.#scripted.get(operation) ?? [];
-    list.push({ remaining: count, kind });
+    list.push({ remaining: count, skip, kind });
     this.#scripted.set(operation, list);
     return this;
   }
@@ -223,6 +245,10 @@ export class FaultController {
     const list = this.#scripted.get(key);
     const head = list?.[0];
     if (!list || !head) return undefined;
+    if (head.skip > 0) {
+      head.skip -= 1;
+      return undefined;
+    }
     head.remaining -= 1;
     if (head.remaining <= 0) list.shift();
     if (list.length === 0) this.#scripted.delete(key);

@@ -13,7 +13,14 @@ describe('sdkClientConfig', () => {
     expect(sdkClientConfig({}, DEFAULTS)).toStrictEqual({
       maxAttempts: 5,
       retryMode: 'adaptive',
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: 3_000,
+        requestTimeout: 15_000,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true },
+        httpsAgent: { keepAlive: true },
+      },
+      customUserAgent: 'ecr-scan-gatekeeper',
     });
   });
 
@@ -35,7 +42,14 @@ describe('sdkClientConfig', () => {
     ).toStrictEqual({
       maxAttempts: 2,
       retryMode: 'standard',
-      requestHandler: { connectionTimeout: 100, requestTimeout: 200, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: 100,
+        requestTimeout: 200,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true },
+        httpsAgent: { keepAlive: true },
+      },
+      customUserAgent: 'ecr-scan-gatekeeper',
       region: 'eu-west-1',
       endpoint: 'http://127.0.0.1:9',
       credentials,

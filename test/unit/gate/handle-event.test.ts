@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GatekeeperError, retryableOf } from '../../../lib/errors/gatekeeper-error.ts';
+import { InvalidEventError } from '../../../lib/events/errors.ts';
 import { NotReadyError } from '../../../lib/gate/errors.ts';
 import { handleGateEvent, isFinal, isRetryable } from '../../../lib/gate/handle-event.ts';
-import { LedgerConflictError, LedgerUnavailableError } from '../../../lib/ledger/errors.ts';
+import { InspectorUnavailableError } from '../../../lib/inspector/errors.ts';
+import {
+  LedgerConflictError,
+  LedgerCorruptError,
+  LedgerUnavailableError,
+} from '../../../lib/ledger/errors.ts';
 import { NotifierRejectedError, NotifierUnavailableError } from '../../../lib/notify/errors.ts';
 import { RegistryRejectedError, RegistryUnavailableError } from '../../../lib/registry/errors.ts';
+import { QueueUnavailableError } from '../../../lib/rejudge/errors.ts';
 import { completeScan, finding, NOW, testGate } from './support.ts';
 
 type Raw = Record<string, unknown> & { detail: Record<string, unknown> };
@@ -203,9 +212,32 @@ describe('error classification', () => {
     [new NotifierUnavailableError('x', 'Throttled', 429), true, false],
     [new NotifierRejectedError('x', 'InvalidParameter', 400), false, true],
     [new NotReadyError('x'), true, false],
+    [new InvalidEventError('event', 'detail.repository-name', 'missing'), false, true],
+    [new QueueUnavailableError('x'), true, false],
+    [new InspectorUnavailableError('ListCoverage', 'ThrottlingException', 'x'), true, false],
+    [new LedgerCorruptError('x'), false, false],
     [new Error('bug'), false, false],
   ])('%s → retryable %s, final %s', (error, retryable, final) => {
     expect(isRetryable(error)).toBe(retryable);
     expect(isFinal(error)).toBe(final);
+  });
+
+  // One question: any gatekeeper error's own `retryable` flag decides; no error class is listed anywhere.
+  it('property: a gatekeeper error is retryable or final exactly as its flag says', () => {
+    class SomeModuleError extends GatekeeperError {
+      constructor(readonly retryable: boolean) {
+        super('some module failed');
+      }
+    }
+    fc.assert(
+      fc.property(fc.boolean(), (flag) => {
+        const error = new SomeModuleError(flag);
+        expect([isRetryable(error), isFinal(error)]).toEqual([flag, !flag]);
+        expect(retryableOf(error)).toBe(flag);
+      }),
+    );
+    // Not a gatekeeper error, or one that does not say: neither (the handler treats it as unexpected).
+    expect(retryableOf(Object.assign(new Error('sdk'), { retryable: true }))).toBeNull();
+    expect(retryableOf(new GatekeeperError('no flag'))).toBeNull();
   });
 });

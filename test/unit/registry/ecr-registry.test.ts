@@ -170,7 +170,7 @@ describe('getScanResult', () => {
   it('a repeated nextToken stops with a retryable error instead of looping', async () => {
     const stub = new StubEcr().on('DescribeImageScanFindings', () => basicPage(0, 1, 'same'));
     await expect(registry(stub).getScanResult(REF)).rejects.toMatchObject({
-      code: 'PaginationLoop',
+      code: 'RepeatedNextToken',
       retryable: true,
     });
     expect(stub.callsTo('DescribeImageScanFindings')).toHaveLength(2);
@@ -800,6 +800,24 @@ describe('RegistryAdmin', () => {
       maxResults: 1000,
       filter: { tagStatus: 'ANY', imageStatus: 'ANY' },
     });
+  });
+
+  it('a repeated nextToken in DescribeImages or DescribeRepositories fails retryable instead of looping', async () => {
+    const stub = new StubEcr()
+      .on('DescribeImages', () => ({ imageDetails: [], nextToken: 'same' }))
+      .on('DescribeRepositories', () => ({ repositories: [], nextToken: 'same' }));
+    await expect(collect(registry(stub).listImages('demo'))).rejects.toMatchObject({
+      operation: 'DescribeImages',
+      code: 'RepeatedNextToken',
+      retryable: true,
+    });
+    await expect(collect(registry(stub).listRepositories())).rejects.toMatchObject({
+      operation: 'DescribeRepositories',
+      code: 'RepeatedNextToken',
+      retryable: true,
+    });
+    expect(stub.callsTo('DescribeImages')).toHaveLength(2);
+    expect(stub.callsTo('DescribeRepositories')).toHaveLength(2);
   });
 
   it('getLifecyclePolicy: text, or null when the repository has none', async () => {
