@@ -38,7 +38,7 @@ const CHILD = `
 const { handler } = await import(process.env.GK_BENCH_BUNDLE);
 const event = JSON.parse(process.env.GK_BENCH_EVENT);
 const context = JSON.parse(process.env.GK_BENCH_CONTEXT);
-context.getRemainingTimeInMillis = () => 60000;
+context.getRemainingTimeInMillis = () => 900000;
 const baselineKb = process.resourceUsage().maxRSS;
 const result = await handler(event, context);
 const peakKb = process.resourceUsage().maxRSS;
@@ -91,7 +91,7 @@ const variants: { name: string; root: string }[] = [
 const bundles = new Map<string, string>();
 for (const v of variants) bundles.set(v.name, await build(v.root));
 
-const aws = await startLocalAws({ snsTopics: [TOPIC] });
+const aws = await startLocalAws({ snsTopics: [TOPIC], ecr: { enhancedPageSize: 1000 } });
 try {
   await createTable(aws);
   const env = gateEnv(aws);
