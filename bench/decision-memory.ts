@@ -8,7 +8,7 @@
  * `--before=<dir>` also builds and measures another checkout (for example an export of the commit before a
  * change, with node_modules linked), interleaved with this one, so both figures come from the same run.
  *
- *   npx tsx bench/decision-memory.ts [findings=50000] [runs=3] [--before=<dir>] [--quick]
+ *   npx tsx bench/decision-memory.ts [findings=50000] [runs=3] [--before=<dir>] [--node-flags='<flags>'] [--quick]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -23,12 +23,18 @@ const RUNS = QUICK ? 1 : Number(ARGS[1] ?? 3);
 const FUNCTION = 'enhanced-scan-completed';
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BEFORE = process.argv.find((a) => a.startsWith('--before='))?.slice('--before='.length) ?? null;
+/** Extra Node flags for the decision process (e.g. `--node-flags=--max-old-space-size=96`), as NODE_OPTIONS would give. */
+const NODE_FLAGS = (process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? '')
+  .split(' ')
+  .filter((f) => f !== '');
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
 
 /** What the child prints: kilobytes, as `resourceUsage().maxRSS` gives them. */
 interface ChildReport {
   readonly baselineKb: number;
   readonly peakKb: number;
+  /** Largest V8 heap (used, reserved) and external memory seen by a 5 ms sampler during the decision, bytes. */
+  readonly most: { readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
   readonly outcome: string;
   readonly verdict: string | null;
 }
@@ -40,9 +46,17 @@ const event = JSON.parse(process.env.GK_BENCH_EVENT);
 const context = JSON.parse(process.env.GK_BENCH_CONTEXT);
 context.getRemainingTimeInMillis = () => 900000;
 const baselineKb = process.resourceUsage().maxRSS;
+const most = { heapUsed: 0, heapTotal: 0, external: 0 };
+const note = () => {
+  const m = process.memoryUsage();
+  for (const k of Object.keys(most)) most[k] = Math.max(most[k], m[k]);
+};
+const timer = setInterval(note, 5);
 const result = await handler(event, context);
+clearInterval(timer);
+note();
 const peakKb = process.resourceUsage().maxRSS;
-process.stdout.write(JSON.stringify({ baselineKb, peakKb, outcome: result.outcome, verdict: result.verdict ?? null }));
+process.stdout.write(JSON.stringify({ baselineKb, peakKb, most, outcome: result.outcome, verdict: result.verdict ?? null }));
 `;
 
 /** Builds the function of the checkout at `root` into a temporary directory inside it (node_modules resolve). */
@@ -57,7 +71,7 @@ async function build(root: string): Promise<string> {
 
 function runChild(bundle: string, env: Record<string, string>, event: unknown): Promise<ChildReport> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', CHILD], {
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
@@ -82,6 +96,12 @@ function runChild(bundle: string, env: Record<string, string>, event: unknown): 
       else done(JSON.parse(out) as ChildReport);
     });
   });
+}
+
+/** Median of the sampled maxima, MB. */
+function heap(reports: readonly ChildReport[]): string {
+  const m = (key: keyof ChildReport['most']) => median(reports.map((r) => r.most[key] / 2 ** 20)).toFixed(1);
+  return `${m('heapUsed')} / ${m('heapTotal')} / ${m('external')}`;
 }
 
 const variants: { name: string; root: string }[] = [
@@ -139,15 +159,17 @@ try {
   }
   console.log(machineLine());
   console.log(
-    `one decision over ${FINDINGS} enhanced findings (built ${FUNCTION} function, local AWS over HTTP), ${RUNS} runs, fresh process each; ledger ${TABLE}`,
+    `one decision over ${FINDINGS} enhanced findings (built ${FUNCTION} function, local AWS over HTTP), ${RUNS} runs, fresh process each${NODE_FLAGS.length > 0 ? ` with ${NODE_FLAGS.join(' ')}` : ''}; ledger ${TABLE}`,
   );
-  console.log('checkout | baseline RSS MB (median) | peak RSS MB (median) | peak RSS MB (min–max) | verdict');
+  console.log(
+    'checkout | baseline RSS MB (median) | peak RSS MB (median) | peak RSS MB (min–max) | sampled max heap used / heap total / external MB | verdict',
+  );
   for (const v of variants) {
     const reports = results.get(v.name) ?? [];
     const mb = (kb: number) => kb / 1024;
     const peaks = reports.map((x) => mb(x.peakKb));
     console.log(
-      `${v.name} | ${median(reports.map((x) => mb(x.baselineKb))).toFixed(1)} | ${median(peaks).toFixed(1)} | ${Math.min(...peaks).toFixed(1)}–${Math.max(...peaks).toFixed(1)} | ${reports[0]?.verdict}`,
+      `${v.name} | ${median(reports.map((x) => mb(x.baselineKb))).toFixed(1)} | ${median(peaks).toFixed(1)} | ${Math.min(...peaks).toFixed(1)}–${Math.max(...peaks).toFixed(1)} | ${heap(reports)} | ${reports[0]?.verdict}`,
     );
   }
 } finally {
