@@ -24,7 +24,9 @@ const FUNCTION = 'enhanced-scan-completed';
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BEFORE = process.argv.find((a) => a.startsWith('--before='))?.slice('--before='.length) ?? null;
 /** Extra Node flags for the decision process (e.g. `--node-flags=--max-old-space-size=96`), as NODE_OPTIONS would give. */
-const NODE_FLAGS = (process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? '')
+const NODE_FLAGS = (
+  process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? ''
+)
   .split(' ')
   .filter((f) => f !== '');
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
