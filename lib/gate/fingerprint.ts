@@ -3,15 +3,14 @@
  * order, any duplicate rows from overlapping pages or several children of a multi-arch index) give the same
  * digest, so a re-evaluation whose digest and policy version equal the recorded ones is known to change nothing.
  *
- * Version 2. The first format (`sha256:<hex>` of a JSON array of JSON field arrays) cost a JSON text of every
- * finding and a sort in JSON order; it is no longer produced. A ledger record carrying it never equals a
- * version-2 digest (the prefixes differ), so the gate treats such a record as "findings may have changed" and
- * decides the image again, once, on its next event: a state change still alerts, an unchanged verdict does not.
+ * Version 2. The first format (`sha256:<hex>` of one JSON array of every finding's field array, in JSON order,
+ * title included) is no longer produced. A ledger record carrying it never equals a version-2 digest (the
+ * prefixes differ), so the gate treats such a record as "findings may have changed" and decides the image again,
+ * once, on its next event: a state change still alerts, an unchanged verdict does not.
  *
- * The canonical list: the distinct canonical lines (below), ordered by id (code-unit order), then by line
- * (code-unit order), concatenated and hashed as UTF-16LE (every JavaScript string, lone surrogates included,
- * has exactly one encoding, so distinct lines never hash alike). The bytes of this text are stored in ledgers
- * through the digest: test/unit/gate/fingerprint.test.ts pins them.
+ * The canonical text: the distinct canonical lines (below), ordered by id (code-unit order), then by line
+ * (code-unit order), concatenated, as UTF-8. Its bytes are stored in ledgers through the digest:
+ * test/unit/gate/fingerprint.test.ts pins them against a plain restatement of this paragraph.
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings/finding.ts';
