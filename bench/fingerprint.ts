@@ -1,14 +1,17 @@
 /**
- * Findings fingerprint: `uniqueFindings` then `findingsDigest` of the result, as the gate does for every
- * decision, at 1,000 / 10,000 / 100,000 findings (10% duplicate rows, as overlapping pages or several children
- * of a multi-arch index give). The first implementation (kept in the tests as the byte-identical reference) is
- * measured in the same run, so the speed-up is a ratio on the same machine at the same load.
+ * Findings fingerprint: `fingerprintFindings` (the distinct findings in canonical order and their digest, the
+ * one pass the gate makes per decision) at 1,000 / 10,000 / 100,000 findings (10% duplicate rows, as
+ * overlapping pages or several children of a multi-arch index give). Timed in the same run, interleaved: the
+ * version-1 digest as the gate computed it before (bench/support/fingerprint-v1.ts) and the first implementation
+ * (kept in the tests), so the speed-ups are ratios on the same machine at the same load. Before timing, the script
+ * checks that all three keep the same distinct findings.
  *
  *   npx tsx bench/fingerprint.ts [runs=15] [--quick]
  */
 import type { Finding, Severity } from '../lib/findings/finding.ts';
-import { findingsDigest, fingerprintFindings, uniqueFindings } from '../lib/gate/fingerprint.ts';
+import { fingerprintFindings } from '../lib/gate/fingerprint.ts';
 import { referenceFindingsDigest, referenceUniqueFindings } from '../test/unit/gate/fingerprint-reference.ts';
+import { fingerprintFindings as fingerprintV1 } from './support/fingerprint-v1.ts';
 import {
   ARGS,
   addSamples,
@@ -47,41 +50,50 @@ function findings(n: number): Finding[] {
   return rows;
 }
 
+/** The same findings as sets of objects (the order differs between formats; the rows kept must not). */
+function sameSet(a: readonly Finding[], b: readonly Finding[]): boolean {
+  const set = new Set(b);
+  return a.length === b.length && a.every((f) => set.has(f));
+}
+
 console.log(machineLine());
 console.log(
-  `median of ${RUNS} runs after warm-up, the three forms interleaved; ratios are the first implementation's time over ours`,
+  `median of ${RUNS} runs after warm-up, the three forms interleaved; ratios are the other form's time over version 2's`,
 );
 console.log(
-  'findings | unique | fingerprintFindings ms (µs per finding) | uniqueFindings + findingsDigest ms | first implementation ms | ratio one pass | ratio two calls | CPU ms: one pass / two calls / first',
+  'findings | unique | version 2 ms (µs per finding) | version 1 ms | first implementation ms | ratio v1/v2 | ratio first/v2 | CPU ms: v2 / v1 / first',
 );
 for (const n of SIZES) {
   const input = findings(n);
   const once = fingerprintFindings(input);
-  const expected = referenceFindingsDigest(referenceUniqueFindings(input));
-  if (once.digest !== expected || findingsDigest(uniqueFindings(input)) !== expected) {
-    throw new Error(`digest differs from the first implementation at ${n} findings`);
+  const v1 = fingerprintV1(input);
+  const first = referenceUniqueFindings(input);
+  if (!sameSet(once.findings, first) || !sameSet(v1.findings, first)) {
+    throw new Error(`distinct findings differ from the first implementation at ${n} findings`);
   }
-  const onePass = emptySamples();
-  const twoCalls = emptySamples();
-  const first = emptySamples();
+  if (v1.digest !== referenceFindingsDigest(input))
+    throw new Error(`version-1 digest differs at ${n} findings`);
+  const v2Samples = emptySamples();
+  const v1Samples = emptySamples();
+  const firstSamples = emptySamples();
   for (let r = 0; r < RUNS; r += 1) {
     const warmup = r === 0 ? 2 : 0;
     addSamples(
-      onePass,
+      v2Samples,
       sample(() => fingerprintFindings(input), 1, 1, warmup),
     );
     addSamples(
-      twoCalls,
-      sample(() => findingsDigest(uniqueFindings(input)), 1, 1, warmup),
+      v1Samples,
+      sample(() => fingerprintV1(input), 1, 1, warmup),
     );
     addSamples(
-      first,
+      firstSamples,
       sample(() => referenceFindingsDigest(referenceUniqueFindings(input)), 1, 1, warmup),
     );
   }
-  const [a, b, c] = [median(onePass.wall), median(twoCalls.wall), median(first.wall)];
-  const cpu = [onePass, twoCalls, first].map((s) => median(s.cpu).toFixed(1)).join(' / ');
+  const [a, b, c] = [median(v2Samples.wall), median(v1Samples.wall), median(firstSamples.wall)];
+  const cpu = [v2Samples, v1Samples, firstSamples].map((s) => median(s.cpu).toFixed(1)).join(' / ');
   console.log(
-    `${n} | ${once.findings.length} | ${a.toFixed(2)} (${((a * 1000) / n).toFixed(2)}) | ${b.toFixed(2)} | ${c.toFixed(2)} | ${(c / a).toFixed(1)}× | ${(c / b).toFixed(1)}× | ${cpu}`,
+    `${n} | ${once.findings.length} | ${a.toFixed(2)} (${((a * 1000) / n).toFixed(2)}) | ${b.toFixed(2)} | ${c.toFixed(2)} | ${(b / a).toFixed(1)}× | ${(c / a).toFixed(1)}× | ${cpu}`,
   );
 }

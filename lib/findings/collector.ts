@@ -70,6 +70,11 @@ export class FindingsCollector {
   constructor(
     readonly reader: JsonReader,
     private readonly named: NamedImage & { readonly checkRepository?: boolean } = {},
+    /**
+     * Leave out what only reports read (title, description): the gate keeps every finding of an image in memory
+     * for one decision and reads neither.
+     */
+    private readonly withoutReportText = false,
   ) {}
 
   add(f: FindingFields): void {
@@ -85,9 +90,9 @@ export class FindingsCollector {
       version: f.version,
       fixedIn: f.fixedIn,
       url: f.url,
-      title: f.title,
+      title: this.withoutReportText ? null : f.title,
       // undefined, not null, when absent: the field is optional in Finding.
-      description: f.description ?? undefined,
+      description: this.withoutReportText ? undefined : (f.description ?? undefined),
       source: f.source,
       firstObservedAt: f.firstObservedAt,
       arn: f.arn ?? undefined,

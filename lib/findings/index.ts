@@ -174,11 +174,16 @@ function collect(reader: JsonReader, json: unknown, kind: FindingsKind, named: N
 /**
  * Findings of one DescribeImageScanFindings page, basic or enhanced. Accepts CLI JSON (epoch numbers, ISO
  * strings) and AWS SDK v3 output (Date objects, `$metadata`). Used by the ECR adapter page by page.
+ * `withoutReportText` leaves out each finding's title and description (read by reports only), as the gate does.
  * @example findingsFromEcrResponse(await ecr.send(new DescribeImageScanFindingsCommand(input)), 'ecr:sample-repo')
  */
-export function findingsFromEcrResponse(response: unknown, source: string): Finding[] {
+export function findingsFromEcrResponse(
+  response: unknown,
+  source: string,
+  options: { readonly withoutReportText?: boolean } = {},
+): Finding[] {
   return readTwice(source, (reader) => {
-    const out = new FindingsCollector(reader);
+    const out = new FindingsCollector(reader, {}, options.withoutReportText ?? false);
     addEcrPage(out, response, '');
     return out.findings;
   });

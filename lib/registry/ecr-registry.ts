@@ -161,6 +161,14 @@ function pageDisagreement(
   return null;
 }
 
+/** A DescribeImageScanFindings page without its findings lists: status, identity, counts and times only. */
+function pageHeader(page: DescribeImageScanFindingsCommandOutput): DescribeImageScanFindingsCommandOutput {
+  const summary = page.imageScanFindings;
+  if (summary === undefined) return page;
+  const { findings: _basic, enhancedFindings: _enhanced, ...header } = summary;
+  return { ...page, imageScanFindings: header };
+}
+
 /**
  * ECR implementation of the registry ports.
  *
@@ -221,7 +229,8 @@ export class EcrRegistry implements Registry, RegistryAdmin {
         if (code === 'ScanNotFoundException') return scanNotFound(error);
         throw toRegistryError(error, operation, imageKey(ref));
       }
-      first ??= page;
+      // Only the first page's header is kept (later pages are checked against it): its findings are read below.
+      first ??= pageHeader(page);
       pages++;
       const disagreement = pageDisagreement(ref, first, page);
       if (disagreement) {
@@ -234,7 +243,12 @@ export class EcrRegistry implements Registry, RegistryAdmin {
       }
       if (page.imageScanFindings?.enhancedFindings !== undefined) enhanced = true;
       try {
-        findings.push(...findingsFromEcrResponse(page, `${operation} ${imageKey(ref)} page ${pages}`));
+        // Without titles and descriptions: a decision reads neither, and 50,000 of them weigh tens of MB.
+        findings.push(
+          ...findingsFromEcrResponse(page, `${operation} ${imageKey(ref)} page ${pages}`, {
+            withoutReportText: true,
+          }),
+        );
       } catch (error) {
         throw new RegistryRejectedError(
           operation,

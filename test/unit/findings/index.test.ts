@@ -366,6 +366,16 @@ describe('findingsFromEcrResponse (ECR adapter, one page)', () => {
     ]);
   });
 
+  it('withoutReportText leaves out title and description only (what the gate keeps of each finding)', () => {
+    const page = loadFixture('aws', ENHANCED_ACTIVE);
+    const full = findingsFromEcrResponse(page, 'ecr:sample-repo');
+    const lean = findingsFromEcrResponse(page, 'ecr:sample-repo', { withoutReportText: true });
+    expect(full.some((f) => f.title !== null && f.description !== undefined)).toBe(true);
+    expect(lean.every((f) => f.title === null && f.description === undefined)).toBe(true);
+    // Everything evaluation, deadlines, finding events and alerts read is kept as it was.
+    expect(lean).toEqual(full.map((f) => ({ ...f, title: null, description: undefined })));
+  });
+
   it('accepts a page with no findings (first page right after a scan-on-push)', () => {
     expect(
       findingsFromEcrResponse(

@@ -5,6 +5,7 @@ import { decideImage } from '../../../lib/gate/decide-image.ts';
 import { NotificationInFlightError } from '../../../lib/gate/errors.ts';
 import { handleImagePushed } from '../../../lib/gate/handle-push.ts';
 import { GONE_RECORD_TTL_SECONDS } from '../../../lib/ledger/index.ts';
+import { referenceFindingsDigest } from './fingerprint-reference.ts';
 import {
   attestationManifest,
   completeScan,
@@ -51,7 +52,7 @@ describe('decideImage: verdicts and tags', () => {
     expect(record?.decision?.verdict).toBe('approved');
     expect(record?.ownTags).toEqual(['approved-1.0.0', 'approved-latest']);
     expect(record?.notification?.state).toBe('sent');
-    expect(record?.decision?.findingsDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record?.decision?.findingsDigest).toMatch(/^v2:sha256:[0-9a-f]{64}$/);
   });
 
   it('quarantines a critical finding and names the violation in the alert', async () => {
@@ -228,6 +229,33 @@ describe('decideImage: exactly-once effects', () => {
     gate.clock = new Date(NOW.getTime() + gate.deps.settings.notificationLeaseMs + 1000);
     await decideImage(gate.deps, ref, scanTrigger());
     expect(gate.notifier.messages).toHaveLength(1);
+  });
+
+  it('a record with a version-1 findings digest is decided again, with no second alert for the same verdict', async () => {
+    // Prepare: a decided image whose record carries the digest of its findings in the first format.
+    const gate = await testGate();
+    const findings = [finding('CVE-2099-1', 'CRITICAL'), finding('CVE-2099-2', 'LOW')];
+    const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan(findings) });
+    await decideImage(gate.deps, ref, scanTrigger());
+    const record = await gate.ledger.get(ref);
+    if (!record?.decision) throw new Error('expected a decided record');
+    await gate.ledger.put(
+      { ...record, decision: { ...record.decision, findingsDigest: referenceFindingsDigest(findings) } },
+      record.version,
+    );
+
+    // Act: the same findings read again.
+    const again = await decideImage(gate.deps, ref, { kind: 'sweep', id: 's', reason: 'undecided' });
+
+    // Assess: treated as "findings may have changed", never as unchanged; the record moves to the new format; the
+    // verdict did not change, so no second alert; tags stay quarantined only.
+    expect(again.outcome).toBe('decided');
+    expect(again.verdict).toBe('quarantined');
+    expect((await gate.ledger.get(ref))?.decision?.findingsDigest).toMatch(/^v2:sha256:[0-9a-f]{64}$/);
+    expect(gate.notifier.messages).toHaveLength(1);
+    expect(gate.registry.tagsOf(ref)).toEqual(['1.0.0', 'quarantined-1.0.0']);
+    const third = await decideImage(gate.deps, ref, { kind: 'sweep', id: 's2', reason: 'undecided' });
+    expect(third.outcome).toBe('unchanged');
   });
 
   it('a re-evaluation with the same findings digest and policy version writes nothing and publishes nothing', async () => {

@@ -111,6 +111,10 @@ describe('getScanResult', () => {
     expect(result).toMatchObject({ status: 'ACTIVE', enhanced: true, severityCounts: { HIGH: 1 } });
     expect(result?.findings.length).toBeGreaterThan(0);
     expect(result?.findings[0]?.source).toBe('ecr-enhanced');
+    // Report-only text is not kept for a decision; what a decision reads is.
+    expect(result?.findings.every((f) => f.title === null && f.description === undefined)).toBe(true);
+    expect(result?.findings[0]?.url).toMatch(/^https:/);
+    expect(result?.findings[0]?.arn).toMatch(/^arn:aws:inspector2:/);
   });
 
   it('returns an empty COMPLETE result right after an enhanced scan-on-push with severityCounts null', async () => {
