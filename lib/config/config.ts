@@ -40,6 +40,12 @@ export interface GatekeeperConfig {
   readonly metricsNamespace: string;
   /** SQS queue URL of the re-judgement fan-out (GATEKEEPER_REJUDGE_QUEUE_URL); null outside the rejudge function. */
   readonly rejudgeQueueUrl: string | null;
+  /**
+   * The re-judgement queue's redrive `maxReceiveCount` (GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT, set from the same
+   * serverless.yml value): a record failing on that receive is dead-lettered next, so its run counts it as failed.
+   * Null: unknown, a failing image holds its run's summary back until the run is stale.
+   */
+  readonly rejudgeMaxReceiveCount: number | null;
 }
 
 export interface LoadConfigOptions {
@@ -64,6 +70,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_INSPECTOR_USAGE',
   'GATEKEEPER_METRICS_NAMESPACE',
   'GATEKEEPER_REJUDGE_QUEUE_URL',
+  'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT',
 ] as const;
 
 export const DEFAULTS = {
@@ -156,6 +163,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (rejudgeQueueUrl !== null && !/^https?:\/\/[^\s]+$/.test(rejudgeQueueUrl)) {
     throw new ConfigError('GATEKEEPER_REJUDGE_QUEUE_URL', `"${rejudgeQueueUrl}" is not an SQS queue URL`);
   }
+  const maxReceiveText = optional(env, 'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT');
+  const rejudgeMaxReceiveCount = maxReceiveText === null ? null : Number(maxReceiveText);
+  if (
+    rejudgeMaxReceiveCount !== null &&
+    (!/^\d+$/.test(maxReceiveText ?? '') || rejudgeMaxReceiveCount < 1 || rejudgeMaxReceiveCount > 1000)
+  ) {
+    throw new ConfigError(
+      'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT',
+      `"${maxReceiveText}" must be a whole number from 1 to 1000 (the queue's redrive maxReceiveCount)`,
+    );
+  }
   const namespaceIssue = namespaceProblem(metricsNamespace);
   if (namespaceIssue !== null) {
     throw new ConfigError('GATEKEEPER_METRICS_NAMESPACE', `"${metricsNamespace}" ${namespaceIssue}`);
@@ -175,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     logLevel,
     metricsNamespace,
     rejudgeQueueUrl,
+    rejudgeMaxReceiveCount,
   });
 }
 

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       metricsNamespace: 'EcrScanGatekeeper',
       rejudgeQueueUrl: null,
+      rejudgeMaxReceiveCount: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.repositoryScope)).toBe(true);
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
       GATEKEEPER_INSPECTOR_USAGE: 'OFF',
       GATEKEEPER_METRICS_NAMESPACE: 'Team/Gatekeeper#prod',
       GATEKEEPER_REJUDGE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
+      GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT: '5',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -68,7 +70,16 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       metricsNamespace: 'Team/Gatekeeper#prod',
       rejudgeQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
+      rejudgeMaxReceiveCount: 5,
     });
+  });
+
+  it('rejects a re-judgement maxReceiveCount that SQS would not accept, naming the variable', () => {
+    for (const bad of ['0', '1001', '2.5', 'five']) {
+      expect(() => loadConfig({ ...BASE, GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT: bad }), bad).toThrow(
+        /GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT/,
+      );
+    }
   });
 
   it('treats blank values as unset', () => {
