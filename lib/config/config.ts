@@ -42,6 +42,12 @@ export interface GatekeeperConfig {
   readonly rejudgeQueueUrl: string | null;
   /** S3 bucket the registry snapshot is written to (GATEKEEPER_SNAPSHOT_BUCKET); null outside the registry-snapshot function. */
   readonly snapshotBucket: string | null;
+  /**
+   * The re-judgement queue's redrive `maxReceiveCount` (GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT, set from the same
+   * serverless.yml value): a record failing on that receive is dead-lettered next, so its run counts it as failed.
+   * Null: unknown, a failing image holds its run's summary back until the run is stale.
+   */
+  readonly rejudgeMaxReceiveCount: number | null;
 }
 
 export interface LoadConfigOptions {
@@ -67,6 +73,7 @@ export const CONFIG_VARIABLES = [
   'GATEKEEPER_METRICS_NAMESPACE',
   'GATEKEEPER_REJUDGE_QUEUE_URL',
   'GATEKEEPER_SNAPSHOT_BUCKET',
+  'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT',
 ] as const;
 
 export const DEFAULTS = {
@@ -164,6 +171,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (snapshotBucket !== null && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(snapshotBucket)) {
     throw new ConfigError('GATEKEEPER_SNAPSHOT_BUCKET', `"${snapshotBucket}" is not an S3 bucket name`);
   }
+  const maxReceiveText = optional(env, 'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT');
+  const rejudgeMaxReceiveCount = maxReceiveText === null ? null : Number(maxReceiveText);
+  if (
+    rejudgeMaxReceiveCount !== null &&
+    (!/^\d+$/.test(maxReceiveText ?? '') || rejudgeMaxReceiveCount < 1 || rejudgeMaxReceiveCount > 1000)
+  ) {
+    throw new ConfigError(
+      'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT',
+      `"${maxReceiveText}" must be a whole number from 1 to 1000 (the queue's redrive maxReceiveCount)`,
+    );
+  }
   const namespaceIssue = namespaceProblem(metricsNamespace);
   if (namespaceIssue !== null) {
     throw new ConfigError('GATEKEEPER_METRICS_NAMESPACE', `"${metricsNamespace}" ${namespaceIssue}`);
@@ -184,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     metricsNamespace,
     rejudgeQueueUrl,
     snapshotBucket,
+    rejudgeMaxReceiveCount,
   });
 }
 

@@ -46,6 +46,7 @@ import { GateContentionError, NotificationInFlightError, PolicySetUnavailableErr
 import { mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
 import { fingerprintFindings } from './fingerprint.ts';
+import { onlyPolicyVersionChanged } from './ledger-update.ts';
 import {
   archiveKey,
   type DecisionPlan,
@@ -444,6 +445,36 @@ async function decideDigest(
       plan,
       decision,
     };
+  }
+
+  // Judged the same under a new policy version (re-judgement): one conditional write, no ECR call, no message.
+  if (record !== null && !restoredByPush) {
+    const refreshed = recordDecision(
+      decision,
+      plan,
+      digestOfFindings,
+      readiness,
+      triggerLabel(trigger),
+      now,
+      record,
+    );
+    if (onlyPolicyVersionChanged(record, plan, refreshed)) {
+      await deps.ledger.put(
+        { ...record, decision: refreshed, lastEvaluatedAt: now.toISOString(), seenFindings, findingHistory },
+        record.version,
+      );
+      log.info('decision unchanged under a new policy version: ledger only', {
+        verdict: decision.verdict,
+        policyVersion: decision.policy.version,
+        trigger: triggerLabel(trigger),
+      });
+      return {
+        ...baseOutcome(ref, 'unchanged', decision.reason ?? null, summary.tags),
+        verdict: decision.verdict,
+        plan,
+        decision,
+      };
+    }
   }
 
   // 1. Record the intent before touching ECR.

@@ -14,6 +14,10 @@ export interface RejudgeSummaryInput {
   readonly unchanged: number;
   /** By `registryId/repository`. */
   readonly flipped: Readonly<Record<string, { readonly approved: number; readonly quarantined: number }>>;
+  /** Images not judged again: their message failed on every receive and went to the dead-letter queue. */
+  readonly deadLettered?: number;
+  /** Their keys (`registryId/repository@digest`), possibly fewer than `deadLettered`. */
+  readonly deadLetteredImages?: readonly string[];
   /** Region for console links; null: no links. */
   readonly region: string | null;
 }
@@ -41,7 +45,9 @@ export function rejudgeSummaryMessage(input: RejudgeSummaryInput): OutboundMessa
   const toQuarantined = rows.reduce((n, r) => n + r.quarantined, 0);
   const toApproved = rows.reduce((n, r) => n + r.approved, 0);
   const shown = rows.slice(0, LISTED_REPOSITORIES);
-  const subject = `Policy re-judgement: ${toQuarantined} quarantined, ${toApproved} approved of ${input.images} images`;
+  const deadLettered = input.deadLettered ?? 0;
+  const deadImages = input.deadLetteredImages ?? [];
+  const subject = `Policy re-judgement: ${toQuarantined} quarantined, ${toApproved} approved of ${input.images} images${deadLettered > 0 ? `, ${deadLettered} failed` : ''}`;
   const lines = [
     `A new policy version (${input.policyVersion}) was deployed; every image decided under an older version was judged again.`,
     '',
@@ -56,6 +62,17 @@ export function rejudgeSummaryMessage(input: RejudgeSummaryInput): OutboundMessa
         `  ${r.repository}: ${r.quarantined} quarantined, ${r.approved} approved${r.link ? `  ${r.link}` : ''}`,
     ),
     ...(rows.length > shown.length ? [`  … and ${rows.length - shown.length} more repositories`] : []),
+    ...(deadLettered > 0
+      ? [
+          '',
+          `Not judged again (failed on every attempt, in the re-judgement dead-letter queue): ${deadLettered}`,
+          ...deadImages.map((key) => `  ${key}`),
+          ...(deadLettered > deadImages.length
+            ? [`  … and ${deadLettered - deadImages.length} more (see the dead-letter queue)`]
+            : []),
+          'They keep their previous decision until they are judged again (redrive the dead-letter queue).',
+        ]
+      : []),
     '',
     `Run ${input.run}, started ${input.startedAt}. Each flipped image was also announced on its own.`,
   ];
@@ -69,6 +86,8 @@ export function rejudgeSummaryMessage(input: RejudgeSummaryInput): OutboundMessa
     flipped: { quarantined: toQuarantined, approved: toApproved },
     repositories: shown,
     repositoriesNotListed: rows.length - shown.length,
+    deadLettered,
+    deadLetteredImages: deadImages,
   };
   return {
     subject: subject.slice(0, 100),

@@ -19,6 +19,9 @@
  *   a changed verdict is applied and announced like any decision.
  * - Summary: each batch adds its counts to the run checkpoint; the batch that completes the run (everything
  *   planned was processed) claims the summary and publishes one message: how many flipped, by repository.
+ *   An image message that fails on its last receive (SQS's ApproximateReceiveCount reached the queue's redrive
+ *   maxReceiveCount, `settings.maxReceiveCount`) is reported failed, so SQS dead-letters it, and is counted as
+ *   dead-lettered in its run: the run still completes and its summary names the image.
  */
 import { imageKey } from '../events/image-ref.ts';
 import type { GateDependencies } from '../gate/context.ts';
@@ -54,6 +57,12 @@ export interface RejudgeSettings {
    * second and leaves 6 for the pushes going on meanwhile (docs/gate.md, "Re-judgement after a policy change").
    */
   readonly putImagesPerSecond: number;
+  /**
+   * The queue's redrive maxReceiveCount (GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT, from serverless.yml): an image
+   * message failing on that receive goes to the dead-letter queue next and counts as dead-lettered in its run.
+   * Null: unknown; the run waits for such an image until `staleRunMs`.
+   */
+  readonly maxReceiveCount: number | null;
 }
 
 export const DEFAULT_REJUDGE_SETTINGS: RejudgeSettings = Object.freeze({
@@ -63,6 +72,7 @@ export const DEFAULT_REJUDGE_SETTINGS: RejudgeSettings = Object.freeze({
   staleRunMs: 6 * 3_600_000,
   checkpointAttempts: 8,
   putImagesPerSecond: 2,
+  maxReceiveCount: null,
 });
 
 export interface RejudgeDependencies {
@@ -101,8 +111,15 @@ export interface RunState {
   readonly unchanged: number;
   /** By `registryId/repository`. */
   readonly flipped: Readonly<Record<string, RepositoryFlips>>;
+  /** Image messages that failed on their last receive (dead-lettered); absent in runs started before. */
+  readonly deadLettered?: number;
+  /** Their image keys (`registryId/repository@digest`), the first {@link LISTED_DEAD_LETTERS}. */
+  readonly deadLetteredImages?: readonly string[];
   readonly summarized: boolean;
 }
+
+/** Dead-lettered images named in the run checkpoint and its summary (the count is always complete). */
+export const LISTED_DEAD_LETTERS = 50;
 
 export interface CheckOutcome {
   readonly started: string | null;
@@ -141,6 +158,8 @@ export async function checkPolicyVersions(deps: RejudgeDependencies): Promise<Ch
     processed: 0,
     unchanged: 0,
     flipped: {},
+    deadLettered: 0,
+    deadLetteredImages: [],
     summarized: false,
   };
   try {
@@ -168,11 +187,17 @@ export async function handleRejudgeEvent(
   if (!Array.isArray(records)) return checkPolicyVersions(deps);
   const parsed: QueueRecord[] = [];
   for (const [i, record] of records.entries()) {
-    const { messageId, body } = (record ?? {}) as { messageId?: unknown; body?: unknown };
+    const { messageId, body, attributes } = (record ?? {}) as {
+      messageId?: unknown;
+      body?: unknown;
+      attributes?: { ApproximateReceiveCount?: unknown };
+    };
     if (typeof messageId !== 'string' || typeof body !== 'string') {
       throw new RejudgeMessageError(`SQS event: Records[${i}] lacks messageId or body`);
     }
-    parsed.push({ messageId, body });
+    const count = attributes?.ApproximateReceiveCount;
+    const receiveCount = typeof count === 'string' && /^\d+$/.test(count) ? Number(count) : undefined;
+    parsed.push({ messageId, body, ...(receiveCount !== undefined ? { receiveCount } : {}) });
   }
   return handleRejudgeBatch(deps, parsed, remainingMs);
 }
@@ -196,6 +221,8 @@ export interface BatchResponse {
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
+  /** SQS's ApproximateReceiveCount attribute of this delivery, when the event carries it. */
+  readonly receiveCount?: number;
 }
 
 /**
@@ -210,10 +237,16 @@ export async function handleRejudgeBatch(
 ): Promise<BatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
   const tallies = new Map<string, Tally>();
+  const tallyOf = (run: string): Tally => {
+    const tally = tallies.get(run) ?? { processed: 0, unchanged: 0, flipped: {}, deadLettered: [] };
+    tallies.set(run, tally);
+    return tally;
+  };
   for (const record of records) {
     const log = deps.gate.logger.child({ messageId: record.messageId });
+    let message: RejudgeMessage | null = null;
     try {
-      const message = parseRejudgeMessage(record.body);
+      message = parseRejudgeMessage(record.body);
       if (message.kind === 'plan') {
         await planRun(deps, message.run, remainingMs);
         continue;
@@ -221,7 +254,7 @@ export async function handleRejudgeBatch(
       const started = Date.now();
       const result = await rejudgeImage(deps, message);
       await pace(deps, result.putTags, Date.now() - started);
-      const tally = tallies.get(message.run) ?? { processed: 0, unchanged: 0, flipped: {} };
+      const tally = tallyOf(message.run);
       tally.processed += 1;
       if (result.flippedTo) {
         const repository = `${message.image.registryId}/${message.image.repository}`;
@@ -231,11 +264,22 @@ export async function handleRejudgeBatch(
       } else {
         tally.unchanged += 1;
       }
-      tallies.set(message.run, tally);
     } catch (error) {
-      log.error('re-judgement message failed; it is delivered again', {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+      const last =
+        message?.kind === 'image' &&
+        deps.settings.maxReceiveCount !== null &&
+        record.receiveCount !== undefined &&
+        record.receiveCount >= deps.settings.maxReceiveCount;
+      log.error(
+        last
+          ? 're-judgement message failed on its last receive; it goes to the dead-letter queue'
+          : 're-judgement message failed; it is delivered again',
+        {
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          ...(record.receiveCount !== undefined ? { receiveCount: record.receiveCount } : {}),
+        },
+      );
+      if (last && message?.kind === 'image') tallyOf(message.run).deadLettered.push(imageKey(message.image));
       failures.push({ itemIdentifier: record.messageId });
     }
   }
@@ -257,6 +301,8 @@ interface Tally {
   processed: number;
   unchanged: number;
   flipped: Record<string, RepositoryFlips>;
+  /** Image keys of messages that failed on their last receive. */
+  deadLettered: string[];
 }
 
 /** One image: skipped when no longer decided under an old version, else decided again through the gate. */
@@ -342,11 +388,17 @@ async function addToRun(deps: RejudgeDependencies, runId: string, tally: Tally):
       sum.approved += flips.approved;
       sum.quarantined += flips.quarantined;
     }
+    const listed = r.deadLetteredImages ?? [];
     return {
       ...r,
       processed: r.processed + tally.processed,
       unchanged: r.unchanged + tally.unchanged,
       flipped,
+      deadLettered: (r.deadLettered ?? 0) + tally.deadLettered.length,
+      deadLetteredImages: [...listed, ...tally.deadLettered.filter((k) => !listed.includes(k))].slice(
+        0,
+        LISTED_DEAD_LETTERS,
+      ),
     };
   });
   if (updated) await summarizeIfDone(deps, updated);
@@ -367,6 +419,8 @@ async function summarizeIfDone(deps: RejudgeDependencies, run: RunState): Promis
     unchanged: claimed.unchanged,
     flipped: flippedTotal,
     byRepository: claimed.flipped,
+    deadLettered: claimed.deadLettered ?? 0,
+    deadLetteredImages: claimed.deadLetteredImages ?? [],
   });
   try {
     await deps.gate.notifier.publish(
@@ -377,6 +431,8 @@ async function summarizeIfDone(deps: RejudgeDependencies, run: RunState): Promis
         images: claimed.processed,
         unchanged: claimed.unchanged,
         flipped: claimed.flipped,
+        deadLettered: claimed.deadLettered ?? 0,
+        deadLetteredImages: claimed.deadLetteredImages ?? [],
         region: deps.consoleRegion ?? null,
       }),
     );
@@ -390,7 +446,7 @@ async function summarizeIfDone(deps: RejudgeDependencies, run: RunState): Promis
 }
 
 function finished(run: RunState): boolean {
-  return run.planned && run.processed >= run.enqueued;
+  return run.planned && run.processed + (run.deadLettered ?? 0) >= run.enqueued;
 }
 
 /**

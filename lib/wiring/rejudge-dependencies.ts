@@ -42,7 +42,11 @@ export async function buildRejudgeDependencies(
   return {
     gate,
     queue,
-    settings: { ...DEFAULT_REJUDGE_SETTINGS, ...overrides.settings },
+    settings: {
+      ...DEFAULT_REJUDGE_SETTINGS,
+      maxReceiveCount: config.rejudgeMaxReceiveCount,
+      ...overrides.settings,
+    },
     ...(config.consoleUrlRegion
       ? { consoleRegion: config.consoleUrlRegion }
       : { consoleRegion: env.AWS_REGION ?? '' }),

@@ -552,6 +552,42 @@ const queueAlarms: Rule = {
   },
 };
 
+/** The variable by which a function fed by an SQS queue learns the queue's redrive maxReceiveCount. */
+export const MAX_RECEIVE_COUNT_VARIABLE = 'GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT';
+
+const receiveCountKnown: Rule = {
+  id: 'sqs-receive-count-known',
+  description:
+    'A function fed by an SQS queue with a redrive policy knows its maxReceiveCount (same value in its environment)',
+  check(template) {
+    const problems: Violation[] = [];
+    const functions = new Map(resourcesOfType(template, 'AWS::Lambda::Function'));
+    const queues = new Map(resourcesOfType(template, 'AWS::SQS::Queue'));
+    for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const p = mapping.Properties ?? {};
+      const queueId = getAttParts(p.EventSourceArn)?.[0] ?? referencedId(p.EventSourceArn);
+      const redrive = queueId ? queues.get(queueId)?.Properties?.RedrivePolicy : undefined;
+      if (!queueId || !isObject(redrive)) continue;
+      const fnId = getAttParts(p.FunctionName)?.[0] ?? referencedId(p.FunctionName);
+      const fn = fnId ? functions.get(fnId) : undefined;
+      if (!fnId || !fn) continue;
+      const env = (fn.Properties?.Environment as JsonObject | undefined)?.Variables;
+      const value = isObject(env) ? env[MAX_RECEIVE_COUNT_VARIABLE] : undefined;
+      if (String(value) !== String(redrive.maxReceiveCount)) {
+        problems.push(
+          violation(
+            this.id,
+            fnId,
+            `Properties.Environment.Variables.${MAX_RECEIVE_COUNT_VARIABLE}`,
+            `is ${JSON.stringify(value ?? null)} but ${queueId} (feeding it through ${id}) has maxReceiveCount ${JSON.stringify(redrive.maxReceiveCount ?? null)}`,
+          ),
+        );
+      }
+    }
+    return problems;
+  },
+};
+
 /** Every rule, in report order (the dashboard and metric alarm rules live in metrics-rules.ts). */
 export const RULES: readonly Rule[] = [
   wildcardResources,
@@ -565,6 +601,7 @@ export const RULES: readonly Rule[] = [
   runtime,
   transport,
   queueAlarms,
+  receiveCountKnown,
   dashboardRule,
   alarmsRule,
 ];

@@ -393,6 +393,9 @@ describe('re-judgement queue', () => {
       deadLetterTargetArn: { 'Fn::GetAtt': ['RejudgeDlq', 'Arn'] },
       maxReceiveCount: 5,
     });
+    // The rejudge function knows the same count: a record failing on that receive counts as dead-lettered.
+    const env = variablesOf(functionFor(template, 'rejudge')[1]);
+    expect(env.GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT).toBe('5');
     const alarmsOn = (queue: string) =>
       ofType(template, 'AWS::CloudWatch::Alarm')
         .map(([, a]) => props(a))

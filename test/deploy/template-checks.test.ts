@@ -341,6 +341,24 @@ const planted: { rule: string; name: string; plant: (t: Template) => void }[] = 
     },
   },
   {
+    rule: 'sqs-receive-count-known',
+    name: "the re-judgement queue's maxReceiveCount changed without the function's",
+    plant: (t) => {
+      const queue = (t as unknown as Mutable).Resources.RejudgeQueue as { Properties: JsonObject };
+      (queue.Properties.RedrivePolicy as JsonObject).maxReceiveCount = 9;
+    },
+  },
+  {
+    rule: 'sqs-receive-count-known',
+    name: 'the rejudge function without the receive count',
+    plant: (t) => {
+      const fn = (t as unknown as Mutable).Resources.RejudgeLambdaFunction as unknown as {
+        Properties: { Environment: { Variables: JsonObject } };
+      };
+      delete fn.Properties.Environment.Variables.GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT;
+    },
+  },
+  {
     rule: 'cloudformation-spec',
     name: 'an unknown property',
     plant: (t) => {

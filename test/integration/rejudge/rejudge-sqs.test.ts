@@ -128,7 +128,12 @@ async function decidedUnderV1(cleanCount: number, mediumCount: number): Promise<
  */
 async function deployV2(fleet: Fleet, gate?: GateDependencies): Promise<GateDependencies> {
   const deps = gate ?? (await fastGateDependencies(fleet.aws, {}, { policySet: v2 }));
-  const env = { ...gateEnv(fleet.aws), GATEKEEPER_REJUDGE_QUEUE_URL: fleet.queueUrl };
+  const env = {
+    ...gateEnv(fleet.aws),
+    GATEKEEPER_REJUDGE_QUEUE_URL: fleet.queueUrl,
+    // As serverless.yml sets it from the queue's redrive policy (here the test queue's).
+    GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+  };
   Object.assign(process.env, env);
   useGateDependencies(deps);
   useRejudgeDependencies(
@@ -329,7 +334,7 @@ describe('re-judgement fan-out through SQS (local SQS endpoint, real client, rea
     expect(fleet.aws.sqs.messages(QUEUE)).toEqual([]);
   });
 
-  it('an image that fails on every delivery ends in the dead-letter queue after maxReceiveCount; the others complete', async () => {
+  it('an image that fails on every delivery ends in the dead-letter queue after maxReceiveCount; the run completes and its one summary names it', async () => {
     // Prepare: 11 images under v1 (7 clean, 4 MEDIUM); under v2 the registry always fails for one MEDIUM image.
     const fleet = await decidedUnderV1(7, 4);
     const bad = fleet.medium[0] as Fleet['medium'][number];
@@ -374,9 +379,40 @@ describe('re-judgement fan-out through SQS (local SQS endpoint, real client, rea
     // The bad image keeps its v1 decision and tags (fails closed on nothing it could not read).
     expect((await gate.ledger.get(ref(fleet, bad)))?.decision?.policyVersion).toBe(v1.version);
     expect(fleet.aws.ecr.tagsOf(bad.repository, bad.digest)).toContain(`approved-${bad.tag}`);
-    // The run is not complete (one image dead-lettered): no summary claims it is.
+    // The run completed when the bad image's last receive failed: one summary, naming the dead-lettered image.
     const run = (await gate.ledger.getCheckpoint(RUN_CHECKPOINT))?.value as RunState;
-    expect(run).toMatchObject({ planned: true, enqueued: 11, processed: 10, summarized: false });
-    expect(summaries(fleet, publishesBefore)).toEqual([]);
+    const badKey = `${fleet.aws.accountId}/${bad.repository}@${bad.digest}`;
+    expect(run).toMatchObject({
+      planned: true,
+      enqueued: 11,
+      processed: 10,
+      deadLettered: 1,
+      deadLetteredImages: [badKey],
+      summarized: true,
+    });
+    const sent = summaries(fleet, publishesBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      images: 10,
+      unchanged: 7,
+      flipped: { quarantined: 3, approved: 0 },
+      deadLettered: 1,
+      deadLetteredImages: [badKey],
+    });
+    const email = fleet.aws.sns
+      .publishes()
+      .slice(publishesBefore)
+      .map((p) => JSON.parse(p.message) as { default: string; email: string })
+      .find((m) => JSON.parse(m.default).kind === 'rejudge-summary')?.email;
+    expect(email).toContain(
+      `Not judged again (failed on every attempt, in the re-judgement dead-letter queue): 1`,
+    );
+    expect(email).toContain(badKey);
+    // The next tick is the safety net: the image left under v1 starts a new run (a new summary, not a repeat).
+    const again = (await rejudgeHandler({ source: 'aws.events' }, LAMBDA_CONTEXT)) as {
+      started: string | null;
+    };
+    expect(again.started).not.toBe(check.started);
+    expect(summaries(fleet, publishesBefore)).toHaveLength(1);
   });
 });

@@ -225,7 +225,7 @@ describe('re-judgement after a policy change (rejudge handler, local AWS)', () =
     expect(queue.messages).toHaveLength(0);
   });
 
-  it('an image the new policy judges the same costs reads and ledger writes only: no ECR write, no message', async () => {
+  it('an image the new policy judges the same costs reads and one ledger write: no ECR write, no message', async () => {
     // Prepare: one clean image decided under v1.
     const queue = new MemoryRejudgeQueue();
     await useVersion(v1, queue);
@@ -254,8 +254,13 @@ describe('re-judgement after a policy change (rejudge handler, local AWS)', () =
     expect(after?.decision?.verdict).toBe(before?.decision?.verdict);
     expect(after?.announced).toEqual(before?.announced);
     expect(aws.sns.publishes().length).toBe(publishes);
-    // Ledger writes today: the record (intent, then tags in place) and the tag-holder item of its approved tag.
-    expect(counts.dynamodb.PutItem ?? 0).toBe(3);
+    // Exactly one ledger write: the record under the new version (conditional on the version it was read at).
+    const writes = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
+    expect(writes.reduce((n, op) => n + (counts.dynamodb[op] ?? 0), 0)).toBe(1);
+    expect(counts.dynamodb.PutItem ?? 0).toBe(1);
+    expect(after?.decision?.trigger).toBe('rejudge:run-x');
+    expect(after?.decisionSeq).toBe(before?.decisionSeq);
+    expect(after?.ownTags).toEqual(before?.ownTags);
     // Judged again by a later message: nothing changes, nothing is written.
     aws.resetCounts();
     await rejudgeHandler(

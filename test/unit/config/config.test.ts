@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       metricsNamespace: 'EcrScanGatekeeper',
       rejudgeQueueUrl: null,
       snapshotBucket: null,
+      rejudgeMaxReceiveCount: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.repositoryScope)).toBe(true);
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       GATEKEEPER_METRICS_NAMESPACE: 'Team/Gatekeeper#prod',
       GATEKEEPER_REJUDGE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
       GATEKEEPER_SNAPSHOT_BUCKET: 'gk-prod-snapshots',
+      GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT: '5',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -71,7 +73,16 @@ describe('loadConfig', () => {
       metricsNamespace: 'Team/Gatekeeper#prod',
       rejudgeQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/gk-rejudge',
       snapshotBucket: 'gk-prod-snapshots',
+      rejudgeMaxReceiveCount: 5,
     });
+  });
+
+  it('rejects a re-judgement maxReceiveCount that SQS would not accept, naming the variable', () => {
+    for (const bad of ['0', '1001', '2.5', 'five']) {
+      expect(() => loadConfig({ ...BASE, GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT: bad }), bad).toThrow(
+        /GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT/,
+      );
+    }
   });
 
   it('treats blank values as unset', () => {

@@ -5,8 +5,9 @@
  *   tags xor quarantined tags; each announced state change gets exactly one truthful message.
  *
  * A history is a list of rounds. In each round people act on the registry (push or move a source tag, push a
- * hand-made decision tag, delete a tag, change an image's findings, deploy the other policy set), and then 1–4
- * deliveries of the events those actions cause (push, scan complete, finding changed, the sweep) run
+ * hand-made decision tag, delete a tag, change an image's findings, deploy another policy set, let days pass), and
+ * then 1–4 deliveries of the events those actions cause (push, scan complete, finding changed, the sweep, a
+ * re-judgement message of the SQS fan-out, the scheduled check of deadlines and waivers) run
  * concurrently: every call they make to the registry, the ledger or SNS is released in an order fast-check's
  * scheduler chooses. A delivery may be lost, may be delivered twice, may run on a container that still has the
  * previous policy set (rolling deploy), and may crash at any call, before or after that call took effect; a
@@ -15,9 +16,16 @@
  * The graph is multi-arch on purpose: per-arch tags on a child, a child shared by two indexes, a nested index,
  * and an attestation (platform unknown/unknown, in-toto layers) beside the platform images.
  *
+ * Three policy sets take turns: the base one, a strict one (denies LOW: a previously approved image flips to
+ * quarantined; switching back approves a quarantined one) and one with fix deadlines (CRITICAL: 3 days of grace for
+ * images approved before) and a waiver that expires. Days pass (1–4 per jump), so grace periods and the waiver run
+ * out during a history; the scheduled check re-judges the images then.
+ *
  * After the history (quiescence): crashed deliveries are redelivered and the sweep runs. Then the safety
- * properties must hold whatever events were lost. Then one event per image announces its final findings (and a
- * re-judgement runs for decisions made under another policy version), and the full promise must hold.
+ * properties must hold whatever events were lost. Then one event per image announces its final findings, the
+ * re-judgement reaches decisions made under another policy version, the clock moves past every grace period (the
+ * waiver may or may not have expired by then) and the scheduled check runs; the full promise must hold: the tags
+ * show the ledger's latest decision, made under the deployed policy set, which approves no image that set denies.
  *
  * `npm test` runs a fixed seed with 2,000 histories; `npm run fuzz` runs 20,000 (INVARIANT_RUNS, FUZZ_SEED to vary).
  */
@@ -38,6 +46,11 @@ import { loadPolicySet } from '../../../lib/policy/index.ts';
 import type { PolicySet } from '../../../lib/policy/policy-set.ts';
 import type { ScanResult } from '../../../lib/registry/registry.ts';
 import {
+  DEFAULT_REJUDGE_SETTINGS,
+  handleRejudgeBatch,
+  MemoryRejudgeQueue,
+} from '../../../lib/rejudge/index.ts';
+import {
   attestationManifest,
   completeScan,
   type FakeRegistry,
@@ -56,6 +69,14 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const REPO = 'app';
 const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
 const V2_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
+const DAY_MS = 24 * 60 * 60_000;
+/** The policy sets a history deploys: base, strict (LOW denied), grace (deadlines and an expiring waiver). */
+const POLICY_DIRS = [
+  'test/unit/gate/policies',
+  'test/unit/gate/policies-strict',
+  'test/unit/gate/policies-grace',
+] as const;
+type PolicyIndex = 0 | 1 | 2;
 
 // ------------------------------------------------------------------------------------------- the world
 
@@ -169,6 +190,10 @@ type Delivery =
   | { readonly kind: 'scan'; readonly image: ImageName }
   | { readonly kind: 'finding'; readonly image: Platform }
   | { readonly kind: 'push'; readonly image: ImageName; readonly tag: string }
+  /** One `image` message of a re-judgement run (SQS fan-out after a deploy), through the rejudge function. */
+  | { readonly kind: 'rejudge'; readonly image: ImageName }
+  /** The scheduled check: an image judged again once its grace deadline or a waiver may have passed. */
+  | { readonly kind: 'recheck'; readonly image: ImageName }
   | { readonly kind: 'sweep' };
 
 type Action =
@@ -176,7 +201,8 @@ type Action =
   | { readonly kind: 'tag'; readonly image: ImageName; readonly tag: string }
   | { readonly kind: 'spoof'; readonly image: ImageName; readonly tag: string }
   | { readonly kind: 'untag'; readonly tag: string }
-  | { readonly kind: 'deploy' };
+  | { readonly kind: 'deploy'; readonly to: PolicyIndex; readonly rejudge: readonly ImageName[] }
+  | { readonly kind: 'clock'; readonly days: number; readonly recheck: readonly ImageName[] };
 
 interface Run {
   /** What the event of the action does: delivered once, twice, or lost. */
@@ -223,12 +249,28 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('untag' as const), tag: sourceTag }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'deploy' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('deploy' as const),
+      to: fc.constantFrom<PolicyIndex>(0, 1, 2),
+      rejudge: fc.subarray([...IMAGES], { maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('clock' as const),
+      days: fc.integer({ min: 1, max: 4 }),
+      recheck: fc.subarray([...IMAGES], { minLength: 1, maxLength: 3 }),
+    }),
+  },
 );
 
 const delivery: fc.Arbitrary<Delivery> = fc.oneof(
   fc.record({ kind: fc.constant('scan' as const), image: anyImage }),
   fc.record({ kind: fc.constant('finding' as const), image: platform }),
+  fc.record({ kind: fc.constant('rejudge' as const), image: anyImage }),
   fc.constant({ kind: 'sweep' as const }),
 );
 
@@ -254,6 +296,8 @@ const history = fc.record({
     b: fc.constantFrom(...SCAN_STATES),
     c: fc.constantFrom(...SCAN_STATES),
   }),
+  /** The policy set deployed when the history starts. */
+  policy: fc.constantFrom<PolicyIndex>(0, 1, 2),
   rounds: fc.array(round, { minLength: 1, maxLength: 4 }),
 });
 
@@ -318,6 +362,25 @@ async function deliver(deps: GateDependencies, world: World, d: Delivery, id: st
     await handleImagePushed(deps, pushEvent(ref, d.tag, id));
     return;
   }
+  if (d.kind === 'rejudge') {
+    // The rejudge function's worker, as SQS delivers one message: a failed record is delivered again.
+    const { batchItemFailures } = await handleRejudgeBatch(
+      {
+        gate: deps,
+        queue: new MemoryRejudgeQueue(),
+        settings: DEFAULT_REJUDGE_SETTINGS,
+        sleep: async () => {},
+      },
+      [{ messageId: id, body: JSON.stringify({ kind: 'image', run: 'rejudge-run-1', image: ref }) }],
+      () => 60_000,
+    );
+    if (batchItemFailures.length > 0) throw new Error(`${id}: re-judgement message failed`);
+    return;
+  }
+  if (d.kind === 'recheck') {
+    await decideImage(deps, ref, { kind: 'sweep', id, reason: 'exception-expired' });
+    return;
+  }
   const trigger: GateTrigger =
     d.kind === 'scan'
       ? {
@@ -353,7 +416,12 @@ async function sweep(deps: GateDependencies, world: World): Promise<void> {
   }
 }
 
-function applyAction(world: World, a: Action, next: () => string): Delivery[] {
+function applyAction(
+  world: World,
+  a: Action,
+  deploy: (to: PolicyIndex) => boolean,
+  clock: { now: Date },
+): Delivery[] {
   const { registry, refs } = world;
   const tags = registry.repoTags(REPO);
   switch (a.kind) {
@@ -378,8 +446,14 @@ function applyAction(world: World, a: Action, next: () => string): Delivery[] {
       return [];
     }
     case 'deploy':
-      next();
-      return [];
+      // The deploy starts a run: one re-judgement message per image decided under another version (some here;
+      // the rest are re-judged after the history).
+      return deploy(a.to) ? a.rejudge.map((image) => ({ kind: 'rejudge' as const, image })) : [];
+    case 'clock': {
+      // Days pass: the scheduled check judges again the images whose deadline or waiver may have run out.
+      clock.now = new Date(clock.now.getTime() + a.days * DAY_MS);
+      return a.recheck.map((image) => ({ kind: 'recheck' as const, image }));
+    }
   }
 }
 
@@ -387,9 +461,10 @@ interface Harness {
   readonly world: World;
   readonly base: GateDependencies;
   readonly notifier: RecordingAll;
-  readonly policies: readonly [PolicySet, PolicySet];
-  deployed: 0 | 1;
-  previous: 0 | 1;
+  readonly policies: readonly [PolicySet, PolicySet, PolicySet];
+  readonly clock: { now: Date };
+  deployed: PolicyIndex;
+  previous: PolicyIndex;
 }
 
 /** Records every publish (SNS accepts it before anything else can fail). */
@@ -412,11 +487,17 @@ async function runHistory(
     const caused: Delivery[] = [...rnd.extra];
     for (const a of rnd.actions) {
       caused.push(
-        ...applyAction(h.world, a, () => {
-          h.previous = h.deployed;
-          h.deployed = h.deployed === 0 ? 1 : 0;
-          return '';
-        }),
+        ...applyAction(
+          h.world,
+          a,
+          (to) => {
+            if (to === h.deployed) return false;
+            h.previous = h.deployed;
+            h.deployed = to;
+            return true;
+          },
+          h.clock,
+        ),
       );
     }
     const batch: Promise<void>[] = [];
@@ -573,6 +654,8 @@ async function checkTruth(h: Harness, phase: string) {
     const where = `${phase}: ${name} tags=${tags.join(',')} scans=${JSON.stringify(h.world.scans)}`;
     if (approved) expect(denied(h, name, policySet), where).toBe(false);
     if (record?.state === 'decided' && record.decision) {
+      // the latest decision was made under the deployed policy set
+      expect(record.decision.policyVersion, `${where}: policy version`).toBe(policySet.version);
       // the last message about the digest tells its current verdict
       const last = messages.filter((m) => m.digest === ref.digest).at(-1);
       expect(
@@ -602,19 +685,37 @@ function denied(h: Harness, name: ImageName, policySet: PolicySet): boolean {
   const image = { repository: REPO, tags, digest: h.world.refs[name].digest };
   selectPolicy(policySet, image);
   return (
-    evaluate(findings, image, { sizeBytes: 1234, user: 'app', labels: { team: 'a' } }, policySet, NOW)
+    evaluate(findings, image, { sizeBytes: 1234, user: 'app', labels: { team: 'a' } }, policySet, h.clock.now)
       .verdict === 'quarantined'
   );
 }
 
-/** Every image's final findings are announced once (the event that is eventually delivered), plus re-judgement. */
+/**
+ * Convergence: every image's final findings are announced once (the event that is eventually delivered), the
+ * re-judgement run reaches every decision made under another policy version, then days pass beyond every grace
+ * period started so far and the scheduled check judges again every decision at risk or resting on a waiver.
+ */
 async function announceFinalState(h: Harness) {
   const deps = { ...h.base, policySet: h.policies[h.deployed] };
   for (const p of PLATFORMS) await deliverRetrying(deps, h.world, { kind: 'scan', image: p }, `final-${p}`);
   for (const name of IMAGES) {
     const record = await deps.ledger.get(h.world.refs[name]);
     if (record?.decision && record.decision.policyVersion !== deps.policySet?.version) {
-      await deliverRetrying(deps, h.world, { kind: 'scan', image: name }, `rejudge-${name}`);
+      await deliverRetrying(deps, h.world, { kind: 'rejudge', image: name }, `rejudge-${name}`);
+    }
+  }
+  h.clock.now = new Date(h.clock.now.getTime() + 4 * DAY_MS);
+  for (const name of IMAGES) {
+    // The check reads the ledger's dates: a decision at risk, or resting on a waiver, is judged again (from the
+    // registry's current findings), and may no longer approve what the policy now denies.
+    const d = (await deps.ledger.get(h.world.refs[name]))?.decision;
+    if (!d?.atRisk && (d?.waived.length ?? 0) === 0) continue;
+    await deliverRetrying(deps, h.world, { kind: 'recheck', image: name }, `final-check-${name}`);
+    const record = await deps.ledger.get(h.world.refs[name]);
+    if (record?.decision?.verdict === 'approved') {
+      expect(denied(h, name, h.policies[h.deployed]), `${name}: approved after its deadline or waiver`).toBe(
+        false,
+      );
     }
   }
   await deliverRetrying(deps, h.world, { kind: 'sweep' }, 'sweep-after-final');
@@ -625,11 +726,12 @@ describe('the gate promise over random histories (races, crashes, lost and repea
     `holds for ${RUNS} histories`,
     async () => {
       const policies = [
-        await loadPolicySet('test/unit/gate/policies'),
-        await loadPolicySet('test/unit/gate/policies-strict'),
+        await loadPolicySet(POLICY_DIRS[0]),
+        await loadPolicySet(POLICY_DIRS[1]),
+        await loadPolicySet(POLICY_DIRS[2]),
       ] as const;
       await fc.assert(
-        fc.asyncProperty(history, fc.scheduler(), async ({ initial, rounds }, s) => {
+        fc.asyncProperty(history, fc.scheduler(), async ({ initial, policy, rounds }, s) => {
           const gate = await testGate({ parentWaitMs: 0 });
           const clock = { now: NOW };
           const notifier = new RecordingAll();
@@ -647,8 +749,9 @@ describe('the gate promise over random histories (races, crashes, lost and repea
             base,
             notifier,
             policies,
-            deployed: 0,
-            previous: 0,
+            clock,
+            deployed: policy,
+            previous: policy,
           };
           const { pending } = await runHistory(h, rounds, s);
           await settle(h, pending, clock);

@@ -229,6 +229,82 @@ describe('planning', () => {
   });
 });
 
+describe('an image message that keeps failing', () => {
+  async function oneBadImage(maxReceiveCount: number | null) {
+    const ledger = new MemoryLedger();
+    const queue = new MemoryRejudgeQueue();
+    const published: OutboundMessage[] = [];
+    const [bad, ...good] = await seed(ledger, 3, OLD);
+    await ledger.putCheckpoint(
+      'policy-versions',
+      { versions: [{ version: OLD, firstSeenAt: '2026-11-01' }] },
+      0,
+      NOW,
+    );
+    const d = deps(ledger, queue, published);
+    const failing = new Proxy(ledger, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'get' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return (ref: ImageRef) =>
+          ref.digest === bad?.digest ? Promise.reject(new Error('ledger unavailable')) : target.get(ref);
+      },
+    });
+    const dd: RejudgeDependencies = {
+      ...d,
+      gate: { ...d.gate, ledger: failing },
+      settings: { ...d.settings, maxReceiveCount },
+    };
+    await checkPolicyVersions(dd);
+    await handleRejudgeBatch(dd, records(queue.take(1)), () => 60_000);
+    const images = queue.take(10);
+    for (const m of images) {
+      if (m.kind !== 'image' || m.image.digest === bad?.digest) continue;
+      const record = (await ledger.get(m.image)) as LedgerRecord;
+      const decision = record.decision ? { ...record.decision, policyVersion: NEW } : null;
+      await ledger.put({ ...record, decision }, record.version);
+    }
+    const badMessage = images.find(
+      (m) => m.kind === 'image' && m.image.digest === bad?.digest,
+    ) as RejudgeMessage;
+    const deliver = (receiveCount: number) =>
+      handleRejudgeBatch(
+        dd,
+        [{ messageId: 'bad', body: JSON.stringify(badMessage), receiveCount }],
+        () => 60_000,
+      );
+    await handleRejudgeBatch(dd, records(images.filter((m) => m !== badMessage)), () => 60_000);
+    expect(good).toHaveLength(2);
+    return { ledger, published, bad: bad as ImageRef, deliver };
+  }
+
+  it('counts as dead-lettered on its last receive, so the run completes and its one summary names it', async () => {
+    const { ledger, published, bad, deliver } = await oneBadImage(3);
+    expect((await deliver(1)).batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect((await deliver(2)).batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(published).toHaveLength(0);
+    // The last receive: still reported failed (SQS dead-letters it), and the run completes.
+    expect((await deliver(3)).batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(published).toHaveLength(1);
+    expect(JSON.parse(published[0]?.bodies.default ?? '{}')).toMatchObject({
+      kind: 'rejudge-summary',
+      images: 2,
+      deadLettered: 1,
+      deadLetteredImages: [imageKey(bad)],
+    });
+    expect(published[0]?.bodies.email).toContain(imageKey(bad));
+    const run = (await ledger.getCheckpoint(RUN_CHECKPOINT))?.value as RunState;
+    expect(run).toMatchObject({ processed: 2, deadLettered: 1, summarized: true });
+  });
+
+  it('without the queue maxReceiveCount, holds the summary back (the run waits until it is stale)', async () => {
+    const { published, deliver } = await oneBadImage(null);
+    await deliver(5);
+    expect(published).toHaveLength(0);
+  });
+});
+
 describe('parseRejudgeMessage', () => {
   it.each([
     ['not JSON', '{', /not JSON/],
