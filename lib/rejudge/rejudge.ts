@@ -24,102 +24,17 @@
  *   dead-lettered in its run: the run still completes and its summary names the image.
  */
 import { imageKey } from '../events/image-ref.ts';
-import type { GateDependencies } from '../gate/context.ts';
 import { decideImage } from '../gate/decide-image.ts';
 import { PolicySetUnavailableError } from '../gate/errors.ts';
 import { LedgerConflictError } from '../ledger/errors.ts';
-import type { Checkpoint } from '../ledger/ledger.ts';
-import { rejudgeSummaryMessage } from '../notify/rejudge-summary.ts';
+import { POLICY_VERSIONS_CHECKPOINT, type RejudgeDependencies, RUN_CHECKPOINT } from './context.ts';
 import { RejudgeMessageError } from './errors.ts';
 import { parseRejudgeMessage, type RejudgeMessage } from './messages.ts';
-import type { RejudgeQueue } from './queue.ts';
-
-/** Checkpoint of every policy version the gatekeeper has run with. */
-export const POLICY_VERSIONS_CHECKPOINT = 'policy-versions';
-/** Checkpoint of the latest re-judgement run. */
-export const RUN_CHECKPOINT = 'rejudge-run';
-
-export interface RejudgeSettings {
-  /** Images per index query (one page = one Query + ⌈n/10⌉ SendMessageBatch calls + one checkpoint write). */
-  readonly pageSize: number;
-  /** Pages per `plan` message before a continuation is sent (bounds one invocation's work). */
-  readonly pagesPerInvocation: number;
-  /** Stop planning when less than this is left of the invocation, and send a continuation. */
-  readonly reserveMs: number;
-  /** A run that has not completed after this long no longer blocks a new one. */
-  readonly staleRunMs: number;
-  /** Attempts when batches race on the run checkpoint. */
-  readonly checkpointAttempts: number;
-  /**
-   * PutImage calls per second one worker may make (pacing under ECR's 10/s account quota): after an image whose
-   * decision wrote `n` tags, the worker waits until `n / rate` seconds have passed since it started that image.
-   * With the function's reserved concurrency 2 and 2/s here, re-judgement uses at most 4 of the 10 PutImage per
-   * second and leaves 6 for the pushes going on meanwhile (docs/gate.md, "Re-judgement after a policy change").
-   */
-  readonly putImagesPerSecond: number;
-  /**
-   * The queue's redrive maxReceiveCount (GATEKEEPER_REJUDGE_MAX_RECEIVE_COUNT, from serverless.yml): an image
-   * message failing on that receive goes to the dead-letter queue next and counts as dead-lettered in its run.
-   * Null: unknown; the run waits for such an image until `staleRunMs`.
-   */
-  readonly maxReceiveCount: number | null;
-}
-
-export const DEFAULT_REJUDGE_SETTINGS: RejudgeSettings = Object.freeze({
-  pageSize: 100,
-  pagesPerInvocation: 50,
-  reserveMs: 20_000,
-  staleRunMs: 6 * 3_600_000,
-  checkpointAttempts: 8,
-  putImagesPerSecond: 2,
-  maxReceiveCount: null,
-});
-
-export interface RejudgeDependencies {
-  readonly gate: GateDependencies;
-  readonly queue: RejudgeQueue;
-  readonly settings: RejudgeSettings;
-  /** Console links in the summary (region of the registry). */
-  readonly consoleRegion?: string;
-  /** Waits `ms` (pacing); a test passes a recorder. Default: a timer. */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+import { addToRun, finished, type RunState, summarizeIfDone, type Tally, updateRun } from './run.ts';
 
 interface KnownVersions {
   readonly versions: readonly { readonly version: string; readonly firstSeenAt: string }[];
 }
-
-/** Flips of one repository in a run, by the verdict the images flipped to. */
-export interface RepositoryFlips {
-  approved: number;
-  quarantined: number;
-}
-
-export interface RunState {
-  readonly id: string;
-  /** The version images are re-judged against. */
-  readonly policyVersion: string;
-  readonly startedAt: string;
-  /** Old versions still to page through; the first is being paged. */
-  readonly versions: readonly string[];
-  /** Index key to continue after in `versions[0]`. */
-  readonly cursor: string | null;
-  /** Every image message was sent. */
-  readonly planned: boolean;
-  readonly enqueued: number;
-  readonly processed: number;
-  readonly unchanged: number;
-  /** By `registryId/repository`. */
-  readonly flipped: Readonly<Record<string, RepositoryFlips>>;
-  /** Image messages that failed on their last receive (dead-lettered); absent in runs started before. */
-  readonly deadLettered?: number;
-  /** Their image keys (`registryId/repository@digest`), the first {@link LISTED_DEAD_LETTERS}. */
-  readonly deadLetteredImages?: readonly string[];
-  readonly summarized: boolean;
-}
-
-/** Dead-lettered images named in the run checkpoint and its summary (the count is always complete). */
-export const LISTED_DEAD_LETTERS = 50;
 
 export interface CheckOutcome {
   readonly started: string | null;
@@ -297,14 +212,6 @@ export async function handleRejudgeBatch(
   return { batchItemFailures: failures };
 }
 
-interface Tally {
-  processed: number;
-  unchanged: number;
-  flipped: Record<string, RepositoryFlips>;
-  /** Image keys of messages that failed on their last receive. */
-  deadLettered: string[];
-}
-
 /** One image: skipped when no longer decided under an old version, else decided again through the gate. */
 async function rejudgeImage(
   deps: RejudgeDependencies,
@@ -377,100 +284,6 @@ async function planRun(deps: RejudgeDependencies, runId: string, remainingMs: ()
     if (remainingMs() < deps.settings.reserveMs) break;
   }
   await deps.queue.send([{ kind: 'plan', run: runId }]);
-}
-
-async function addToRun(deps: RejudgeDependencies, runId: string, tally: Tally): Promise<void> {
-  const updated = await updateRun(deps, runId, (r) => {
-    const flipped: Record<string, RepositoryFlips> = structuredClone({ ...r.flipped });
-    for (const [repository, flips] of Object.entries(tally.flipped)) {
-      const sum = flipped[repository] ?? { approved: 0, quarantined: 0 };
-      flipped[repository] = sum;
-      sum.approved += flips.approved;
-      sum.quarantined += flips.quarantined;
-    }
-    const listed = r.deadLetteredImages ?? [];
-    return {
-      ...r,
-      processed: r.processed + tally.processed,
-      unchanged: r.unchanged + tally.unchanged,
-      flipped,
-      deadLettered: (r.deadLettered ?? 0) + tally.deadLettered.length,
-      deadLetteredImages: [...listed, ...tally.deadLettered.filter((k) => !listed.includes(k))].slice(
-        0,
-        LISTED_DEAD_LETTERS,
-      ),
-    };
-  });
-  if (updated) await summarizeIfDone(deps, updated);
-}
-
-/** Once everything planned was processed, one batch claims the summary (conditional write) and publishes it. */
-async function summarizeIfDone(deps: RejudgeDependencies, run: RunState): Promise<void> {
-  if (!finished(run) || run.summarized) return;
-  const claimed = await updateRun(deps, run.id, (r) =>
-    finished(r) && !r.summarized ? { ...r, summarized: true } : null,
-  );
-  if (!claimed) return;
-  const flippedTotal = Object.values(claimed.flipped).reduce((n, f) => n + f.approved + f.quarantined, 0);
-  deps.gate.logger.info('re-judgement complete', {
-    run: claimed.id,
-    policyVersion: claimed.policyVersion,
-    images: claimed.processed,
-    unchanged: claimed.unchanged,
-    flipped: flippedTotal,
-    byRepository: claimed.flipped,
-    deadLettered: claimed.deadLettered ?? 0,
-    deadLetteredImages: claimed.deadLetteredImages ?? [],
-  });
-  try {
-    await deps.gate.notifier.publish(
-      rejudgeSummaryMessage({
-        run: claimed.id,
-        policyVersion: claimed.policyVersion,
-        startedAt: claimed.startedAt,
-        images: claimed.processed,
-        unchanged: claimed.unchanged,
-        flipped: claimed.flipped,
-        deadLettered: claimed.deadLettered ?? 0,
-        deadLetteredImages: claimed.deadLetteredImages ?? [],
-        region: deps.consoleRegion ?? null,
-      }),
-    );
-  } catch (error) {
-    // Claimed but not published: the per-image messages went out; the summary is in the log line above.
-    deps.gate.logger.error('re-judgement summary not published', {
-      run: claimed.id,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
-
-function finished(run: RunState): boolean {
-  return run.planned && run.processed + (run.deadLettered ?? 0) >= run.enqueued;
-}
-
-/**
- * Applies `change` to the run checkpoint with optimistic concurrency (batches race on it). `change` returning
- * null means nothing to write. Returns the stored run, or null when the run is not the latest or unchanged.
- */
-async function updateRun(
-  deps: RejudgeDependencies,
-  runId: string,
-  change: (run: RunState) => RunState | null,
-): Promise<RunState | null> {
-  for (let attempt = 1; ; attempt++) {
-    const checkpoint: Checkpoint | null = await deps.gate.ledger.getCheckpoint(RUN_CHECKPOINT);
-    const run = checkpoint?.value as RunState | undefined;
-    if (!checkpoint || !run || run.id !== runId) return null;
-    const next = change(run);
-    if (!next) return null;
-    try {
-      await deps.gate.ledger.putCheckpoint(RUN_CHECKPOINT, next, checkpoint.version, deps.gate.now());
-      return next;
-    } catch (error) {
-      if (!(error instanceof LedgerConflictError) || attempt >= deps.settings.checkpointAttempts) throw error;
-    }
-  }
 }
 
 /** Adds the deployed version to the known versions (conditional write); returns every known version. */

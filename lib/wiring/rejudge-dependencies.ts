@@ -9,12 +9,12 @@ import type { Context } from 'aws-lambda';
 import { countAwsRequests } from '../aws/request-count.ts';
 import { loadConfig } from '../config/index.ts';
 import type { GateDependencies } from '../gate/context.ts';
-import type { RejudgeQueue } from '../rejudge/queue.ts';
 import {
   DEFAULT_REJUDGE_SETTINGS,
   type RejudgeDependencies,
   type RejudgeSettings,
-} from '../rejudge/rejudge.ts';
+} from '../rejudge/context.ts';
+import type { RejudgeQueue } from '../rejudge/queue.ts';
 import { createSqsClient, SqsRejudgeQueue } from '../rejudge/sqs-queue.ts';
 import { getGateDependencies } from './gate-dependencies.ts';
 import { lambdaHandler, type WiredContext } from './handler.ts';

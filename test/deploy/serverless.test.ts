@@ -19,7 +19,7 @@ import {
   LEDGER_TTL_ATTRIBUTE,
   LEDGER_WAIVER_EXPIRY_ATTRIBUTE,
 } from '../../lib/ledger/table.ts';
-import { DEFAULT_REJUDGE_SETTINGS } from '../../lib/rejudge/rejudge.ts';
+import { DEFAULT_REJUDGE_SETTINGS } from '../../lib/rejudge/context.ts';
 import { FUNCTIONS } from '../../scripts/build-functions.ts';
 import type { Json, JsonObject, Resource, Template } from '../../scripts/template-checks/template.ts';
 import { matchesPattern } from './support/event-pattern.ts';
