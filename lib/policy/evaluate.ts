@@ -8,13 +8,13 @@ import { SUMMARY_SEVERITIES, severityCounts } from '../findings/severity-counts.
 import {
   type CompiledDenied,
   type CompiledException,
-  type CompiledPolicy,
   compilePolicySet,
   type ImageScope,
   selectCompiled,
 } from './compiled.ts';
 import type { Decision, ImageFacts, ImageUnderTest, Violation, Waived, WaiverRef } from './decision.ts';
 import { InvalidInputError } from './errors.ts';
+import { imageRules, imageViolation } from './image-rules.ts';
 import {
   displayFile,
   type KnownExploitedRule,
@@ -23,6 +23,13 @@ import {
   SCAN_FAILURE_STATUSES,
   type ScanFailureStatus,
 } from './policy-set.ts';
+import {
+  compareWaived,
+  FindingViolations,
+  type IdState,
+  severityIndex,
+  sortViolations,
+} from './violation-order.ts';
 
 /**
  * The policy that governs an image (see the precedence in docs: most specific repository pattern, then tag
@@ -68,57 +75,6 @@ function num(n: number): string {
   return String(Math.round(n * 10000) / 10000);
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function severityRankOf(v: Violation): number {
-  return v.severity === null ? SEVERITIES.length : severityIndex(v.severity);
-}
-
-/**
- * Sorts violations by severity (image rules last), finding id, package, rule, message: code-unit order,
- * locale-independent. Used for the violations without a finding (denied packages, image rules), a few; the
- * vulnerability-rule violations, which can be tens of thousands, are sorted by {@link FindingViolations}.
- */
-function sortViolations(violations: Violation[]): Violation[] {
-  return violations.sort(
-    (a, b) =>
-      severityRankOf(a) - severityRankOf(b) ||
-      compareText(a.findingId ?? '', b.findingId ?? '') ||
-      compareText(a.package ?? '', b.package ?? '') ||
-      compareText(a.rule, b.rule) ||
-      compareText(a.message, b.message),
-  );
-}
-
-function compareWaived(a: Waived, b: Waived): number {
-  return (
-    compareText(a.findingId, b.findingId) ||
-    compareText(a.package ?? '', b.package ?? '') ||
-    compareText(a.exception.id, b.exception.id)
-  );
-}
-
-function vulnerability(rule: string, f: Finding, message: string): Violation {
-  // "<id> in <package> <version>: <message>", joined rather than concatenated: one flat string instead of a chain
-  // of pieces, so the tens of thousands of violations a big decision can list leave the garbage collector less.
-  const parts =
-    f.package === null
-      ? [f.id, ': ', message]
-      : f.version === null
-        ? [f.id, ' in ', f.package, ': ', message]
-        : [f.id, ' in ', f.package, ' ', f.version, ': ', message];
-  const v: Violation = {
-    rule,
-    findingId: f.id,
-    severity: f.severity,
-    package: f.package,
-    message: parts.join(''),
-  };
-  return f.kev ? { ...v, kev: { dateAdded: f.kev.dateAdded, dateDue: f.kev.dateDue } } : v;
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -145,89 +101,6 @@ function knownExploitedMessage(rule: KnownExploitedRule, f: Finding, nowMs: numb
   return nowMs >= endsAt
     ? `in CISA's Known Exploited Vulnerabilities catalogue: ${dueText} has passed`
     : null;
-}
-
-function imageViolation(rule: string, message: string): Violation {
-  return { rule, findingId: null, severity: null, package: null, message };
-}
-
-function isRootUser(user: string | undefined): boolean {
-  const u = (user ?? '').trim();
-  if (u === '') return true;
-  const name = u.split(':')[0] as string;
-  return name === 'root' || name === '0';
-}
-
-function imageRules(
-  policy: CompiledPolicy,
-  image: ImageUnderTest,
-  facts: ImageFacts | null,
-  out: Violation[],
-): void {
-  const rules = policy.definition.rules.image;
-  const tags = image.tags;
-  if (rules.latestAlone === 'deny' && tags.length > 0 && tags.every((t) => t === 'latest')) {
-    out.push(imageViolation('image.latestAlone', 'the only tag is "latest": push a versioned tag with it'));
-  }
-  if (policy.tagNaming) {
-    const allowed = policy.tagNaming.map((n) => n.entry).join(', ');
-    for (const tag of [...new Set(tags)].sort(compareText)) {
-      if (tag === 'latest') continue; // governed by image.latestAlone, not by naming
-      if (!policy.tagNaming.some((n) => n.matches(tag))) {
-        out.push(imageViolation('image.tagNaming', `tag "${tag}" matches none of: ${allowed}`));
-      }
-    }
-  }
-  if (facts === null) return;
-  if (rules.runsAsRoot === 'deny' && isRootUser(facts.user)) {
-    const user =
-      facts.user === undefined || facts.user.trim() === '' ? 'no User is set' : `User is "${facts.user}"`;
-    out.push(imageViolation('image.runsAsRoot', `the image runs as root (${user} in its config)`));
-  }
-  const labels = facts.labels ?? {};
-  for (const name of rules.requiredLabels) {
-    if (!Object.hasOwn(labels, name)) {
-      out.push(imageViolation('image.requiredLabels', `required label "${name}" is missing`));
-    }
-  }
-  if (rules.maxSizeBytes !== null && facts.sizeBytes !== undefined && facts.sizeBytes > rules.maxSizeBytes) {
-    out.push(
-      imageViolation(
-        'image.maxSizeBytes',
-        `the image is ${facts.sizeBytes} bytes; the maximum is ${rules.maxSizeBytes}`,
-      ),
-    );
-  }
-}
-
-/** An image rule that could not be checked because the fact it reads was not given. */
-export interface SkippedImageRule {
-  /** Rule id as in decisions, e.g. `image.runsAsRoot`. */
-  readonly rule: string;
-  /** The fact that was missing: `image facts` (none given) or the missing key, e.g. `sizeBytes`. */
-  readonly missing: string;
-}
-
-/**
- * The image rules of a policy that {@link evaluate} cannot check with these facts (and therefore skips):
- * `runsAsRoot` and `requiredLabels` without facts, `maxSizeBytes` without facts or without `sizeBytes`.
- * Tag rules never need facts. Callers use it to say which checks did not run, instead of staying silent.
- * @example skippedImageRules(selectPolicy(set, image), null) // [{ rule: 'image.runsAsRoot', missing: 'image facts' }, …]
- */
-export function skippedImageRules(
-  policy: PolicyDefinition,
-  facts: ImageFacts | null,
-): readonly SkippedImageRule[] {
-  const rules = policy.rules.image;
-  const out: SkippedImageRule[] = [];
-  if (facts === null) {
-    if (rules.runsAsRoot === 'deny') out.push({ rule: 'image.runsAsRoot', missing: 'image facts' });
-    if (rules.requiredLabels.length > 0) out.push({ rule: 'image.requiredLabels', missing: 'image facts' });
-    if (rules.maxSizeBytes !== null) out.push({ rule: 'image.maxSizeBytes', missing: 'image facts' });
-  } else if (rules.maxSizeBytes !== null && facts.sizeBytes === undefined) {
-    out.push({ rule: 'image.maxSizeBytes', missing: 'sizeBytes' });
-  }
-  return out;
 }
 
 /** Violations of the deny entries that `version` of `pkg` stands against (judged once per package and version). */
@@ -258,130 +131,6 @@ function deniedPackage(
 }
 
 /** Position of a severity in {@link SEVERITIES} (gravest first); -1 for a value that is none of them. */
-function severityIndex(severity: string): number {
-  switch (severity) {
-    case 'CRITICAL':
-      return 0;
-    case 'HIGH':
-      return 1;
-    case 'MEDIUM':
-      return 2;
-    case 'LOW':
-      return 3;
-    case 'INFORMATIONAL':
-      return 4;
-    case 'UNDEFINED':
-      return 5;
-    case 'UNTRIAGED':
-      return 6;
-    default:
-      return -1;
-  }
-}
-
-/** What one evaluation knows about a vulnerability id, looked up once per finding. */
-interface IdState {
-  readonly id: string;
-  /** Index of the gravest severity seen for the id (the summary counts each id once, there). */
-  gravest: number;
-  /** Exceptions that name this id, in set order, or undefined. */
-  readonly candidates: readonly CompiledException[] | undefined;
-  /** Bit per severity: the id is already counted towards that severity's limit. */
-  counted: number;
-  /** -1 until a violation names the id; then its rank among the ids that violations name (code-unit order). */
-  ordinal: number;
-}
-
-/** Order of two violations of the same severity and finding id: package, rule, message. */
-function compareSameIdAndSeverity(a: Violation, b: Violation): number {
-  return (
-    compareText(a.package ?? '', b.package ?? '') ||
-    compareText(a.rule, b.rule) ||
-    compareText(a.message, b.message)
-  );
-}
-
-/**
- * The violations of the vulnerability rules, each kept with its id's state, so that sorting ranks only the ids
- * that violations name, once, and compares numbers: a decision over 100,000 findings can list 50,000 violations.
- */
-class FindingViolations {
-  readonly #list: Violation[] = [];
-  readonly #owners: IdState[] = [];
-  readonly #ids: IdState[] = [];
-  /** False once a finding has a severity outside SEVERITIES (not a parsed finding): then a plain sort. */
-  #ranked = true;
-
-  get length(): number {
-    return this.#list.length;
-  }
-
-  add(state: IdState, rule: string, f: Finding, message: string): void {
-    this.#list.push(vulnerability(rule, f, message));
-    this.#owners.push(state);
-    if (severityIndex(f.severity) < 0) this.#ranked = false;
-    if (state.ordinal < 0) {
-      state.ordinal = 0;
-      this.#ids.push(state);
-    }
-  }
-
-  /**
-   * Sorted by severity, finding id, package, rule, message (code-unit order), as {@link sortViolations}: the ids
-   * ranked by a native string sort, then a counting sort on (severity, id rank); only violations of one id and
-   * severity (a handful) are compared as strings.
-   */
-  sorted(byId: ReadonlyMap<string, IdState>): Violation[] {
-    const list = this.#list;
-    if (!this.#ranked) return sortViolations([...list]);
-    const owners = this.#owners;
-    const names = this.#ids.map((state) => state.id).sort();
-    names.forEach((name, i) => {
-      (byId.get(name) as IdState).ordinal = i;
-    });
-    const buckets = SEVERITIES.length * names.length;
-    const keys = new Int32Array(list.length);
-    const starts = new Int32Array(buckets + 1);
-    for (let i = 0; i < list.length; i += 1) {
-      const key =
-        severityIndex((list[i] as Violation).severity as string) * names.length +
-        (owners[i] as IdState).ordinal;
-      keys[i] = key;
-      starts[key + 1] = (starts[key + 1] as number) + 1;
-    }
-    for (let k = 0; k < buckets; k += 1) starts[k + 1] = (starts[k + 1] as number) + (starts[k] as number);
-    const out = new Array<Violation>(list.length);
-    const next = starts.slice(0, buckets);
-    for (let i = 0; i < list.length; i += 1) {
-      const key = keys[i] as number;
-      out[next[key] as number] = list[i] as Violation;
-      next[key] = (next[key] as number) + 1;
-    }
-    // Violations of one severity and id (one per package and rule, usually a handful): insertion sort in place;
-    // a long run (one id in many packages) is sorted as a slice, so no run costs quadratic time.
-    for (let k = 0; k < buckets; k += 1) {
-      const from = starts[k] as number;
-      const to = starts[k + 1] as number;
-      if (to - from > 16) {
-        const run = out.slice(from, to).sort(compareSameIdAndSeverity);
-        for (let i = 0; i < run.length; i += 1) out[from + i] = run[i] as Violation;
-        continue;
-      }
-      for (let i = from + 1; i < to; i += 1) {
-        const v = out[i] as Violation;
-        let j = i - 1;
-        while (j >= from && compareSameIdAndSeverity(out[j] as Violation, v) > 0) {
-          out[j + 1] = out[j] as Violation;
-          j -= 1;
-        }
-        out[j + 1] = v;
-      }
-    }
-    return out;
-  }
-}
-
-/** What one evaluation knows about a package name: the deny entries for it and the versions already judged. */
 interface PackageState {
   readonly entries: readonly CompiledDenied[];
   readonly versions: Set<string | null>;

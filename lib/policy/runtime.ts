@@ -30,14 +30,8 @@ export type {
   WaiverRef,
 } from './decision.ts';
 export { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
-export {
-  decideWithoutFindings,
-  evaluate,
-  kevDueEndsAt,
-  type SkippedImageRule,
-  selectPolicy,
-  skippedImageRules,
-} from './evaluate.ts';
+export { decideWithoutFindings, evaluate, kevDueEndsAt, selectPolicy } from './evaluate.ts';
+export { type SkippedImageRule, skippedImageRules } from './image-rules.ts';
 export {
   governingPolicy,
   type JudgeInput,

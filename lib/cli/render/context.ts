@@ -1,6 +1,6 @@
 import type { Finding } from '../../findings/finding.ts';
 import type { Decision, Violation } from '../../policy/decision.ts';
-import type { SkippedImageRule } from '../../policy/evaluate.ts';
+import type { SkippedImageRule } from '../../policy/image-rules.ts';
 
 /** Everything a renderer may show: the decision (the contract) plus the findings it was made from. */
 export interface RenderContext {
