@@ -42,27 +42,52 @@ const NO_LOGGER: RegistryLogger = { debug() {}, warn() {} };
 
 /** The shared state and steps of the ECR adapter's layers; not used on its own. */
 export abstract class EcrAdapter {
-  protected readonly client: ECRClient;
-  protected readonly fetchBlob: typeof fetch;
-  protected readonly logger: RegistryLogger;
-  protected readonly registryId: string | undefined;
-  protected readonly configBlobMaxBytes: number;
-  protected readonly configBlobTimeoutMs: number;
-  protected readonly maxFindingsPages: number;
+  // Private fields behind read-only accessors: the layers read them, the instance exposes none of them.
+  readonly #client: ECRClient;
+  readonly #fetchBlob: typeof fetch;
+  readonly #logger: RegistryLogger;
+  readonly #registryId: string | undefined;
+  readonly #configBlobMaxBytes: number;
+  readonly #configBlobTimeoutMs: number;
+  readonly #maxFindingsPages: number;
 
   constructor(options: EcrRegistryOptions) {
-    this.client = options.client;
-    this.fetchBlob = options.fetch ?? globalThis.fetch;
-    this.logger = options.logger ?? NO_LOGGER;
-    this.registryId = options.registryId;
-    this.configBlobMaxBytes = options.configBlobMaxBytes ?? 4 * 1024 * 1024;
-    this.configBlobTimeoutMs = options.configBlobTimeoutMs ?? 10_000;
-    this.maxFindingsPages = options.maxFindingsPages ?? 2_000;
+    this.#client = options.client;
+    this.#fetchBlob = options.fetch ?? globalThis.fetch;
+    this.#logger = options.logger ?? NO_LOGGER;
+    this.#registryId = options.registryId;
+    this.#configBlobMaxBytes = options.configBlobMaxBytes ?? 4 * 1024 * 1024;
+    this.#configBlobTimeoutMs = options.configBlobTimeoutMs ?? 10_000;
+    this.#maxFindingsPages = options.maxFindingsPages ?? 2_000;
+  }
+
+  protected get client(): ECRClient {
+    return this.#client;
+  }
+
+  protected get fetchBlob(): typeof fetch {
+    return this.#fetchBlob;
+  }
+
+  protected get logger(): RegistryLogger {
+    return this.#logger;
+  }
+
+  protected get configBlobMaxBytes(): number {
+    return this.#configBlobMaxBytes;
+  }
+
+  protected get configBlobTimeoutMs(): number {
+    return this.#configBlobTimeoutMs;
+  }
+
+  protected get maxFindingsPages(): number {
+    return this.#maxFindingsPages;
   }
 
   /** The registry (account) the RegistryAdmin calls address: the configured one, else the caller's own. */
   protected scope(): { registryId?: string } {
-    return this.registryId === undefined ? {} : { registryId: this.registryId };
+    return this.#registryId === undefined ? {} : { registryId: this.#registryId };
   }
 
   /**
