@@ -21,7 +21,8 @@ import {
 import { planRepository } from '../lib/hygiene/drift.ts';
 import { DAY_MS } from '../lib/hygiene/lifecycle-engine.ts';
 import { serializeLifecyclePolicy } from '../lib/hygiene/lifecycle-policy.ts';
-import { DEFAULT_SWEEP_SETTINGS, runSweep } from '../lib/hygiene/sweep.ts';
+import { runSweep } from '../lib/hygiene/sweep.ts';
+import { DEFAULT_SWEEP_SETTINGS } from '../lib/hygiene/sweep-ports.ts';
 import { MemoryLedger } from '../lib/ledger/memory-ledger.ts';
 import { createLedgerTable } from '../lib/ledger/table.ts';
 import { createLogger } from '../lib/log/index.ts';

@@ -81,18 +81,20 @@ export {
 } from './lifecycle-policy.ts';
 export { emptyTotals, type HygienePlan, planHygiene } from './plan.ts';
 export {
+  runSweep,
+  type SweepCounters,
+  type SweepRequest,
+  type SweepRunResult,
+} from './sweep.ts';
+export { parseSweepEvent } from './sweep-event.ts';
+export {
   type CheckpointStore,
   DEFAULT_SWEEP_SETTINGS,
   type HygieneSweepSummary,
   type ImageUsageSource,
-  runSweep,
-  type SweepCounters,
   type SweepDependencies,
   type SweepGate,
   type SweepMode,
-  type SweepRequest,
-  type SweepRunResult,
   type SweepSettings,
   type UsageRequestContext,
-} from './sweep.ts';
-export { parseSweepEvent } from './sweep-event.ts';
+} from './sweep-ports.ts';

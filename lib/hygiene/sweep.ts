@@ -1,7 +1,8 @@
 /**
- * The hygiene sweep: every repository in scope is compared with the baseline (lifecycle, scanning, tag
+ * The hygiene sweep's run loop: every repository in scope is compared with the baseline (lifecycle, scanning, tag
  * mutability); drift is reported and, in `enforce` mode, applied; and images the event pipeline missed are
- * decided through the gate (safety net). One summary alert per sweep, structured logs throughout.
+ * decided through the gate (the safety net, safety-net.ts). One summary alert per sweep, structured logs
+ * throughout. Its ports (what the wiring hands it) are in sweep-ports.ts.
  *
  * Scale: repositories are listed once per invocation (DescribeRepositories, 1,000 per page), sorted by name and
  * processed in that order; a checkpoint (ledger item `hygiene-sweep#<registryId>/<region>`) records the last
@@ -9,136 +10,27 @@
  * `incomplete`; the next `resume` invocation (a short schedule) continues from the cursor. A repository without
  * drift costs 2 ECR calls (GetLifecyclePolicy, one DescribeImages page per 1,000 images) plus its share of
  * DescribeRepositories and checkpoint writes. `report` mode never calls a write operation of the registry.
- *
- * Safety net: an image with neither an approved- nor a quarantined- tag, pushed more than `undecidedGraceMinutes`
- * ago, has no completed decision (the gate's invariant) → `gate.decide(ref, 'undecided')`; the gate re-reads the
- * scan and returns not-ready when it is not complete. Decisions relying on an exception that has since expired are
- * listed by the gate's ledger and re-decided once per sweep. Both are capped per invocation.
  */
-import type { ImageRef } from '../events/image-ref.ts';
 import type { Logger } from '../log/index.ts';
-import type { HygieneSweepSummary, Notifier, OutboundMessage } from '../notify/index.ts';
-
-/** The summary type is lib/notify's (the alert renders it); re-exported so the sweep's callers need not know. */
-export type { HygieneSweepSummary };
-
+import type { HygieneSweepSummary } from '../notify/index.ts';
 import type {
   RegistryAdmin,
   RegistryScanningConfiguration,
   RepositorySummary,
 } from '../registry/registry.ts';
-import { type HygieneBaseline, settingsFor } from './baseline.ts';
-import { type ImageUsage, type PlannedChange, planRepository, type RepositoryPlan } from './drift.ts';
+import { settingsFor } from './baseline.ts';
+import { type PlannedChange, planRepository, type RepositoryPlan } from './drift.ts';
 import { CheckpointConflictError } from './errors.ts';
 import { imageFromSummary, type LifecycleImage } from './lifecycle-images.ts';
+import {
+  checkDeadlinesAlone,
+  checkDeadlinesInSweep,
+  reevaluateExpiredWaivers,
+  SafetyNet,
+  type SafetyNetCounts,
+} from './safety-net.ts';
 import { globMatch } from './scope.ts';
-
-/** What a sweep does with drift: list it (report) or correct it (enforce). */
-export type SweepMode = HygieneSweepSummary['mode'];
-
-/** What the sweep needs from the gate (lib/gate `decideImage` and the ledger behind it). */
-export interface SweepGate {
-  decide(
-    ref: ImageRef,
-    reason: 'undecided' | 'exception-expired' | 'drift',
-    sweepId: string,
-  ): Promise<{ outcome: string }>;
-  listExpiredWaiverDecisions?(now: Date): AsyncIterable<ImageRef>;
-  /**
-   * The fix-deadline check (lib/gate deadline-check.ts): re-judges the images at risk whose alert stage or
-   * deadline has come and sends the escalation alerts owed. Run by the `deadlines` schedule and by every sweep.
-   */
-  checkDeadlines?(runId: string): Promise<DeadlineCheckSummary>;
-  /**
-   * For an image that carries decision tags: whether the ledger stands behind them. `undecided` when no
-   * decision is recorded (the tags are spoofs, e.g. pushed by hand while the events were lost), `drift` when
-   * the tags do not show the recorded decision, `consistent` otherwise. Reads only.
-   */
-  checkTags?(ref: ImageRef, tags: readonly string[]): Promise<'consistent' | 'drift' | 'undecided'>;
-  /** {@link checkTags} for many images in one ledger read per 100; the answers in the order of `items`. */
-  checkTagsMany?(
-    items: readonly { readonly ref: ImageRef; readonly tags: readonly string[] }[],
-  ): Promise<readonly ('consistent' | 'drift' | 'undecided')[]>;
-}
-
-/** What one fix-deadline check did (counts). */
-export interface DeadlineCheckSummary {
-  readonly due: number;
-  readonly quarantined: number;
-  readonly alertsSent: number;
-  readonly deferred: number;
-  readonly errors: number;
-}
-
-/** Where the checkpoint lives (the ledger's checkpoint methods). */
-export interface CheckpointStore {
-  getCheckpoint(name: string): Promise<{ value: unknown; version: number } | null>;
-  /** Optimistic: `expectedVersion` 0 creates; a lost race throws (any error named LedgerConflictError). */
-  putCheckpoint(
-    name: string,
-    value: unknown,
-    expectedVersion: number,
-    now: Date,
-  ): Promise<{ version: number }>;
-}
-
-/** What the sweep tells a usage source about the request (lets an adapter cache per sweep run, filter by account). */
-export interface UsageRequestContext {
-  /** The sweep run; the same across the resumed invocations of one sweep. */
-  readonly sweepId?: string;
-  /** The registry (account id) the repository belongs to. */
-  readonly registryId?: string;
-}
-
-/**
- * Optional Inspector in-use data per repository (lastInUseAt / inUseCount by digest); lib/inspector
- * `InspectorImageUsage` implements it. Digests missing from the map fall back to ECR's last recorded pull.
- * Resolves to an empty map when the source has no data (e.g. Inspector not enabled); rejects when data it should
- * have could not be read (the repository is then counted as failed and left unchanged for this run).
- */
-export interface ImageUsageSource {
-  usage(repository: string, context?: UsageRequestContext): Promise<ReadonlyMap<string, ImageUsage>>;
-}
-
-export interface SweepSettings {
-  readonly mode: SweepMode;
-  readonly scope: readonly string[];
-  readonly approvedPrefix: string;
-  readonly quarantinedPrefix: string;
-  readonly region: string;
-  /** Checkpoint name suffix; the account id when known. */
-  readonly registryKey: string;
-  readonly undecidedGraceMinutes: number;
-  readonly maxSafetyNetPerRun: number;
-  readonly checkpointEvery: number;
-  /** Stop starting repositories when less than this remains. */
-  readonly safetyMarginMs: number;
-  readonly topDriftLimit: number;
-}
-
-export const DEFAULT_SWEEP_SETTINGS: Omit<SweepSettings, 'mode' | 'scope' | 'region' | 'registryKey'> = {
-  approvedPrefix: 'approved-',
-  quarantinedPrefix: 'quarantined-',
-  undecidedGraceMinutes: 60,
-  maxSafetyNetPerRun: 200,
-  checkpointEvery: 50,
-  safetyMarginMs: 60_000,
-  topDriftLimit: 20,
-};
-
-export interface SweepDependencies {
-  readonly admin: RegistryAdmin;
-  readonly baseline: HygieneBaseline;
-  readonly checkpoints: CheckpointStore;
-  readonly notifier: Notifier;
-  /** Renders the summary alert (lib/notify `formatHygieneSummary`). */
-  readonly formatSummary: (summary: HygieneSweepSummary, now: Date) => OutboundMessage;
-  readonly gate: SweepGate | null;
-  readonly usage?: ImageUsageSource;
-  readonly logger: Logger;
-  readonly now: () => Date;
-  readonly settings: SweepSettings;
-}
+import type { SweepDependencies, SweepMode, SweepSettings } from './sweep-ports.ts';
 
 export interface SweepCounters {
   scanned: number;
@@ -159,13 +51,7 @@ interface SweepState {
   cursor: string | null;
   counters: SweepCounters;
   topDrift: { repository: string; kind: string; message: string }[];
-  safetyNet: {
-    undecidedDecided: number;
-    exceptionExpiredDecided: number;
-    notReady: number;
-    errors: number;
-    deferred: number;
-  };
+  safetyNet: SafetyNetCounts;
   exceptionsChecked: boolean;
   finishedAt: string | null;
   summarySent: boolean;
@@ -364,13 +250,7 @@ export async function runSweep(
   ) {
     if (remainingMs() < settings.safetyMarginMs) return saveIncomplete();
     await reevaluateExpiredWaivers(deps, state, log);
-    if (deps.gate?.checkDeadlines) {
-      // The safety net of the hourly deadline schedule: same check, same once-only claims.
-      const checked = await deps.gate.checkDeadlines(state.sweepId);
-      state.safetyNet.errors += checked.errors;
-      state.safetyNet.deferred += checked.deferred;
-      log.info('safety net: fix deadlines checked', { ...checked });
-    }
+    await checkDeadlinesInSweep(deps, state, log);
   }
   state.exceptionsChecked = true;
   state.status = 'complete';
@@ -553,148 +433,11 @@ async function applyChange(admin: RegistryAdmin, repository: string, change: Pla
   }
 }
 
-/** An image the safety net looks at: undecided-looking, or carrying decision tags the ledger must stand behind. */
-interface SafetyNetCandidate {
-  readonly ref: ImageRef;
-  readonly tags: readonly string[];
-  readonly carriesDecisionTags: boolean;
-  readonly log: Logger;
-}
-
-/** How many decision-tagged images one ledger read checks (DynamoDB BatchGetItem reads 100 items). */
-export const SAFETY_NET_BATCH = 100;
-
-/**
- * The safety net of one sweep invocation. Repositories hand it their images; images that carry decision tags are
- * checked against the ledger in batches across repositories (one read per {@link SAFETY_NET_BATCH} images, not
- * one per image), then undecided and drifted images go through the gate. The sweep flushes it before every
- * checkpoint, so a saved cursor never passes a repository whose images were not looked at.
- */
-class SafetyNet {
-  readonly #pending: SafetyNetCandidate[] = [];
-  readonly #deps: SweepDependencies;
-  readonly #state: SweepState;
-
-  constructor(deps: SweepDependencies, state: SweepState) {
-    this.#deps = deps;
-    this.#state = state;
-  }
-
-  /** Takes a repository's images; checks and decides once enough decision-tagged images wait. */
-  async collect(
-    repository: string,
-    registryId: string,
-    images: readonly LifecycleImage[],
-    log: Logger,
-  ): Promise<void> {
-    const { settings } = this.#deps;
-    if (!this.#deps.gate) return;
-    const cutoff = this.#deps.now().getTime() - settings.undecidedGraceMinutes * 60_000;
-    for (const img of images) {
-      if (img.storageClass !== 'standard' || img.pushedAt > cutoff) continue;
-      this.#pending.push({
-        ref: { registryId, region: settings.region, repository, digest: img.digest },
-        tags: img.tags,
-        carriesDecisionTags: img.tags.some(
-          (t) => t.startsWith(settings.approvedPrefix) || t.startsWith(settings.quarantinedPrefix),
-        ),
-        log,
-      });
-    }
-    if (this.#pending.filter((c) => c.carriesDecisionTags).length >= SAFETY_NET_BATCH) await this.flush();
-  }
-
-  /** Checks and decides every image taken so far. Never throws: failures are counted and logged. */
-  async flush(): Promise<void> {
-    const candidates = this.#pending.splice(0, this.#pending.length);
-    const gate = this.#deps.gate;
-    if (!gate || candidates.length === 0) return;
-    const reasons = await this.#reasons(gate, candidates);
-    for (const [i, candidate] of candidates.entries()) {
-      const reason = reasons[i];
-      if (reason === null || reason === undefined) continue;
-      await this.#decide(gate, candidate, reason);
-    }
-  }
-
-  /** Per candidate: why it goes through the gate, null when it does not, undefined when the check failed. */
-  async #reasons(
-    gate: SweepGate,
-    candidates: readonly SafetyNetCandidate[],
-  ): Promise<('undecided' | 'drift' | null | undefined)[]> {
-    const reasons: ('undecided' | 'drift' | null | undefined)[] = candidates.map((c) =>
-      c.carriesDecisionTags ? undefined : 'undecided',
-    );
-    const tagged = candidates.flatMap((c, i) => (c.carriesDecisionTags ? [i] : []));
-    for (let start = 0; start < tagged.length; start += SAFETY_NET_BATCH) {
-      const batch = tagged.slice(start, start + SAFETY_NET_BATCH);
-      const items = batch.map((i) => candidates[i] as SafetyNetCandidate);
-      try {
-        // A decision tag proves nothing by itself: only a decision in the ledger stands behind it.
-        const checks = gate.checkTagsMany
-          ? await gate.checkTagsMany(items.map((c) => ({ ref: c.ref, tags: c.tags })))
-          : gate.checkTags
-            ? await Promise.all(items.map((c) => gate.checkTags?.(c.ref, c.tags) ?? 'consistent'))
-            : items.map(() => 'consistent' as const);
-        for (const [k, i] of batch.entries()) {
-          const check = checks[k];
-          reasons[i] = check === 'consistent' ? null : (check ?? 'undecided');
-        }
-      } catch (error) {
-        this.#state.safetyNet.errors += items.length;
-        (items[0]?.log ?? this.#deps.logger).error(
-          'safety net: could not check the decision tags against the ledger',
-          { images: items.length, error: error as Error },
-        );
-      }
-    }
-    return reasons;
-  }
-
-  async #decide(
-    gate: SweepGate,
-    candidate: SafetyNetCandidate,
-    reason: 'undecided' | 'drift',
-  ): Promise<void> {
-    const state = this.#state;
-    if (state.dryRun) {
-      // Dry run: count what would be decided, decide nothing.
-      state.safetyNet.deferred += 1;
-      return;
-    }
-    const used = state.safetyNet.undecidedDecided + state.safetyNet.notReady + state.safetyNet.errors;
-    if (used >= this.#deps.settings.maxSafetyNetPerRun * state.invocations) {
-      state.safetyNet.deferred += 1;
-      return;
-    }
-    try {
-      const outcome = await gate.decide(candidate.ref, reason, state.sweepId);
-      if (outcome.outcome === 'not-ready') state.safetyNet.notReady += 1;
-      else state.safetyNet.undecidedDecided += 1;
-      candidate.log.info(
-        reason === 'drift'
-          ? 'safety net: decision tags that do not show the recorded decision, repaired through the gate'
-          : 'safety net: undecided image sent through the gate',
-        { digest: candidate.ref.digest, reason, outcome: outcome.outcome },
-      );
-    } catch (error) {
-      state.safetyNet.errors += 1;
-      candidate.log.error('safety net: gate failed for an image', error as Error);
-    }
-  }
-}
-
 /** The `deadlines` request: the fix-deadline check alone. */
 async function checkDeadlinesOnly(deps: SweepDependencies): Promise<SweepRunResult> {
-  const runId = `deadline-check-${deps.now().toISOString()}`;
-  if (!deps.gate?.checkDeadlines) {
-    deps.logger.warn('fix-deadline check requested but the gate does not provide it', { runId });
+  const { runId, checked } = await checkDeadlinesAlone(deps);
+  if (checked === null) {
     return { status: 'idle', sweepId: runId, processed: 0, counters: null, plans: [], summarySent: false };
-  }
-  const checked = await deps.gate.checkDeadlines(runId);
-  deps.logger.info('fix deadlines checked', { runId, ...checked });
-  if (checked.errors > 0) {
-    deps.logger.metric?.({ values: { Errors: checked.errors }, dimensions: { Kind: 'safety-net' } });
   }
   return {
     status: 'complete',
@@ -704,36 +447,6 @@ async function checkDeadlinesOnly(deps: SweepDependencies): Promise<SweepRunResu
     plans: [],
     summarySent: false,
   };
-}
-
-async function reevaluateExpiredWaivers(
-  deps: SweepDependencies,
-  state: SweepState,
-  log: Logger,
-): Promise<void> {
-  const gate = deps.gate;
-  if (!gate?.listExpiredWaiverDecisions) return;
-  let count = 0;
-  for await (const ref of gate.listExpiredWaiverDecisions(deps.now())) {
-    if (!globMatch(deps.settings.scope, ref.repository)) continue;
-    if (count >= deps.settings.maxSafetyNetPerRun) {
-      state.safetyNet.deferred += 1;
-      continue;
-    }
-    count += 1;
-    try {
-      const outcome = await gate.decide(ref, 'exception-expired', state.sweepId);
-      state.safetyNet.exceptionExpiredDecided += 1;
-      log.info('safety net: decision with an expired exception re-evaluated', {
-        repository: ref.repository,
-        digest: ref.digest,
-        outcome: outcome.outcome,
-      });
-    } catch (error) {
-      state.safetyNet.errors += 1;
-      log.error('safety net: re-evaluation failed', error as Error);
-    }
-  }
 }
 
 /** Repository-creation path: plan (and in enforce mode apply) the named repositories now; no checkpoint, no alert. */

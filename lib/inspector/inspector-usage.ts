@@ -23,7 +23,7 @@ import {
   type ListCoverageRequest,
 } from '@aws-sdk/client-inspector2';
 import { PageTokens } from '../aws/paginate.ts';
-import type { ImageUsageSource, UsageRequestContext } from '../hygiene/sweep.ts';
+import type { ImageUsageSource, UsageRequestContext } from '../hygiene/sweep-ports.ts';
 import type { Logger } from '../log/index.ts';
 import { type InspectorError, InspectorNoAccessError, toInspectorError } from './errors.ts';
 import { type ImageUsage, mergeUsage, usageFromCoveredResource } from './image-usage.ts';

@@ -5,6 +5,7 @@
 export { canonicalJson } from './canonical.ts';
 export { formatProblem, type PolicyProblem, PolicySetInvalidError, type ProblemLevel } from './errors.ts';
 export { checkGlob, compileGlob, type GlobKind, globMatches } from './glob.ts';
+export { indexFacts } from './index-facts.ts';
 export { loadPolicySet, SCHEMA_DIR, type ValidationReport, validatePolicyDir } from './load.ts';
 export {
   API_VERSION,

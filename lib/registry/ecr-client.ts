@@ -10,7 +10,7 @@
  *
  * StartImageScan's LimitExceededException ("one scan per image per 24 hours") is in the SDK's throttling
  * list and would be retried pointlessly; EcrRegistry.startScan short-circuits it per command (see
- * `noRetryOnScanLimit` in ecr-registry.ts), independent of how the client was built.
+ * `noRetryOnScanLimit` in ecr-scans.ts), independent of how the client was built.
  *
  * Local endpoints: the SDK itself reads `AWS_ENDPOINT_URL_ECR` (and `AWS_ENDPOINT_URL`), so tests and the
  * demo point the real client at the local ECR without any option here.

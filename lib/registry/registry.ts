@@ -1,6 +1,6 @@
 /**
- * The registry port: everything the gate and the hygiene sweep need from ECR. `EcrRegistry`
- * (ecr-registry.ts) is the only implementation that talks to AWS; tests may supply their own.
+ * The registry port: everything the gate and the hygiene sweep need from ECR. `EcrRegistry` (ecr-registry.ts,
+ * one file per concern) is the only implementation that talks to AWS; tests may supply their own.
  *
  * Error contract for every method: throttling, 5xx, timeouts and dropped connections surface (after the
  * SDK's own retries) as `RegistryUnavailableError` (retryable: let Lambda/EventBridge redeliver);

@@ -13,7 +13,11 @@ import { loadConfig } from '../config/index.ts';
 import { DecisionObservation } from '../gate/decision-metrics.ts';
 import { checkDeadlines, checkDecisionTags, checkDecisionTagsMany, decideImage } from '../gate/index.ts';
 import { loadBaseline } from '../hygiene/baseline.ts';
-import { DEFAULT_SWEEP_SETTINGS, type ImageUsageSource, type SweepDependencies } from '../hygiene/sweep.ts';
+import {
+  DEFAULT_SWEEP_SETTINGS,
+  type ImageUsageSource,
+  type SweepDependencies,
+} from '../hygiene/sweep-ports.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
 import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';

@@ -182,7 +182,7 @@ describe('planted violations are caught', () => {
       fn: 'basic-scan-completed',
       plant: (t) => withoutAction(t, 'BasicScanCompletedRole', 'ecr:PutImage'),
       expected:
-        /basic-scan-completed: role lacks ecr:PutImage, which its bundle can call \(lib\/registry\/ecr-registry\.ts#putTag\)/,
+        /basic-scan-completed: role lacks ecr:PutImage, which its bundle can call \(lib\/registry\/ecr-tag-writes\.ts#putTag\)/,
     },
     {
       name: 'the restore path of imagePushed without findings',

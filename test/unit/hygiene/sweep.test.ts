@@ -2,14 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ImageRef } from '../../../lib/events/image-ref.ts';
 import { baselineFromJson, compileLifecycle, settingsFor } from '../../../lib/hygiene/baseline.ts';
 import { serializeLifecyclePolicy } from '../../../lib/hygiene/lifecycle-policy.ts';
+import { runSweep } from '../../../lib/hygiene/sweep.ts';
 import {
   DEFAULT_SWEEP_SETTINGS,
   type HygieneSweepSummary,
-  runSweep,
   type SweepDependencies,
   type SweepGate,
   type SweepMode,
-} from '../../../lib/hygiene/sweep.ts';
+} from '../../../lib/hygiene/sweep-ports.ts';
 import { MemoryLedger } from '../../../lib/ledger/memory-ledger.ts';
 import { createLogger } from '../../../lib/log/index.ts';
 import type { OutboundMessage } from '../../../lib/notify/notifier.ts';

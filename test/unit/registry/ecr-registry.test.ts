@@ -888,3 +888,17 @@ describe('RegistryAdmin', () => {
     });
   });
 });
+
+describe('EcrRegistry as an object', () => {
+  it('exposes neither its client nor its settings: logging or serialising it leaks no credentials or URLs', () => {
+    // Prepare
+    const registry = new EcrRegistry({ client: new StubEcr().client, registryId: '012345678910' });
+
+    // Act
+    const exposed = Object.keys(registry);
+
+    // Assess
+    expect(exposed).toEqual([]);
+    expect(JSON.stringify(registry)).toBe('{}');
+  });
+});
