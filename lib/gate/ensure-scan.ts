@@ -2,7 +2,8 @@
 import type { ImageRef } from '../events/image-ref.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { decideImage, baseOutcome as outcome } from './decide-image.ts';
+import { decideImage } from './decide-image.ts';
+import { baseOutcome as outcome } from './outcome.ts';
 import { repositoryScanning } from './scanning-cache.ts';
 
 /**

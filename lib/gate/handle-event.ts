@@ -15,8 +15,9 @@ import type { GatekeeperEvent } from '../events/gatekeeper-event.ts';
 import { InvalidEventError, parseEvent } from '../events/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { decideImage, publishAlert } from './decide-image.ts';
+import { decideImage } from './decide-image.ts';
 import { DecisionObservation, type GateErrorKind } from './decision-metrics.ts';
+import { publishAlert } from './deliver.ts';
 import { NotReadyError } from './errors.ts';
 import { handleImagePushed } from './handle-push.ts';
 

@@ -20,11 +20,13 @@ import { isImageConfigMediaType, isIndexMediaType } from '../registry/manifest.t
 import type { StoredManifest } from '../registry/registry.ts';
 import { applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { baseOutcome, decideImage, publishAlert } from './decide-image.ts';
+import { decideImage } from './decide-image.ts';
+import { publishAlert } from './deliver.ts';
 import { ensureScan } from './ensure-scan.ts';
 import { GateContentionError } from './errors.ts';
 import { handleImageRestored } from './handle-restore.ts';
 import { updateLedgerRecord } from './ledger-update.ts';
+import { baseOutcome } from './outcome.ts';
 import { ownTagsOf } from './plan.ts';
 import { digestDecisionTag, reservedKind } from './tags.ts';
 

@@ -14,7 +14,8 @@
 import type { ImagePushedEvent } from '../events/gatekeeper-event.ts';
 import { isIndexMediaType } from '../registry/manifest.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { decideImage, publishAlert } from './decide-image.ts';
+import { decideImage } from './decide-image.ts';
+import { publishAlert } from './deliver.ts';
 import { ensureScan } from './ensure-scan.ts';
 import { updateLedgerRecord } from './ledger-update.ts';
 

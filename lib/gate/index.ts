@@ -15,7 +15,7 @@ export {
   type DeadlineCheckResult,
   sendDueAlert,
 } from './deadline-check.ts';
-export { checkDecisionTags, checkDecisionTagsMany, decideImage } from './decide-image.ts';
+export { decideImage } from './decide-image.ts';
 export {
   GateContentionError,
   InvalidTagSchemeError,
@@ -35,5 +35,6 @@ export {
 export { handleImagePushed } from './handle-push.ts';
 export { notifyMessages } from './messages.ts';
 export { type DecisionPlan, type PlanInput, type PolicyActions, planDecision } from './plan.ts';
+export { checkDecisionTags, checkDecisionTagsMany } from './projection.ts';
 export { classifyScan, type Readiness } from './readiness.ts';
 export * from './tags.ts';

@@ -8,7 +8,7 @@
  * - making sure a scan happens (ensure-scan.ts): any value. Stale, it at worst starts a scan that was not
  *   needed (ECR answers LimitExceeded) or waits for a scan that will not come (the sweep's safety net decides
  *   the image); no verdict rests on it.
- * - telling an empty scan result from an enhanced scan whose findings are not visible yet (decide-image.ts):
+ * - telling an empty scan result from an enhanced scan whose findings are not visible yet (read-image.ts):
  *   only ENHANCED, which makes the empty result "not ready" for a while. A stale BASIC would call the empty
  *   result clean and approve, so BASIC is always read fresh.
  */

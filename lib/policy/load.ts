@@ -10,7 +10,7 @@ import policyTestSchema from '../../policies/schema/policy-test.schema.json' wit
 import { InvalidInputError } from '../errors/gatekeeper-error.ts';
 import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { checkExceptionsDocument, checkPolicy, checkSetLevel } from './check.ts';
+import { checkExceptionsDocument, checkPolicy } from './check.ts';
 import { Checker } from './checker.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import { validatePolicyTest } from './generated/policy-validators.js';
@@ -23,6 +23,7 @@ import {
 } from './policy-set.ts';
 import { MAX_YAML_BYTES, parseSafeYaml } from './safe-yaml.ts';
 import { schemaProblems } from './schema-problems.ts';
+import { checkSetLevel } from './set-level.ts';
 
 /** Where the published schemas live (policies/schema of this package, whatever directory is loaded). */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../policies/schema/', import.meta.url));

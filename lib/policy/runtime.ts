@@ -6,7 +6,7 @@
 
 import { isRecord } from '../findings/json-reader.ts';
 import { byFileThen, policySetVersion } from './canonical.ts';
-import { checkException, checkPolicy, checkSetLevel, joinPath } from './check.ts';
+import { checkException, checkPolicy, joinPath } from './check.ts';
 import { Checker } from './checker.ts';
 import { type PolicyProblem, PolicySetInvalidError } from './errors.ts';
 import {
@@ -15,6 +15,7 @@ import {
   type PolicyDefinition,
   type PolicySet,
 } from './policy-set.ts';
+import { checkSetLevel } from './set-level.ts';
 
 export { applyDeadlines, type FindingHistory, findingKey, type Timeline } from './deadlines.ts';
 export type {

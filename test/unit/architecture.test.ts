@@ -385,6 +385,64 @@ function clientViolations(files: readonly SourceFile[]): Violation[] {
   return violations;
 }
 
+/**
+ * The shared value types (docs/development.md "Architecture"): an image reference, a finding, a decision. Each
+ * depends on nothing: it imports only the others, and those as types only (erased when built), so any module can
+ * use them without pulling in code.
+ */
+const VALUE_TYPES: readonly string[] = [
+  'lib/events/image-ref.ts',
+  'lib/findings/finding.ts',
+  'lib/policy/decision.ts',
+];
+
+/** Every import of a shared value type that is not a type-only import of another shared value type. */
+function valueTypeViolations(files: readonly SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    if (!VALUE_TYPES.includes(file.path)) continue;
+    const { code, strings } = codeOnly(file.text);
+    // Specifiers of the static imports that bring in types only (`import type …`, or every name marked `type`).
+    const typeOnly: string[] = [];
+    for (const m of code.matchAll(/\b(?:import|export)\b([^;'`()]*?)\bfrom\s*'#(\d+)'/g)) {
+      const clause = (m[1] as string).trim();
+      const names = /^\{([^}]*)\}$/
+        .exec(clause)?.[1]
+        ?.split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
+      const types = /^type\b/.test(clause) || names?.every((n) => /^type\s/.test(n)) === true;
+      if (types) typeOnly.push(strings[Number(m[2])] as string);
+    }
+    for (const { specifier } of importsOf(file.text)) {
+      const resolved = specifier.startsWith('.')
+        ? posix.normalize(posix.join(posix.dirname(file.path), specifier))
+        : specifier;
+      if (!VALUE_TYPES.includes(resolved)) {
+        violations.push({
+          file: file.path,
+          specifier,
+          target: resolved,
+          rule: `a shared value type imports nothing but the others (${VALUE_TYPES.join(', ')})`,
+        });
+        continue;
+      }
+      const at = typeOnly.indexOf(specifier);
+      if (at >= 0) {
+        typeOnly.splice(at, 1);
+        continue;
+      }
+      violations.push({
+        file: file.path,
+        specifier,
+        target: resolved,
+        rule: 'shared value types import each other as types only (`import type`), so each depends on nothing',
+      });
+    }
+  }
+  return violations;
+}
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -429,6 +487,12 @@ describe('architecture: who may import whom', () => {
       .map((f) => f.text)
       .join('\n');
     expect(wiring).toMatch(/\bcreateEcrClient\(/);
+  });
+
+  it('the shared value types (image reference, finding, decision) depend on nothing', () => {
+    const paths = files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining([...VALUE_TYPES]));
+    expect(valueTypeViolations(files).map(describeViolation)).toEqual([]);
   });
 
   it('the module map has no cycle, so the layers can be read bottom up', () => {
@@ -544,6 +608,41 @@ describe('architecture rules catch violations', () => {
     expect(found[0]).toContain(
       `${path.startsWith('handlers') ? 'handlers' : path.split('/').slice(0, 2).join('/')} may import only`,
     );
+  });
+
+  it('a shared value type importing code, or anything but the others, is reported', () => {
+    const found = valueTypeViolations([
+      {
+        path: 'lib/policy/decision.ts',
+        text: [
+          "import { SEVERITIES } from '../findings/finding.ts';",
+          "import { type ImageRef, imageKey } from '../events/image-ref.ts';",
+          "import type { PolicySet } from './policy-set.ts';",
+          "export { Verdict } from './verdict.ts';",
+        ].join('\n'),
+      },
+      { path: 'lib/events/image-ref.ts', text: "import '../errors/gatekeeper-error.ts';" },
+      { path: 'lib/policy/judge.ts', text: "import { Ajv } from 'ajv';" },
+    ]).map(describeViolation);
+
+    expect(found).toHaveLength(5);
+    expect(found[0]).toMatch(/^lib\/policy\/decision.ts: '..\/findings\/finding.ts' .*as types only/);
+    expect(found[1]).toMatch(/^lib\/policy\/decision.ts: '..\/events\/image-ref.ts' .*as types only/);
+    expect(found[2]).toMatch(
+      /^lib\/policy\/decision.ts: '.\/policy-set.ts' → lib\/policy\/policy-set.ts: .*nothing but the others/,
+    );
+    expect(found[3]).toMatch(/^lib\/policy\/decision.ts: '.\/verdict.ts' .*nothing but the others/);
+    expect(found[4]).toMatch(
+      /^lib\/events\/image-ref.ts: '..\/errors\/gatekeeper-error.ts' .*nothing but the others/,
+    );
+    expect(
+      valueTypeViolations([
+        {
+          path: 'lib/policy/decision.ts',
+          text: "import type { Severity } from '../findings/finding.ts';\nimport { type ImageRef } from '../events/image-ref.ts';",
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('a computed dynamic import is reported, and a module missing from the map is named', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Finding } from '../../../lib/findings/finding.ts';
 import { byFileThen, policySetVersion } from '../../../lib/policy/canonical.ts';
-import { checkException, checkPolicy, checkSetLevel } from '../../../lib/policy/check.ts';
+import { checkException, checkPolicy } from '../../../lib/policy/check.ts';
 import { Checker } from '../../../lib/policy/checker.ts';
 import type { ImageUnderTest } from '../../../lib/policy/decision.ts';
 import { formatProblem, type PolicyProblem } from '../../../lib/policy/errors.ts';
@@ -14,6 +14,7 @@ import {
   type PolicyDefinition,
   type PolicySet,
 } from '../../../lib/policy/policy-set.ts';
+import { checkSetLevel } from '../../../lib/policy/set-level.ts';
 
 export const NOW = new Date('2026-11-23T12:00:00Z');
 
