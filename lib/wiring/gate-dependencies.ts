@@ -31,7 +31,7 @@ import { readPolicySetJson } from '../policy/read-policy-set.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
-import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
+import { coldStartCache, lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 export interface GateDependencyOverrides {
   readonly registry?: Registry;
@@ -148,17 +148,11 @@ function requireSet(value: string | null, name: string): string {
   return value;
 }
 
-let cached: Promise<GateDependencies> | null = null;
+const dependencies = coldStartCache(() => buildGateDependencies(process.env));
 
 /** The dependencies of this Lambda container, built on first use (cold start) and reused afterwards. */
 export function getGateDependencies(): Promise<GateDependencies> {
-  if (!cached) {
-    cached = buildGateDependencies(process.env).catch((error: unknown) => {
-      cached = null; // a configuration error is retried on the next invocation, not cached forever
-      throw error;
-    });
-  }
-  return cached;
+  return dependencies.get();
 }
 
 /**
@@ -168,12 +162,12 @@ export function getGateDependencies(): Promise<GateDependencies> {
  * @example useGateDependencies(await buildGateDependencies(env, { registry: new EcrRegistry({ client }) }))
  */
 export function useGateDependencies(deps: GateDependencies): void {
-  cached = Promise.resolve(deps);
+  dependencies.use(deps);
 }
 
 /** Forgets the cached dependencies (tests, or after changing the environment). */
 export function resetGateDependencies(): void {
-  cached = null;
+  dependencies.reset();
 }
 
 /** A gate function: the gate's dependencies, one call. */
