@@ -203,12 +203,11 @@ function noteGrypeImage(out: FindingsCollector, report: JsonRecord): void {
   const base = 'source.target';
   const input = r.optionalString(target.userInput, base, 'userInput');
   // docker-archive:app.tar, oci-archive:…, a bare app.tar: a file, not a repository; tags[] then name the image.
-  const tagsPath = r.at(base, 'tags');
   const digestsPath = r.at(base, 'repoDigests');
   const image = namedImage(
     input === null ? null : imageReferenceOrNull(input),
-    r.optionalArray(target.tags, tagsPath).map((tag, i) => r.string(tag, tagsPath, i)),
-    r.optionalArray(target.repoDigests, digestsPath).map((digest, i) => r.string(digest, digestsPath, i)),
+    r.optionalStrings(target.tags, base, 'tags'),
+    r.optionalStrings(target.repoDigests, digestsPath),
   );
   // manifestDigest is not used: for images read from a local daemon it is not the registry's digest.
   out.noteImage(

@@ -199,12 +199,11 @@ function noteTrivyImage(out: FindingsCollector, report: JsonRecord): void {
   // An archive's path (trivy image --input app.tar) is not a repository: RepoTags then name the image.
   const metadata = report.Metadata;
   const m: JsonRecord = metadata === undefined || metadata === null ? {} : r.record(metadata, 'Metadata');
-  const tagsPath = 'Metadata.RepoTags';
   const digestsPath = 'Metadata.RepoDigests';
   const image = namedImage(
     name === null ? null : imageReferenceOrNull(name),
-    r.optionalArray(m.RepoTags, tagsPath).map((tag, i) => r.string(tag, tagsPath, i)),
-    r.optionalArray(m.RepoDigests, digestsPath).map((digest, i) => r.string(digest, digestsPath, i)),
+    r.optionalStrings(m.RepoTags, 'Metadata.RepoTags'),
+    r.optionalStrings(m.RepoDigests, digestsPath),
   );
   out.noteImage(
     image.repository,
