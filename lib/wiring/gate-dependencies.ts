@@ -20,8 +20,6 @@ import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from 
 import { notifyMessages } from '../gate/messages.ts';
 import { ScanningCache } from '../gate/scanning-cache.ts';
 import { makeTagScheme } from '../gate/tags.ts';
-import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
-import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -31,6 +29,7 @@ import { readPolicySetJson } from '../policy/read-policy-set.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
+import { ledgerFromConfig, requireSet } from './adapters.ts';
 import { coldStartCache, lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 export interface GateDependencyOverrides {
@@ -113,12 +112,7 @@ export async function buildGateDependencies(
 
   // Every client counts its requests for the AwsRequests metric (lib/aws/request-count.ts).
   const registry = overrides.registry ?? new EcrRegistry({ client: countAwsRequests(createEcrClient()) });
-  const ledger =
-    overrides.ledger ??
-    new DynamoDbLedger({
-      client: countAwsRequests(createDynamoDbClient()),
-      tableName: requireSet(config.ledgerTable, 'GATEKEEPER_LEDGER_TABLE'),
-    });
+  const ledger = overrides.ledger ?? ledgerFromConfig(config);
   const notifier =
     overrides.notifier ??
     (() => {
@@ -141,11 +135,6 @@ export async function buildGateDependencies(
     // Built once per cold start like the rest: one cache per warm container.
     scanningCache: new ScanningCache(),
   };
-}
-
-function requireSet(value: string | null, name: string): string {
-  if (value === null) throw new Error(`${name} must be set`);
-  return value;
 }
 
 const dependencies = coldStartCache(() => buildGateDependencies(process.env));
