@@ -56,6 +56,18 @@ export interface SdkClientConfig<Credentials = unknown> {
   credentials?: Credentials;
 }
 
+/**
+ * Defaults of the clients whose APIs have low per-account rates and are called in bursts (ECR: PutImage at 10/s;
+ * Inspector: its List APIs while the sweep walks every repository): five attempts, `adaptive` retries (a client-side
+ * token bucket lowers the send rate after throttling), 3 s to connect, 15 s per request.
+ */
+export const RATE_LIMITED_CLIENT_DEFAULTS = {
+  maxAttempts: 5,
+  retryMode: 'adaptive',
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 15_000,
+} as const satisfies AwsClientDefaults;
+
 export const MAX_ATTEMPTS_LIMIT = 20;
 
 /** Added to every request's user agent, so CloudTrail and the services' logs name the gatekeeper's calls. */

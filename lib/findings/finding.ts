@@ -3,16 +3,18 @@
  * package: a scanner record that names several vulnerable packages becomes several Findings sharing `id`.
  */
 
-/** Severities in decreasing order of gravity. UNTRIAGED comes from Inspector, UNDEFINED from ECR basic. */
-export const SEVERITIES = [
+/** The severities every summary shows, even at zero (ECR's FindingSeverity enum), in decreasing gravity. */
+export const SUMMARY_SEVERITIES = [
   'CRITICAL',
   'HIGH',
   'MEDIUM',
   'LOW',
   'INFORMATIONAL',
   'UNDEFINED',
-  'UNTRIAGED',
 ] as const;
+
+/** Severities in decreasing order of gravity. UNTRIAGED comes from Inspector, UNDEFINED from ECR basic. */
+export const SEVERITIES = [...SUMMARY_SEVERITIES, 'UNTRIAGED'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';

@@ -16,7 +16,7 @@
 import { displayText, type FindingsCollector } from './collector.ts';
 import { preferredCvssScore } from './cvss.ts';
 import type { FixAvailability, KnownExploited, Severity } from './finding.ts';
-import { imageReferenceOrNull } from './image-reference.ts';
+import { imageReferenceOrNull, namedImage } from './image-reference.ts';
 import { describeValue, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 
 const GRYPE_SEVERITIES: ReadonlyMap<string, Severity> = new Map<string, Severity>([
@@ -203,33 +203,17 @@ function noteGrypeImage(out: FindingsCollector, report: JsonRecord): void {
   const base = 'source.target';
   const input = r.optionalString(target.userInput, base, 'userInput');
   // docker-archive:app.tar, oci-archive:…, a bare app.tar: a file, not a repository; tags[] then name the image.
-  const ref = input === null ? null : imageReferenceOrNull(input);
-  let repository = ref?.repository ?? null;
-  let digest = ref?.digest ?? null;
-  const tags: string[] = ref?.tag ? [ref.tag] : [];
-  const tagsPath = r.at(base, 'tags');
-  const rawTags = r.optionalArray(target.tags, tagsPath);
-  for (let i = 0; i < rawTags.length; i++) {
-    const t = imageReferenceOrNull(r.string(rawTags[i], tagsPath, i));
-    if (t === null || t.tag === null) continue;
-    repository ??= t.repository;
-    if (t.repository === repository && !tags.includes(t.tag)) tags.push(t.tag);
-  }
   const digestsPath = r.at(base, 'repoDigests');
-  const digests = r.optionalArray(target.repoDigests, digestsPath);
-  for (let i = 0; i < digests.length && digest === null; i++) {
-    const d = imageReferenceOrNull(r.string(digests[i], digestsPath, i));
-    if (d === null || d.digest === null) continue;
-    if (repository === null || d.repository === repository) {
-      repository ??= d.repository;
-      digest = d.digest;
-    }
-  }
+  const image = namedImage(
+    input === null ? null : imageReferenceOrNull(input),
+    r.optionalStrings(target.tags, base, 'tags'),
+    r.optionalStrings(target.repoDigests, digestsPath),
+  );
   // manifestDigest is not used: for images read from a local daemon it is not the registry's digest.
   out.noteImage(
-    repository,
-    digest,
-    tags,
+    image.repository,
+    image.digest,
+    image.tags,
     { repository: r.at(base, 'userInput'), digest: digestsPath },
     'Grype results',
   );

@@ -80,3 +80,43 @@ function looksLikePath(text: string): boolean {
     ARCHIVE_NAME.test(text.split('@')[0] ?? text)
   );
 }
+
+/** The image a scanner report names: its repository, the tags it lists there and its registry digest. */
+export interface NamedImage {
+  readonly repository: string | null;
+  readonly digest: string | null;
+  readonly tags: readonly string[];
+}
+
+/**
+ * The image a scanner report names, from the reference it was given (null for an image archive) and the
+ * `repo:tag` and `repo@digest` references it lists (Grype's `tags[]`/`repoDigests[]`, Trivy's
+ * `RepoTags`/`RepoDigests`). The given reference wins; otherwise the first tagged reference names the
+ * repository. Only tags and digests of that repository count; references that are not valid are skipped.
+ * @example namedImage(null, ['orders/api:1.0', 'other:2'], ['orders/api@sha256:…']) // { repository: 'orders/api', digest: 'sha256:…', tags: ['1.0'] }
+ */
+export function namedImage(
+  given: ImageReference | null,
+  tagReferences: readonly string[],
+  digestReferences: readonly string[],
+): NamedImage {
+  let repository = given?.repository ?? null;
+  let digest = given?.digest ?? null;
+  const tags: string[] = given?.tag ? [given.tag] : [];
+  for (const reference of tagReferences) {
+    const t = imageReferenceOrNull(reference);
+    if (t === null || t.tag === null) continue;
+    repository ??= t.repository;
+    if (t.repository === repository && !tags.includes(t.tag)) tags.push(t.tag);
+  }
+  for (const reference of digestReferences) {
+    if (digest !== null) break;
+    const d = imageReferenceOrNull(reference);
+    if (d === null || d.digest === null) continue;
+    if (repository === null || d.repository === repository) {
+      repository ??= d.repository;
+      digest = d.digest;
+    }
+  }
+  return { repository, digest, tags };
+}

@@ -35,8 +35,8 @@ import { addTrivyReport, looksLikeLegacyTrivy, looksLikeTrivy } from './trivy.ts
 
 export { InvalidInputError, UnsupportedFindingsFormatError } from './errors.ts';
 export type { Finding, FindingSource, FixAvailability, Severity } from './finding.ts';
-export { SEVERITIES, severityRank } from './finding.ts';
-export { SUMMARY_SEVERITIES, severityCounts } from './severity-counts.ts';
+export { SEVERITIES, SUMMARY_SEVERITIES, severityRank } from './finding.ts';
+export { severityCounts, summaryOfCounts } from './severity-counts.ts';
 
 export type FindingsKind = 'ecr' | 'inspector' | 'trivy' | 'grype';
 export type FindingsInput = 'auto' | FindingsKind;

@@ -97,6 +97,18 @@ export class JsonReader {
     return this.array(value, parent, key);
   }
 
+  /** An array of strings, or [] when absent or null; an item that is not a string is an error naming its index. */
+  optionalStrings(value: unknown, parent: string, key?: Key): string[] {
+    const items = this.optionalArray(value, parent, key);
+    const strings: string[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item !== 'string') this.expected(at(join(parent, key), i), 'a string', item);
+      strings.push(item);
+    }
+    return strings;
+  }
+
   string(value: unknown, parent: string, key?: Key): string {
     if (typeof value !== 'string') this.expected(join(parent, key), 'a string', value);
     return value;

@@ -1,15 +1,5 @@
 import type { Finding, Severity } from './finding.ts';
-import { SEVERITIES, severityRank } from './finding.ts';
-
-/** The severities every summary shows, even at zero (ECR's FindingSeverity enum). */
-export const SUMMARY_SEVERITIES = [
-  'CRITICAL',
-  'HIGH',
-  'MEDIUM',
-  'LOW',
-  'INFORMATIONAL',
-  'UNDEFINED',
-] as const;
+import { SEVERITIES, SUMMARY_SEVERITIES, severityRank } from './finding.ts';
 
 /**
  * Distinct vulnerability ids per severity. An id reported in several packages counts once, at the gravest
@@ -25,10 +15,21 @@ export function severityCounts(findings: readonly Finding[]): Record<string, num
   }
   const tally = new Map<Severity, number>();
   for (const severity of gravest.values()) tally.set(severity, (tally.get(severity) ?? 0) + 1);
+  return summaryOfCounts((severity) => tally.get(severity) ?? 0);
+}
+
+/**
+ * The summary record of per-severity counts, in gravity order: the six ECR severities always, UNTRIAGED only
+ * when its count is not zero. `count` is asked once per severity, with its index in {@link SEVERITIES}.
+ * @example summaryOfCounts((s) => (s === 'HIGH' ? 2 : 0)) // { CRITICAL: 0, HIGH: 2, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 }
+ */
+export function summaryOfCounts(
+  count: (severity: Severity, index: number) => number,
+): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const severity of SEVERITIES) {
-    const n = tally.get(severity) ?? 0;
+  SEVERITIES.forEach((severity, index) => {
+    const n = count(severity, index);
     if (n > 0 || (SUMMARY_SEVERITIES as readonly string[]).includes(severity)) counts[severity] = n;
-  }
+  });
   return counts;
 }

@@ -15,7 +15,7 @@
  */
 import { displayText, type FindingsCollector } from './collector.ts';
 import type { FixAvailability, Severity } from './finding.ts';
-import { imageReferenceOrNull } from './image-reference.ts';
+import { imageReferenceOrNull, namedImage } from './image-reference.ts';
 import { describeValue, isRecord, type JsonReader, type JsonRecord, own } from './json-reader.ts';
 
 const TRIVY_SEVERITIES: ReadonlyMap<string, Severity> = new Map<string, Severity>([
@@ -197,37 +197,19 @@ function noteTrivyImage(out: FindingsCollector, report: JsonRecord): void {
   const r = out.reader;
   const name = r.optionalString(report.ArtifactName, '', 'ArtifactName');
   // An archive's path (trivy image --input app.tar) is not a repository: RepoTags then name the image.
-  const ref = name === null ? null : imageReferenceOrNull(name);
-  let repository = ref?.repository ?? null;
-  let digest = ref?.digest ?? null;
-  const tags: string[] = ref?.tag ? [ref.tag] : [];
   const metadata = report.Metadata;
-  if (metadata !== undefined && metadata !== null) {
-    const m = r.record(metadata, 'Metadata');
-    const tagsPath = 'Metadata.RepoTags';
-    const repoTags = r.optionalArray(m.RepoTags, tagsPath);
-    for (let i = 0; i < repoTags.length; i++) {
-      const t = imageReferenceOrNull(r.string(repoTags[i], tagsPath, i));
-      if (t === null || t.tag === null) continue;
-      repository ??= t.repository;
-      if (t.repository === repository && !tags.includes(t.tag)) tags.push(t.tag);
-    }
-    const digestsPath = 'Metadata.RepoDigests';
-    const digests = r.optionalArray(m.RepoDigests, digestsPath);
-    for (let i = 0; i < digests.length && digest === null; i++) {
-      const d = imageReferenceOrNull(r.string(digests[i], digestsPath, i));
-      if (d === null || d.digest === null) continue;
-      if (repository === null || d.repository === repository) {
-        repository ??= d.repository;
-        digest = d.digest;
-      }
-    }
-  }
+  const m: JsonRecord = metadata === undefined || metadata === null ? {} : r.record(metadata, 'Metadata');
+  const digestsPath = 'Metadata.RepoDigests';
+  const image = namedImage(
+    name === null ? null : imageReferenceOrNull(name),
+    r.optionalStrings(m.RepoTags, 'Metadata.RepoTags'),
+    r.optionalStrings(m.RepoDigests, digestsPath),
+  );
   out.noteImage(
-    repository,
-    digest,
-    tags,
-    { repository: 'ArtifactName', digest: 'Metadata.RepoDigests' },
+    image.repository,
+    image.digest,
+    image.tags,
+    { repository: 'ArtifactName', digest: digestsPath },
     'Trivy results',
   );
 }

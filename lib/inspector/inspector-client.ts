@@ -11,17 +11,16 @@
  * Local endpoints: the SDK itself reads `AWS_ENDPOINT_URL_INSPECTOR2` (and `AWS_ENDPOINT_URL`).
  */
 import { Inspector2Client, type Inspector2ClientConfig } from '@aws-sdk/client-inspector2';
-import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
+import {
+  type AwsClientSettings,
+  createAwsClient,
+  RATE_LIMITED_CLIENT_DEFAULTS,
+} from '../aws/client-settings.ts';
 
 /** Region, endpoint, attempts (default 5), retry mode (default `adaptive`), timeouts, credentials. */
 export type InspectorClientOptions = AwsClientSettings<NonNullable<Inspector2ClientConfig['credentials']>>;
 
-export const INSPECTOR_CLIENT_DEFAULTS = {
-  maxAttempts: 5,
-  retryMode: 'adaptive',
-  connectionTimeoutMs: 3_000,
-  requestTimeoutMs: 15_000,
-} as const satisfies AwsClientDefaults;
+export const INSPECTOR_CLIENT_DEFAULTS = RATE_LIMITED_CLIENT_DEFAULTS;
 
 /**
  * Builds the Inspector client used by the hygiene sweep.

@@ -177,43 +177,61 @@ export class DynamoDbLedger implements Ledger {
    * own `attribute` is on or before `upTo` (the other reason for a recheck is filtered out).
    */
   async *#queryDue(now: Date, attribute: string, upTo: string, what: string): AsyncIterable<ImageRef> {
+    const items = this.#items(`query index ${LEDGER_RECHECK_INDEX} for ${what}`, (startKey) =>
+      this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: LEDGER_RECHECK_INDEX,
+          KeyConditionExpression: '#s = :decided AND #r <= :now',
+          FilterExpression: '#a <= :upTo',
+          ExpressionAttributeNames: {
+            '#s': LEDGER_STATE_ATTRIBUTE,
+            '#r': LEDGER_RECHECK_ATTRIBUTE,
+            '#a': attribute,
+          },
+          ExpressionAttributeValues: {
+            ':decided': { S: 'decided' },
+            ':now': { S: now.toISOString() },
+            ':upTo': { S: upTo },
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for await (const item of items) yield this.#imageOfIndexItem(item);
+  }
+
+  /**
+   * Every item of a paged Query or Scan: `send` makes the request that starts at a page's key (undefined for the
+   * first). A failed request is a LedgerUnavailableError that says what could not be done (`cannot ${what}`).
+   */
+  async *#items(
+    what: string,
+    send: (
+      startKey: Record<string, AttributeValue> | undefined,
+    ) => Promise<QueryCommandOutput | ScanCommandOutput>,
+  ): AsyncIterable<Record<string, AttributeValue>> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      let page: QueryCommandOutput;
+      let page: QueryCommandOutput | ScanCommandOutput;
       try {
-        page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: LEDGER_RECHECK_INDEX,
-            KeyConditionExpression: '#s = :decided AND #r <= :now',
-            FilterExpression: '#a <= :upTo',
-            ExpressionAttributeNames: {
-              '#s': LEDGER_STATE_ATTRIBUTE,
-              '#r': LEDGER_RECHECK_ATTRIBUTE,
-              '#a': attribute,
-            },
-            ExpressionAttributeValues: {
-              ':decided': { S: 'decided' },
-              ':now': { S: now.toISOString() },
-              ':upTo': { S: upTo },
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        );
+        page = await send(startKey);
       } catch (error) {
-        throw new LedgerUnavailableError(
-          `${this.#table}: cannot query index ${LEDGER_RECHECK_INDEX} for ${what}: ${describe(error)}`,
-          { cause: error },
-        );
+        throw new LedgerUnavailableError(`${this.#table}: cannot ${what}: ${describe(error)}`, {
+          cause: error,
+        });
       }
-      for (const item of page.Items ?? []) {
-        const key = item.pk?.S ?? '';
-        const image = imageFromKey(key, item.region?.S);
-        if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
-        yield image;
-      }
+      yield* page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /** The image an index item names by its key; an item whose key is not an image key is a corrupt ledger. */
+  #imageOfIndexItem(item: Record<string, AttributeValue>): ImageRef {
+    const key = item.pk?.S ?? '';
+    const image = imageFromKey(key, item.region?.S);
+    if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
+    return image;
   }
 
   async listDecidedByPolicyVersion(
@@ -249,45 +267,30 @@ export class DynamoDbLedger implements Ledger {
         { cause: error },
       );
     }
-    const images: ImageRef[] = [];
-    for (const item of page.Items ?? []) {
-      const key = item.pk?.S ?? '';
-      const image = imageFromKey(key, item.region?.S);
-      if (!image) throw new LedgerCorruptError(`${this.#table}: index item ${key} is not an image key`);
-      images.push(image);
-    }
+    const images = (page.Items ?? []).map((item) => this.#imageOfIndexItem(item));
     const next = page.LastEvaluatedKey?.pk?.S ?? null;
     return { images, next };
   }
 
   async listPolicyVersionsInUse(): Promise<string[]> {
     const versions = new Set<string>();
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      let page: ScanCommandOutput;
-      try {
-        page = await this.#client.send(
-          new ScanCommand({
-            TableName: this.#table,
-            IndexName: LEDGER_POLICY_VERSION_INDEX,
-            FilterExpression: '#s = :decided',
-            ProjectionExpression: '#v',
-            ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
-            ExpressionAttributeValues: { ':decided': { S: 'decided' } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        throw new LedgerUnavailableError(`${this.#table}: cannot list policy versions: ${describe(error)}`, {
-          cause: error,
-        });
-      }
-      for (const item of page.Items ?? []) {
-        const version = item[LEDGER_POLICY_VERSION_ATTRIBUTE]?.S;
-        if (version) versions.add(version);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = this.#items('list policy versions', (startKey) =>
+      this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          IndexName: LEDGER_POLICY_VERSION_INDEX,
+          FilterExpression: '#s = :decided',
+          ProjectionExpression: '#v',
+          ExpressionAttributeNames: { '#v': LEDGER_POLICY_VERSION_ATTRIBUTE, '#s': 'state' },
+          ExpressionAttributeValues: { ':decided': { S: 'decided' } },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for await (const item of items) {
+      const version = item[LEDGER_POLICY_VERSION_ATTRIBUTE]?.S;
+      if (version) versions.add(version);
+    }
     return [...versions].sort();
   }
 

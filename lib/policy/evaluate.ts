@@ -4,7 +4,7 @@
  */
 import { type Finding, SEVERITIES } from '../findings/finding.ts';
 // The leaf module, not findings/index.ts: the Lambda runtime path must not pull in the scanner parsers.
-import { SUMMARY_SEVERITIES, severityCounts } from '../findings/severity-counts.ts';
+import { severityCounts, summaryOfCounts } from '../findings/severity-counts.ts';
 import {
   type CompiledDenied,
   type CompiledException,
@@ -156,12 +156,7 @@ function summaryOf(ids: ReadonlyMap<string, IdState>): Record<string, number> {
   for (const state of ids.values()) {
     if (state.gravest >= 0) tally[state.gravest] = (tally[state.gravest] as number) + 1;
   }
-  const counts: Record<string, number> = {};
-  SEVERITIES.forEach((severity, i) => {
-    const n = tally[i] as number;
-    if (n > 0 || (SUMMARY_SEVERITIES as readonly string[]).includes(severity)) counts[severity] = n;
-  });
-  return counts;
+  return summaryOfCounts((_severity, i) => tally[i] as number);
 }
 
 /**

@@ -86,24 +86,30 @@ export function policySetFromJson(json: unknown, source: string): PolicySet {
   const version = c.string(doc, 'version', '', { required: true, pattern: /^sha256:[0-9a-f]{64}$/ });
   const policies: PolicyDefinition[] = [];
   const exceptions: ExceptionDefinition[] = [];
-  const file = (entry: unknown, path: string): string | null => {
-    if (!isRecord(entry)) return null;
-    return c.string(entry, 'file', path, {
-      required: true,
-      pattern: RELATIVE_FILE,
-      patternText: 'a relative path',
+  /** Each entry of the list `key` that is a mapping with a valid `file`: its other fields (nulls left out). */
+  const eachEntry = (
+    key: 'policies' | 'exceptions',
+    each: (fields: unknown, path: string, file: string) => void,
+  ): void => {
+    c.list(doc, key, '', true)?.forEach((entry, i) => {
+      const path = joinPath(key, i);
+      if (!isRecord(entry)) {
+        c.error(path, 'must be a mapping');
+        return;
+      }
+      const file = c.string(entry, 'file', path, {
+        required: true,
+        pattern: RELATIVE_FILE,
+        patternText: 'a relative path',
+      });
+      if (file === null) return;
+      const { file: _file, ...rest } = entry;
+      each(withoutNulls(rest), path, file);
     });
   };
-  c.list(doc, 'policies', '', true)?.forEach((entry, i) => {
-    const path = joinPath('policies', i);
-    const f = file(entry, path);
-    if (f === null || !isRecord(entry)) {
-      if (!isRecord(entry)) c.error(path, 'must be a mapping');
-      return;
-    }
-    const { file: _file, ...rest } = entry;
+  eachEntry('policies', (fields, path, file) => {
     const before = problems.length;
-    const definition = checkPolicy(c, withoutNulls(rest), f);
+    const definition = checkPolicy(c, fields, file);
     // Paths from checkPolicy are relative to the entry; anchor them in the JSON document.
     for (let k = before; k < problems.length; k += 1) {
       const p = problems[k] as PolicyProblem;
@@ -111,15 +117,8 @@ export function policySetFromJson(json: unknown, source: string): PolicySet {
     }
     if (definition) policies.push(definition);
   });
-  c.list(doc, 'exceptions', '', true)?.forEach((entry, i) => {
-    const path = joinPath('exceptions', i);
-    const f = file(entry, path);
-    if (f === null || !isRecord(entry)) {
-      if (!isRecord(entry)) c.error(path, 'must be a mapping');
-      return;
-    }
-    const { file: _file, ...rest } = entry;
-    const definition = checkException(c, withoutNulls(rest), path, f);
+  eachEntry('exceptions', (fields, path, file) => {
+    const definition = checkException(c, fields, path, file);
     if (definition) exceptions.push(definition);
   });
   const errors = () => problems.filter((p) => p.level === 'error');

@@ -16,17 +16,16 @@
  * demo point the real client at the local ECR without any option here.
  */
 import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
-import { type AwsClientDefaults, type AwsClientSettings, createAwsClient } from '../aws/client-settings.ts';
+import {
+  type AwsClientSettings,
+  createAwsClient,
+  RATE_LIMITED_CLIENT_DEFAULTS,
+} from '../aws/client-settings.ts';
 
 /** Region, endpoint, attempts (default 5), retry mode (default `adaptive`), timeouts, credentials. */
 export type EcrClientOptions = AwsClientSettings<NonNullable<ECRClientConfig['credentials']>>;
 
-export const ECR_CLIENT_DEFAULTS = {
-  maxAttempts: 5,
-  retryMode: 'adaptive',
-  connectionTimeoutMs: 3_000,
-  requestTimeoutMs: 15_000,
-} as const satisfies AwsClientDefaults;
+export const ECR_CLIENT_DEFAULTS = RATE_LIMITED_CLIENT_DEFAULTS;
 
 /**
  * Builds the ECR client used by every handler and by the CLI.

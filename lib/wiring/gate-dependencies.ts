@@ -20,8 +20,6 @@ import { DEFAULT_GATE_SETTINGS, type GateDependencies, type GateSettings } from 
 import { notifyMessages } from '../gate/messages.ts';
 import { ScanningCache } from '../gate/scanning-cache.ts';
 import { makeTagScheme } from '../gate/tags.ts';
-import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
-import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -31,7 +29,8 @@ import { readPolicySetJson } from '../policy/read-policy-set.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
 import { EcrRegistry } from '../registry/ecr-registry.ts';
 import type { Registry } from '../registry/registry.ts';
-import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
+import { ledgerFromConfig, requireSet } from './adapters.ts';
+import { coldStartCache, lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 export interface GateDependencyOverrides {
   readonly registry?: Registry;
@@ -113,12 +112,7 @@ export async function buildGateDependencies(
 
   // Every client counts its requests for the AwsRequests metric (lib/aws/request-count.ts).
   const registry = overrides.registry ?? new EcrRegistry({ client: countAwsRequests(createEcrClient()) });
-  const ledger =
-    overrides.ledger ??
-    new DynamoDbLedger({
-      client: countAwsRequests(createDynamoDbClient()),
-      tableName: requireSet(config.ledgerTable, 'GATEKEEPER_LEDGER_TABLE'),
-    });
+  const ledger = overrides.ledger ?? ledgerFromConfig(config);
   const notifier =
     overrides.notifier ??
     (() => {
@@ -143,22 +137,11 @@ export async function buildGateDependencies(
   };
 }
 
-function requireSet(value: string | null, name: string): string {
-  if (value === null) throw new Error(`${name} must be set`);
-  return value;
-}
-
-let cached: Promise<GateDependencies> | null = null;
+const dependencies = coldStartCache(() => buildGateDependencies(process.env));
 
 /** The dependencies of this Lambda container, built on first use (cold start) and reused afterwards. */
 export function getGateDependencies(): Promise<GateDependencies> {
-  if (!cached) {
-    cached = buildGateDependencies(process.env).catch((error: unknown) => {
-      cached = null; // a configuration error is retried on the next invocation, not cached forever
-      throw error;
-    });
-  }
-  return cached;
+  return dependencies.get();
 }
 
 /**
@@ -168,12 +151,12 @@ export function getGateDependencies(): Promise<GateDependencies> {
  * @example useGateDependencies(await buildGateDependencies(env, { registry: new EcrRegistry({ client }) }))
  */
 export function useGateDependencies(deps: GateDependencies): void {
-  cached = Promise.resolve(deps);
+  dependencies.use(deps);
 }
 
 /** Forgets the cached dependencies (tests, or after changing the environment). */
 export function resetGateDependencies(): void {
-  cached = null;
+  dependencies.reset();
 }
 
 /** A gate function: the gate's dependencies, one call. */

@@ -31,6 +31,43 @@ export interface LambdaHandlerOptions<D, R> {
   readonly run: (deps: D, event: unknown, context: Context) => Promise<R>;
 }
 
+/** A container's dependencies, built on first use (cold start) and reused while the container is warm. */
+export interface ColdStartCache<D> {
+  /** The dependencies, built on the first call; a failed build is not kept, so the next invocation tries again. */
+  readonly get: () => Promise<D>;
+  /** Use `deps` instead of building them (local runs, tests with a moved clock or other client settings). */
+  readonly use: (deps: D) => void;
+  /** Forget the dependencies (tests, or after changing the environment). */
+  readonly reset: () => void;
+}
+
+/**
+ * The one cold-start cache of every function's dependencies. A build that fails (a configuration error, a
+ * dependency that could not be built) is forgotten, so it is retried on the next invocation, not cached forever.
+ * @example const gate = coldStartCache(() => buildGateDependencies(process.env)); await gate.get();
+ */
+export function coldStartCache<D>(build: () => Promise<D>): ColdStartCache<D> {
+  let cached: Promise<D> | null = null;
+  return {
+    get: () => {
+      if (cached === null) {
+        const building: Promise<D> = build().catch((error: unknown) => {
+          if (cached === building) cached = null;
+          throw error;
+        });
+        cached = building;
+      }
+      return cached;
+    },
+    use: (deps) => {
+      cached = Promise.resolve(deps);
+    },
+    reset: () => {
+      cached = null;
+    },
+  };
+}
+
 /** Request id and cold-start flag of one invocation, as they appear on its log lines. */
 export interface InvocationContext {
   readonly requestId: string | null;

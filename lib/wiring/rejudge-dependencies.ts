@@ -17,7 +17,7 @@ import {
 import type { RejudgeQueue } from '../rejudge/queue.ts';
 import { createSqsClient, SqsRejudgeQueue } from '../rejudge/sqs-queue.ts';
 import { getGateDependencies } from './gate-dependencies.ts';
-import { lambdaHandler, type WiredContext } from './handler.ts';
+import { coldStartCache, lambdaHandler, type WiredContext } from './handler.ts';
 
 export interface RejudgeDependencyOverrides {
   readonly queue?: RejudgeQueue;
@@ -53,29 +53,23 @@ export async function buildRejudgeDependencies(
   };
 }
 
-let cached: Promise<RejudgeDependencies> | null = null;
+const dependencies = coldStartCache(() =>
+  getGateDependencies().then((gate) => buildRejudgeDependencies(process.env, gate)),
+);
 
 /** This container's dependencies, built on first use; a configuration error is retried on the next invocation. */
 export function getRejudgeDependencies(): Promise<RejudgeDependencies> {
-  if (!cached) {
-    cached = getGateDependencies()
-      .then((gate) => buildRejudgeDependencies(process.env, gate))
-      .catch((error: unknown) => {
-        cached = null;
-        throw error;
-      });
-  }
-  return cached;
+  return dependencies.get();
 }
 
 /** Makes the handler use `deps` (tests, local runs). */
 export function useRejudgeDependencies(deps: RejudgeDependencies): void {
-  cached = Promise.resolve(deps);
+  dependencies.use(deps);
 }
 
 /** Forgets the cached dependencies. */
 export function resetRejudgeDependencies(): void {
-  cached = null;
+  dependencies.reset();
 }
 
 /** The re-judgement function: its logger is the gate's. */

@@ -11,8 +11,6 @@ import { countAwsRequests } from '../aws/request-count.ts';
 import { isRepositoryInScope, loadConfig } from '../config/index.ts';
 import { createInspectorClient } from '../inspector/inspector-client.ts';
 import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
-import { createDynamoDbClient } from '../ledger/dynamodb-client.ts';
-import { DynamoDbLedger } from '../ledger/dynamodb-ledger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { createEcrClient } from '../registry/ecr-client.ts';
@@ -26,6 +24,7 @@ import {
   type SnapshotStore,
   type SnapshotUsageSource,
 } from '../registry-snapshot/index.ts';
+import { ledgerFromConfig, requireSet } from './adapters.ts';
 import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 export interface SnapshotDependencyOverrides {
@@ -55,12 +54,7 @@ export function buildSnapshotDependencies(
     });
   const registry =
     overrides.registry ?? new EcrRegistry({ client: countAwsRequests(createEcrClient()), logger });
-  const ledger =
-    overrides.ledger ??
-    new DynamoDbLedger({
-      client: countAwsRequests(createDynamoDbClient()),
-      tableName: requireSet(config.ledgerTable, 'GATEKEEPER_LEDGER_TABLE'),
-    });
+  const ledger = overrides.ledger ?? ledgerFromConfig(config);
   const store =
     overrides.store ??
     new S3SnapshotStore({
@@ -93,11 +87,6 @@ export function buildSnapshotDependencies(
       ...overrides.settings,
     },
   };
-}
-
-function requireSet(value: string | null, name: string): string {
-  if (value === null) throw new Error(`${name} must be set`);
-  return value;
 }
 
 let cached: RegistrySnapshotDependencies | null = null;

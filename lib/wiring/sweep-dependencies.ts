@@ -23,7 +23,7 @@ import { InspectorImageUsage } from '../inspector/inspector-usage.ts';
 import { formatHygieneSummary } from '../notify/index.ts';
 import type { Registry, RegistryAdmin } from '../registry/registry.ts';
 import { buildGateDependencies, type GateDependencyOverrides } from './gate-dependencies.ts';
-import { lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
+import { coldStartCache, lambdaHandler, topLevelLogger, type WiredContext } from './handler.ts';
 
 /** Test overrides: the gate's, plus the usage source (null: none, as with GATEKEEPER_INSPECTOR_USAGE=off). */
 export interface SweepDependencyOverrides extends GateDependencyOverrides {
@@ -106,25 +106,21 @@ export async function buildSweepDependencies(
   };
 }
 
-let cached: Promise<SweepDependencies> | null = null;
+const dependencies = coldStartCache(() => buildSweepDependencies(process.env));
 
 /** Once per cold start. */
 export function getSweepDependencies(): Promise<SweepDependencies> {
-  cached ??= buildSweepDependencies(process.env).catch((error) => {
-    cached = null;
-    throw error;
-  });
-  return cached;
+  return dependencies.get();
 }
 
 /** Makes the sweep handler use `deps` (local runs and tests with a moved clock or other client settings). */
 export function useSweepDependencies(deps: SweepDependencies): void {
-  cached = Promise.resolve(deps);
+  dependencies.use(deps);
 }
 
 /** Forgets the cached dependencies. */
 export function resetSweepDependencies(): void {
-  cached = null;
+  dependencies.reset();
 }
 
 /** The hygiene sweep: the sweep's dependencies, one call. */

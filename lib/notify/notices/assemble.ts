@@ -4,6 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { Decision, Violation, Waived } from '../../policy/decision.ts';
 import { embeddedJsonBytes, messageSizeBytes, TARGET_PUBLISH_BYTES } from '../message-size.ts';
 import type { MessageAttributes, OutboundMessage } from '../notifier.ts';
 import { oneLine, truncateUtf8, utf8Bytes } from '../text.ts';
@@ -195,6 +196,27 @@ export function machineImage(image: ImageContext, cut: ListCut): Record<string, 
     digest: image.digest,
     tagsBefore: cut('image.tagsBefore', [...image.tagsBefore].sort(), MACHINE_TAGS_LIMIT),
     tagsAfter: cut('image.tagsAfter', [...image.tagsAfter].sort(), MACHINE_TAGS_LIMIT),
+  };
+}
+
+/**
+ * The decision as the machine body carries it: strings capped, the image's tags and the violation and waiver
+ * lists cut to fit (`violations` and `waived` in the order given, most important first).
+ */
+export function machineDecision(
+  decision: Decision,
+  cut: ListCut,
+  violations: readonly Violation[] = decision.violations,
+  waived: readonly Waived[] = decision.waived,
+): Decision {
+  return {
+    ...(capStrings({ ...decision, violations: [], waived: [] }) as Decision),
+    image: capStrings({
+      ...decision.image,
+      tags: cut('decision.image.tags', decision.image.tags, MACHINE_TAGS_LIMIT),
+    }) as Decision['image'],
+    violations: cut('decision.violations', violations),
+    waived: cut('decision.waived', waived),
   };
 }
 

@@ -15,7 +15,7 @@ import {
   capStrings,
   compactAttributes,
   type ListCut,
-  MACHINE_TAGS_LIMIT,
+  machineDecision,
   machineImage,
   NOTIFICATION_SCHEMA,
 } from './assemble.ts';
@@ -263,15 +263,7 @@ export function decisionParts(notice: DecisionNotice, options: FormatOptions): A
     change,
     previousVerdict: notice.previousVerdict,
     image: capStrings(machineImage(image, cut)),
-    decision: {
-      ...(capStrings({ ...decision, violations: [], waived: [] }) as Decision),
-      image: capStrings({
-        ...decision.image,
-        tags: cut('decision.image.tags', decision.image.tags, MACHINE_TAGS_LIMIT),
-      }),
-      violations: cut('decision.violations', machineViolations),
-      waived: cut('decision.waived', machineWaived),
-    },
+    decision: machineDecision(decision, cut, machineViolations, machineWaived),
     links,
     ...(archived ? { archived: archived.machine } : {}),
   });

@@ -12,7 +12,7 @@ import {
   capStrings,
   compactAttributes,
   type ListCut,
-  MACHINE_TAGS_LIMIT,
+  machineDecision,
   machineImage,
   NOTIFICATION_SCHEMA,
 } from './assemble.ts';
@@ -217,17 +217,7 @@ export function errorParts(notice: ErrorNotice, options: FormatOptions): AlertPa
       detail: notice.detail,
       scanStatus: notice.scanStatus ?? null,
       image: image ? machineImage(image, cut) : null,
-      decision: decision
-        ? {
-            ...decision,
-            image: {
-              ...decision.image,
-              tags: cut('decision.image.tags', decision.image.tags, MACHINE_TAGS_LIMIT),
-            },
-            violations: cut('decision.violations', decision.violations),
-            waived: cut('decision.waived', decision.waived),
-          }
-        : null,
+      decision: decision ? machineDecision(decision, cut) : null,
       problems: cut('problems', problems),
       links,
       ...(archived ? { archived: archived.machine } : {}),

@@ -120,4 +120,22 @@ describe('DynamoDbLedger (dynalite)', () => {
     await expect(ledger.getMany([image])).rejects.toBeInstanceOf(LedgerUnavailableError);
     aws.faults.dynamodb.clear();
   });
+
+  it('says which listing failed when a Query or Scan page cannot be read', async () => {
+    const ledger = new DynamoDbLedger({ client: aws.clients.dynamodb({ maxAttempts: 1 }), tableName: TABLE });
+    const drain = async (images: AsyncIterable<unknown>) => {
+      for await (const _ of images) {
+        // drain
+      }
+    };
+    aws.faults.dynamodb.failNext('Query', 1, 'throttle');
+    const past = drain(ledger.listDecisionsPastDeadline(new Date('2030-01-01T00:00:00Z')));
+    await expect(past).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(past).rejects.toThrow(/^gatekeeper-ledger: cannot query index byRecheck for /);
+    aws.faults.dynamodb.failNext('Scan', 1, 'throttle');
+    const versions = ledger.listPolicyVersionsInUse();
+    await expect(versions).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(versions).rejects.toThrow(/^gatekeeper-ledger: cannot list policy versions: /);
+    aws.faults.dynamodb.clear();
+  });
 });

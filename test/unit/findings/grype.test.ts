@@ -81,6 +81,21 @@ describe('Grype JSON', () => {
   });
 });
 
+describe('Grype image names', () => {
+  it('refuses a tag or digest reference that is not a string, naming its index', () => {
+    const json = loadFixture('scanners', GRYPE);
+    dig(json, 'source', 'target').tags = ['app:1.0', 7];
+    expect(() => parseFindings(json, 'g.json', 'grype')).toThrow(
+      'g.json: source.target.tags[1]: expected a string, got 7',
+    );
+    const other = loadFixture('scanners', GRYPE);
+    dig(other, 'source', 'target').repoDigests = [null];
+    expect(() => parseFindings(other, 'g.json', 'grype')).toThrow(
+      'g.json: source.target.repoDigests[0]: expected a string, got null',
+    );
+  });
+});
+
 describe('Grype layouts and related records', () => {
   it('takes EPSS and KEV from the related NVD record when the GHSA record has none', () => {
     const json = loadFixture('scanners', GRYPE);

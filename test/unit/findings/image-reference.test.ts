@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageReferenceOrNull } from '../../../lib/findings/image-reference.ts';
+import { imageReferenceOrNull, namedImage } from '../../../lib/findings/image-reference.ts';
 
 describe('imageReferenceOrNull: what a scanner was given', () => {
   it.each<[string, ReturnType<typeof imageReferenceOrNull>]>([
@@ -31,5 +31,35 @@ describe('imageReferenceOrNull: what a scanner was given', () => {
     ['app@sha256:short', null],
   ])('%s', (input, expected) => {
     expect(imageReferenceOrNull(input)).toEqual(expected);
+  });
+});
+
+describe('namedImage: the image a report names, shared by the Grype and Trivy readers', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const other = `sha256:${'b'.repeat(64)}`;
+
+  it('takes the repository from the given reference and keeps only its tags and digests', () => {
+    expect(
+      namedImage(
+        imageReferenceOrNull('123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders/api:1.0'),
+        ['orders/api:1.0', 'orders/api:latest', 'other/app:2'],
+        [`other/app@${other}`, `orders/api@${digest}`],
+      ),
+    ).toEqual({ repository: 'orders/api', digest, tags: ['1.0', 'latest'] });
+  });
+
+  it('names the repository by the first valid tagged reference when the given one is an archive', () => {
+    expect(
+      namedImage(null, ['not a ref', 'orders/api:1.0', 'other/app:2'], [`orders/api@${digest}`]),
+    ).toEqual({ repository: 'orders/api', digest, tags: ['1.0'] });
+  });
+
+  it('keeps the first matching digest and a digest alone names the repository', () => {
+    expect(namedImage(null, [], [`orders/api@${digest}`, `orders/api@${other}`])).toEqual({
+      repository: 'orders/api',
+      digest,
+      tags: [],
+    });
+    expect(namedImage(null, [], [])).toEqual({ repository: null, digest: null, tags: [] });
   });
 });

@@ -1,6 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Severity } from '../../../lib/findings/index.ts';
-import { severityCounts } from '../../../lib/findings/index.ts';
+import {
+  SEVERITIES,
+  SUMMARY_SEVERITIES,
+  severityCounts,
+  summaryOfCounts,
+} from '../../../lib/findings/index.ts';
 
 function f(id: string, severity: Severity, pkg = 'p'): Finding {
   return {
@@ -49,5 +55,29 @@ describe('severityCounts', () => {
       ['UNDEFINED', 0],
       ['UNTRIAGED', 1],
     ]);
+  });
+});
+
+describe('summaryOfCounts: the one summary layout (severityCounts and the policy evaluator both use it)', () => {
+  it('always shows the six ECR severities, UNTRIAGED only when counted, in gravity order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(5), { minLength: SEVERITIES.length, maxLength: SEVERITIES.length }),
+        (n) => {
+          const summary = summaryOfCounts((_severity, i) => n[i] ?? 0);
+          const expected = SEVERITIES.filter(
+            (s, i) => (SUMMARY_SEVERITIES as readonly string[]).includes(s) || (n[i] ?? 0) > 0,
+          );
+          expect(Object.keys(summary)).toEqual(expected);
+          SEVERITIES.forEach((s, i) => {
+            if (s in summary) expect(summary[s]).toBe(n[i]);
+          });
+        },
+      ),
+    );
+  });
+
+  it('SUMMARY_SEVERITIES are SEVERITIES without UNTRIAGED', () => {
+    expect([...SUMMARY_SEVERITIES, 'UNTRIAGED']).toEqual([...SEVERITIES]);
   });
 });

@@ -76,6 +76,24 @@ describe('policySetFromJson', () => {
       fragment: 'policy-set.json: policies[0].file:',
     },
     { name: 'wrong format', path: ['format'], value: 'v0', fragment: 'policy-set.json: format: must be' },
+    {
+      name: 'a policy entry that is not a mapping',
+      path: ['policies', 0],
+      value: 'strict.yaml',
+      fragment: 'policy-set.json: policies[0]: must be a mapping',
+    },
+    {
+      name: 'an exception entry that is not a mapping',
+      path: ['exceptions', 0],
+      value: [],
+      fragment: 'policy-set.json: exceptions[0]: must be a mapping',
+    },
+    {
+      name: 'an exception without its file',
+      path: ['exceptions', 0, 'file'],
+      value: undefined,
+      fragment: 'policy-set.json: exceptions[0].file: is required',
+    },
   ] as { name: string; path: Path; value: unknown; fragment: string }[])(
     'refuses a corrupted set: $name',
     async ({ path, value, fragment }) => {

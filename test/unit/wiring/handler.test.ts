@@ -5,7 +5,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../../lib/log/index.ts';
-import { lambdaHandler, topLevelLogger } from '../../../lib/wiring/handler.ts';
+import { coldStartCache, lambdaHandler, topLevelLogger } from '../../../lib/wiring/handler.ts';
 
 interface Deps {
   readonly logger: Logger;
@@ -113,5 +113,53 @@ describe('lambdaHandler', () => {
 
     await expect(handler({}, context('req-9'))).resolves.toBe('q');
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ requestId: 'req-9', coldStart: true });
+  });
+});
+
+describe('coldStartCache: the dependencies of a container', () => {
+  it('builds once and reuses the build while the container is warm, even for concurrent first calls', async () => {
+    let builds = 0;
+    const cache = coldStartCache(async () => ({ build: ++builds }));
+    const [a, b] = await Promise.all([cache.get(), cache.get()]);
+    expect(a).toBe(b);
+    expect(await cache.get()).toBe(a);
+    expect(builds).toBe(1);
+  });
+
+  it('forgets a failed build, so the next invocation tries again', async () => {
+    let builds = 0;
+    const cache = coldStartCache(async () => {
+      builds += 1;
+      if (builds === 1) throw new Error('GATEKEEPER_TABLE is not set');
+      return { build: builds };
+    });
+    await expect(cache.get()).rejects.toThrow('GATEKEEPER_TABLE is not set');
+    expect(await cache.get()).toEqual({ build: 2 });
+  });
+
+  it('uses given dependencies instead of building, and builds again after a reset', async () => {
+    let builds = 0;
+    const cache = coldStartCache(async () => ({ build: ++builds }));
+    const given = { build: 0 };
+    cache.use(given);
+    expect(await cache.get()).toBe(given);
+    cache.reset();
+    expect(await cache.get()).toEqual({ build: 1 });
+  });
+
+  it('a failing build started before `use` does not forget the dependencies given since', async () => {
+    let fail: (error: Error) => void = () => {};
+    const cache = coldStartCache(
+      () =>
+        new Promise<{ build: number }>((_resolve, reject) => {
+          fail = reject;
+        }),
+    );
+    const first = cache.get();
+    const given = { build: 0 };
+    cache.use(given);
+    fail(new Error('timed out'));
+    await expect(first).rejects.toThrow('timed out');
+    expect(await cache.get()).toBe(given);
   });
 });
