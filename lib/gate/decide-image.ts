@@ -43,7 +43,7 @@ import { applyPlan, applyTagChanges } from './apply.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
 import { duplicateBlocker, eventMark, withHandledEvent } from './duplicate.ts';
 import { GateContentionError, NotificationInFlightError, PolicySetUnavailableError } from './errors.ts';
-import { mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
+import { inUseAt, mergeFindingHistory, sameFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
 import { fingerprintFindings } from './fingerprint.ts';
 import { onlyPolicyVersionChanged } from './ledger-update.ts';
@@ -364,11 +364,14 @@ async function decideDigest(
     digestOfFindings = `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
   }
   // Fix deadlines: first-seen/first-fixable dates merged before judging (kept while the finding stays) and
-  // recorded with the decision. Only an image whose latest decision approved it gets grace; in-use data is not
-  // read by the gate (yet), so no in-use extension applies.
+  // recorded with the decision. Only an image whose latest decision approved it gets grace; one in use (an ECR
+  // pull other than the gate's own reads, finding-history.ts) gets `deadlines.inUse` more where a policy says so.
   const findingHistory =
     readiness.kind === 'findings'
-      ? mergeFindingHistory(policySet, record?.findingHistory, findings, now)
+      ? mergeFindingHistory(policySet, record?.findingHistory, findings, now, {
+          lastPulledAt: summary.lastPulledAt,
+          lastReadAt: record?.lastEvaluatedAt ?? null,
+        })
       : (record?.findingHistory ?? null);
   const previouslyApproved = record?.state === 'decided' && record.decision?.verdict === 'approved';
   // The verdict is made in lib/policy alone: the strictest over every source tag (a tag never loosens it),
@@ -384,6 +387,7 @@ async function decideDigest(
     facts,
     factsProblem,
     ...(findingHistory ? { history: findingHistory } : {}),
+    inUse: inUseAt(findingHistory, now),
     previouslyApproved,
   });
   const policy = governingPolicy(policySet, decision);
@@ -419,6 +423,8 @@ async function decideDigest(
       !sameList(record.seenFindings ?? null, seenFindings) ||
       archivedByGatekeeper !== record.archivedByGatekeeper ||
       !sameFindingHistory(record.findingHistory, findingHistory) ||
+      // Use is tracked: record this read, or ECR's record of it would later count as use.
+      findingHistory?.lastUsedAt !== undefined ||
       (newFacts !== null && !record.imageFacts)
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.
