@@ -2,6 +2,9 @@
  * Fix deadlines in the gate: the ledger keeps first-seen dates per finding, an image approved before keeps its
  * approval (recorded at risk, with the deadline) until the deadline passes, an image never approved gets no grace.
  */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../lib/findings/finding.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
@@ -134,6 +137,51 @@ describe('decideImage: fix deadlines', () => {
     const ref = gate.registry.seed({ tags: ['1.0.0'], scan: completeScan([CRITICAL]) });
     await decideImage(gate.deps, ref, scanTrigger());
     expect((await gate.ledger.get(ref))?.findingHistory).toBeNull();
+  });
+});
+
+describe('decideImage: a waiver during the grace period', () => {
+  it("ends the risk while it lasts; once it expires the first sighting's deadline applies again", async () => {
+    const t = await approvedThenCritical();
+    expect((await decideImage(t.deps, t.ref, scanTrigger('evt-2'))).decision?.atRisk?.deadline).toBe(
+      later(3, 1).toISOString(),
+    );
+    // A policy change waives the finding until the end of 2026-11-24 (UTC).
+    const dir = mkdtempSync(join(tmpdir(), 'gk-deadline-waiver-'));
+    cpSync('test/unit/gate/policies-deadlines', dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'exceptions.yaml'),
+      [
+        'apiVersion: gatekeeper/v1',
+        'kind: Exceptions',
+        'exceptions:',
+        '  - id: short-waiver',
+        `    finding: ${CRITICAL.id}`,
+        '    reason: not reachable until the next release',
+        '    owner: team@example.com',
+        '    expires: 2026-11-24',
+        '',
+      ].join('\n'),
+    );
+    const deps = { ...t.deps, policySet: await loadPolicySet(dir) };
+    rmSync(dir, { recursive: true, force: true });
+
+    t.gate.clock = later(0, 2);
+    const waived = await decideImage(deps, t.ref, scanTrigger('evt-3'));
+    expect(waived.verdict).toBe('approved');
+    expect(waived.decision?.atRisk).toBeUndefined();
+    expect(waived.decision?.violations).toEqual([]);
+    expect((await t.ledger.get(t.ref))?.findingHistory?.firstSeen?.[KEY]).toBe(later(0, 1).toISOString());
+
+    // The waiver has ended (2026-11-25T00:00Z): at risk again, with the deadline of the first sighting.
+    t.gate.clock = later(1, 12);
+    const again = await decideImage(deps, t.ref, scanTrigger('evt-4'));
+    expect(again.verdict).toBe('approved');
+    expect(again.decision?.atRisk?.deadline).toBe(later(3, 1).toISOString());
+    expect(t.notifier.messages.at(-1)?.subject).toContain('at risk until 2026-11-26');
+
+    t.gate.clock = later(3, 1);
+    expect((await decideImage(deps, t.ref, scanTrigger('evt-5'))).verdict).toBe('quarantined');
   });
 });
 
