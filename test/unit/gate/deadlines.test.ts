@@ -171,6 +171,8 @@ describe('decideImage: a waiver during the grace period', () => {
     expect(waived.verdict).toBe('approved');
     expect(waived.decision?.atRisk).toBeUndefined();
     expect(waived.decision?.violations).toEqual([]);
+    // Leaving the risk is a state change: announced once (approved, then at risk, then this).
+    expect(t.notifier.messages).toHaveLength(3);
     expect((await t.ledger.get(t.ref))?.findingHistory?.firstSeen?.[KEY]).toBe(later(0, 1).toISOString());
 
     // The waiver has ended (2026-11-25T00:00Z): at risk again, with the deadline of the first sighting.
@@ -178,6 +180,7 @@ describe('decideImage: a waiver during the grace period', () => {
     const again = await decideImage(deps, t.ref, scanTrigger('evt-4'));
     expect(again.verdict).toBe('approved');
     expect(again.decision?.atRisk?.deadline).toBe(later(3, 1).toISOString());
+    expect(t.notifier.messages).toHaveLength(4);
     expect(t.notifier.messages.at(-1)?.subject).toContain('at risk until 2026-11-26');
 
     t.gate.clock = later(3, 1);
