@@ -5,6 +5,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../lib/findings/finding.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
@@ -260,6 +261,42 @@ describe('countedPull and inUseAt', () => {
     expect(countedPull({ lastPulledAt: at(2 * DAY), lastReadAt: read }, NOW.getTime() + DAY)).toBeNull();
     expect(countedPull({ lastPulledAt: null, lastReadAt: read }, NOW.getTime() + DAY)).toBeNull();
     expect(countedPull({ lastPulledAt: 'yesterday', lastReadAt: read }, NOW.getTime() + DAY)).toBeNull();
+  });
+
+  it('keeps the latest counted pull: never a gate read, never later than now, never going back', async () => {
+    const set = await loadPolicySet(IN_USE_POLICIES);
+    const offset = fc.integer({ min: -40 * DAY, max: 40 * DAY });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pull: fc.option(offset), read: fc.option(offset), step: fc.nat(2 * DAY) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (steps) => {
+          let history = null as ReturnType<typeof mergeFindingHistory>;
+          let nowMs = NOW.getTime();
+          for (const { pull, read, step } of steps) {
+            nowMs += step;
+            const lastPulledAt = pull === null ? null : at(pull);
+            const lastReadAt = read === null ? null : at(read);
+            const before = history?.lastUsedAt ?? null;
+            history = mergeFindingHistory(set, history, [CRITICAL], new Date(nowMs), {
+              lastPulledAt,
+              lastReadAt,
+            });
+            const used = history?.lastUsedAt ?? null;
+            if (before !== null) expect(used !== null && used >= before).toBe(true);
+            if (used !== null && used !== before) {
+              // A new use is this pull, after the recorded read and its margin, not in the future.
+              expect(used).toBe(lastPulledAt === null ? null : new Date(lastPulledAt).toISOString());
+              expect(lastReadAt).not.toBeNull();
+              expect(Date.parse(used)).toBeGreaterThan(Date.parse(lastReadAt ?? '') + OWN_READ_MARGIN_MS);
+              expect(Date.parse(used)).toBeLessThanOrEqual(nowMs);
+            }
+          }
+        },
+      ),
+    );
   });
 
   it('is in use while the recorded use is within the window', () => {
