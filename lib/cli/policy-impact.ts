@@ -162,6 +162,12 @@ export class ImpactCollector {
     tally.images += 1;
     if (image.facts === null) this.#withoutFacts += 1;
     const scan = scanOutcome(image);
+    // Fix deadlines as the gate applies them: grace only for an image whose recorded decision approved it, and
+    // `deadlines.inUse` only for one Inspector saw running. A pull in the snapshot is not counted: it cannot be
+    // told apart from the gate's own reads (the gate keeps its counted pulls in the ledger, not the snapshot). The
+    // snapshot holds no first-seen dates, so only deadlines with a date of their own (KEV `dateDue`) can grace.
+    const previouslyApproved = image.recorded?.verdict === 'approved';
+    const inUse = image.inUse?.inUse === true;
     const judge = (policySet: PolicySet): Decision =>
       judgeImage({
         image: { repository: image.repository, tags: image.tags, digest: image.digest },
@@ -170,6 +176,8 @@ export class ImpactCollector {
         scan,
         facts: image.facts,
         factsProblem: null,
+        previouslyApproved,
+        inUse,
       });
     const base = judge(this.#base);
     if (image.recorded !== null && image.recorded.verdict !== base.verdict) this.#recordedDiffers += 1;

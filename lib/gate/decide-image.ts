@@ -210,6 +210,8 @@ async function decideDigest(
       !sameList(record.seenFindings ?? null, seenFindings) ||
       archivedByGatekeeper !== record.archivedByGatekeeper ||
       !sameFindingHistory(record.findingHistory, findingHistory) ||
+      // Use is tracked: record this read, or ECR's record of it would later count as use.
+      findingHistory?.lastUsedAt !== undefined ||
       (newFacts !== null && !record.imageFacts)
     ) {
       // Nothing to write to ECR or SNS; remember what was seen so finding events already covered are skipped.

@@ -15,7 +15,7 @@ import { governingPolicy, judgeImage, needsImageFacts } from '../policy/runtime.
 import { isIndexMediaType } from '../registry/manifest.ts';
 import type { ImageSummary, StoredManifest } from '../registry/registry.ts';
 import type { GateDependencies, GateOutcome, GateTrigger } from './context.ts';
-import { mergeFindingHistory } from './finding-history.ts';
+import { inUseAt, mergeFindingHistory } from './finding-history.ts';
 import { findingMarks, findingVisible, sawFinding } from './finding-marks.ts';
 import { fingerprintFindings } from './fingerprint.ts';
 import { baseOutcome, triggerLabel } from './outcome.ts';
@@ -202,11 +202,14 @@ export async function evaluateDigest(
     digestOfFindings = `status:${readiness.status}:${hashText(readiness.description ?? '')}`;
   }
   // Fix deadlines: first-seen/first-fixable dates merged before judging (kept while the finding stays) and
-  // recorded with the decision. Only an image whose latest decision approved it gets grace; in-use data is not
-  // read by the gate (yet), so no in-use extension applies.
+  // recorded with the decision. Only an image whose latest decision approved it gets grace; one in use (an ECR
+  // pull other than the gate's own reads, finding-history.ts) gets `deadlines.inUse` more where a policy says so.
   const findingHistory =
     readiness.kind === 'findings'
-      ? mergeFindingHistory(policySet, record?.findingHistory, findings, now)
+      ? mergeFindingHistory(policySet, record?.findingHistory, findings, now, {
+          lastPulledAt: summary.lastPulledAt,
+          lastReadAt: record?.lastEvaluatedAt ?? null,
+        })
       : (record?.findingHistory ?? null);
   const previouslyApproved = record?.state === 'decided' && record.decision?.verdict === 'approved';
   // The verdict is made in lib/policy alone: the strictest over every source tag (a tag never loosens it),
@@ -222,6 +225,7 @@ export async function evaluateDigest(
     facts,
     factsProblem,
     ...(findingHistory ? { history: findingHistory } : {}),
+    inUse: inUseAt(findingHistory, now),
     previouslyApproved,
   });
   const policy = governingPolicy(policySet, decision);

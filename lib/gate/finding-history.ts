@@ -14,6 +14,14 @@
  * dates only when some policy counts `from: fixAvailable` (when they start being kept, a finding already fixable
  * counts from its first-seen date: never later than the real date). A finding beyond the bound has no recorded date: it gets grace only from the scanner's own `firstObservedAt`, and
  * none without it (fail closed: the image is quarantined). No policy with deadlines: no history at all.
+ *
+ * Use (only when some policy sets `deadlines.inUse`): `lastUsedAt`, the latest ECR pull (`lastRecordedPullTime`
+ * from the DescribeImages the gate reads anyway) counted as use. ECR records the gate's own manifest read
+ * (BatchGetImage) as a pull too, so a pull counts only when it is more than {@link OWN_READ_MARGIN_MS} after the
+ * gate's last recorded read of the digest (the ledger's `lastEvaluatedAt`), never without one, never in the
+ * future; the latest counted pull is kept, as the gate's next read hides it from ECR. The image is in use while
+ * `lastUsedAt` is within {@link IN_USE_WINDOW_DAYS} (the hygiene baseline's default window). Inspector's in-use
+ * data is not read by the gate.
  */
 import type { Finding } from '../findings/finding.ts';
 import { severityRank } from '../findings/finding.ts';
@@ -27,11 +35,32 @@ import { type FindingHistory, findingKey } from '../policy/runtime.ts';
  */
 export const MAX_HISTORY_KEYS = 500;
 
+/** A pull within this many days makes the image in use for `deadlines.inUse`. */
+export const IN_USE_WINDOW_DAYS = 30;
+
+/**
+ * A pull this close after the gate's recorded read may be that read itself (the manifest is read after the
+ * evaluation's clock starts, within one Lambda invocation, 15 minutes at most): not counted as use.
+ */
+export const OWN_READ_MARGIN_MS = 15 * 60 * 1000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What the gate saw of the image's pulls at this evaluation. */
+export interface PullObservation {
+  /** ECR `lastRecordedPullTime` from DescribeImages (ISO-8601), null when never pulled or unknown. */
+  readonly lastPulledAt: string | null;
+  /** The gate's last recorded read of the digest (the ledger's `lastEvaluatedAt`), null when none. */
+  readonly lastReadAt: string | null;
+}
+
 interface Coverage {
   /** Whether any policy's deadlines could cover the finding. */
   readonly covers: (f: Finding) => boolean;
   /** Whether any policy counts from `fixAvailable` (otherwise first-fixable dates are never read: not kept). */
   readonly fixable: boolean;
+  /** Whether any policy extends deadlines for an image in use (otherwise use is never read: not kept). */
+  readonly inUse: boolean;
 }
 
 /** What the policy set's deadlines read; null when no policy of the set has deadlines. */
@@ -44,6 +73,7 @@ export function deadlineCoverage(set: PolicySet): Coverage | null {
         (d) => d[f.severity] !== undefined || (f.kev !== undefined && d.knownExploited !== undefined),
       ),
     fixable: deadlines.some((d) => d.from === 'fixAvailable'),
+    inUse: deadlines.some((d) => d.inUse !== undefined),
   };
 }
 
@@ -52,6 +82,26 @@ function scannerDate(f: Finding, nowMs: number): number | null {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
   const ms = Date.parse(value);
   return Number.isFinite(ms) && ms <= nowMs ? ms : null;
+}
+
+function isoMs(value: string | null | undefined): number | null {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** The pull to count as use (ms), or null: none, the gate's own read, no recorded read, or in the future. */
+export function countedPull(pull: PullObservation, nowMs: number): number | null {
+  const pulled = isoMs(pull.lastPulledAt);
+  const read = isoMs(pull.lastReadAt);
+  if (pulled === null || read === null || pulled > nowMs) return null;
+  return pulled > read + OWN_READ_MARGIN_MS ? pulled : null;
+}
+
+/** Whether the image is in use at `now` by the recorded use (false when use is not kept). */
+export function inUseAt(history: FindingHistory | null | undefined, now: Date): boolean {
+  const used = isoMs(history?.lastUsedAt);
+  return used !== null && used <= now.getTime() && now.getTime() - used <= IN_USE_WINDOW_DAYS * DAY_MS;
 }
 
 function compareText(a: string, b: string): number {
@@ -67,6 +117,7 @@ export function mergeFindingHistory(
   previous: FindingHistory | null | undefined,
   findings: readonly Finding[],
   now: Date,
+  pull: PullObservation | null = null,
 ): FindingHistory | null {
   const coverage = deadlineCoverage(set);
   if (coverage === null) return null;
@@ -113,7 +164,12 @@ export function mergeFindingHistory(
     if (Object.hasOwn(oldFixable, key)) firstFixable[key] = oldFixable[key] as string;
     else if (entry.fixable) firstFixable[key] = trackedFixable ? nowIso : firstSeen[key];
   }
-  return coverage.fixable ? { firstSeen, firstFixable } : { firstSeen };
+  const history: FindingHistory = coverage.fixable ? { firstSeen, firstFixable } : { firstSeen };
+  if (!coverage.inUse) return history;
+  const kept = isoMs(previous?.lastUsedAt);
+  const counted = pull === null ? null : countedPull(pull, nowMs);
+  const latest = kept === null ? counted : counted === null ? kept : Math.max(kept, counted);
+  return { ...history, lastUsedAt: latest === null ? null : new Date(latest).toISOString() };
 }
 
 /** Same keys and dates (key order aside). */
@@ -121,7 +177,11 @@ export function sameFindingHistory(
   a: FindingHistory | null | undefined,
   b: FindingHistory | null | undefined,
 ): boolean {
-  return sameMap(a?.firstSeen, b?.firstSeen) && sameMap(a?.firstFixable, b?.firstFixable);
+  return (
+    sameMap(a?.firstSeen, b?.firstSeen) &&
+    sameMap(a?.firstFixable, b?.firstFixable) &&
+    a?.lastUsedAt === b?.lastUsedAt
+  );
 }
 
 function sameMap(

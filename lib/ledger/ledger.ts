@@ -189,8 +189,8 @@ export interface LedgerRecord {
   readonly handledEvents?: readonly string[] | null;
   /**
    * Fix deadlines: when each finding was first seen on the image and first known fixable, keyed by `findingKey`
-   * (lib/gate/finding-history.ts keeps it; bounded to findings a policy's `deadlines` cover, at most 500).
-   * null when no policy has deadlines or the image has no such finding; absent on records written before.
+   * (lib/gate/finding-history.ts keeps it; bounded to findings a policy's `deadlines` cover, at most 500), and
+   * the latest ECR pull counted as use (`lastUsedAt`) when a policy sets `deadlines.inUse`. null when no policy has deadlines or the image has no such finding; absent on records written before.
    */
   readonly findingHistory?: FindingHistory | null;
   /**

@@ -26,6 +26,12 @@ export interface FindingHistory {
   readonly firstSeen?: Readonly<Record<string, string>>;
   /** When a fix for the finding was first known (the finding first came with a fix). */
   readonly firstFixable?: Readonly<Record<string, string>>;
+  /**
+   * The gate's own record of use, kept only when some policy sets `deadlines.inUse`: the latest ECR pull of the
+   * image it counted as use (not one of its own reads), null when none. Not read by {@link applyDeadlines}: the
+   * caller turns it into {@link Timeline.inUse}.
+   */
+  readonly lastUsedAt?: string | null;
 }
 
 /** What the gate knows about an image over time; every field optional (absent: no grace, no extension). */

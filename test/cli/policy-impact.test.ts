@@ -4,7 +4,7 @@
  * policy sets read from git revisions, and its help.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -431,5 +431,81 @@ describe('policy impact markdown limits', () => {
     expect(markdown).toContain(`…and ${40 - MARKDOWN_LIMITS.flipsPerRepository} more images.`);
     expect(markdown).toMatch(/…and \d+ more repositories not listed here/);
     expect(markdown.match(/<details>/g)?.length).toBeLessThanOrEqual(MARKDOWN_LIMITS.listedRepositories);
+  });
+});
+
+describe('policy impact: fix deadlines and in-use data from the snapshot', () => {
+  const policy = (inUse: string) => `apiVersion: gatekeeper/v1
+kind: Policy
+name: default
+default: true
+mode: enforce
+rules:
+  knownExploited: deny
+deadlines:
+  knownExploited: dateDue
+${inUse}`;
+  const approved = {
+    verdict: 'approved' as const,
+    policyVersion: `sha256:${'e'.repeat(64)}`,
+    decidedAt: '2026-10-01T00:00:00Z',
+  };
+  // CISA's due date passed on 2026-11-28 (NOW is 2026-12-01): 7 more days while in use reach 2026-12-05.
+  const kev = (id: string, dateDue: string): Finding => ({
+    ...finding(id, 'LOW', 'NO'),
+    kev: { dateAdded: '2026-11-01', dateDue },
+  });
+
+  async function impactOf(images: SnapshotImageInput[]): Promise<PolicyImpact> {
+    const dir = mkdtempSync(join(DIR, 'deadlines-'));
+    for (const [side, inUse] of [
+      ['base', ''],
+      ['head', '  inUse: { extraDays: 7 }\n'],
+    ] as const) {
+      mkdirSync(join(dir, side));
+      writeFileSync(join(dir, side, 'default.yaml'), policy(inUse));
+    }
+    const chunks: string[] = [];
+    await writeSnapshot(
+      { write: (c: string) => chunks.push(c) },
+      { takenAt: new Date(NOW), source: 'sweep' },
+      images,
+    );
+    writeFileSync(join(dir, 'snapshot.jsonl'), chunks.join(''));
+    const base = await loadPolicySet(join(dir, 'base'));
+    const head = await loadPolicySet(join(dir, 'head'));
+    const collector = new ImpactCollector(base, head, new Date(NOW));
+    const reading = await readSnapshot(join(dir, 'snapshot.jsonl'));
+    for await (const img of reading.images) collector.add(img);
+    return collector.finish(
+      { source: 'base', version: base.version },
+      { source: 'head', version: head.version },
+      { file: 'snapshot.jsonl', header: reading.header },
+    );
+  }
+
+  it('gives the extra days to an image approved before that Inspector saw running, and to no other', async () => {
+    const impact = await impactOf([
+      image(21, 'base/os', ['1'], [kev('CVE-2026-2001', '2026-11-28')], {
+        recorded: approved,
+        inUse: { lastPulledAt: null, inUse: true },
+      }),
+      // Pulled recently, but the snapshot cannot tell that pull from the gate's own reads.
+      image(22, 'base/os', ['2'], [kev('CVE-2026-2002', '2026-11-28')], {
+        recorded: approved,
+        inUse: { lastPulledAt: '2026-11-30T10:00:00Z', inUse: null },
+      }),
+      // Running, but never approved: no grace either way.
+      image(23, 'base/os', ['3'], [kev('CVE-2026-2003', '2026-11-28')], {
+        inUse: { lastPulledAt: null, inUse: true },
+      }),
+      // Approved before and still within CISA's due date: approved (at risk) under both sets.
+      image(24, 'base/os', ['4'], [kev('CVE-2026-2004', '2026-12-03')], { recorded: approved }),
+    ]);
+    const flips = impact.repositories.flatMap((r) => r.flips);
+    expect(flips.map((f) => [f.digest, f.from, f.to, f.rules])).toEqual([
+      [digest(21), 'quarantined', 'approved', ['knownExploited']],
+    ]);
+    expect(impact.summary).toMatchObject({ images: 4, flipped: 1, toApproved: 1, recordedDiffers: 2 });
   });
 });

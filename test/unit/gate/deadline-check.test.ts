@@ -136,6 +136,32 @@ describe('claimDueStage', () => {
     expect(again?.alerts.stages.entered?.at).toBe(first.alerts.stages.entered?.at);
   });
 
+  it('resumes the series of the same deadline after a waived spell, sending no stage twice', () => {
+    const record = atRiskRecord(START, START + 7 * DAY);
+    const before = runChecks(record, [START + HOUR]);
+    expect(before.claims.map((c) => c.stage)).toEqual(['entered']);
+    // Waived from day 2: approved without violations, not at risk; the alert record stays with the item.
+    const decision = record.decision;
+    if (!decision) throw new Error('decision expected');
+    const waived: LedgerRecord = {
+      ...before.record,
+      decision: { ...decision, violationCount: 0, violations: [], atRisk: undefined },
+    };
+    expect(claimDueStage(waived, new Date(START + 4 * DAY))).toBeNull();
+    expect(nextDeadlineCheck(waived)).toBeNull();
+    // The waiver expires on day 5: at risk again with the same deadline (same first sighting).
+    const again = {
+      ...atRiskRecord(START + 5 * DAY, START + 7 * DAY),
+      atRiskAlerts: before.record.atRiskAlerts,
+    };
+    const after = runChecks(again, [
+      START + 5 * DAY + HOUR,
+      START + 5 * DAY + 2 * HOUR,
+      START + 6 * DAY + HOUR,
+    ]);
+    expect(after.claims.map((c) => c.stage)).toEqual(['halfway', 'one-day-before']);
+  });
+
   it('starts a new series when the deadline changes, and owes nothing once quarantined', () => {
     const record = atRiskRecord(START, START + 10 * DAY);
     const first = claimDueStage(record, new Date(START + HOUR));

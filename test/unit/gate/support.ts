@@ -147,6 +147,8 @@ interface FakeImage {
   storageClass: string;
   scan: ScanResult | null;
   facts: ImageFacts;
+  /** ECR `lastRecordedPullTime`; null when never pulled. */
+  lastPulledAt?: string | null;
 }
 
 export interface SeedImage {
@@ -169,6 +171,8 @@ export class FakeRegistry implements Registry {
   readonly calls: Record<string, number> = {};
   /** Hooks to inject failures: called before an operation; may throw. */
   readonly before: Record<string, (() => void) | undefined> = {};
+  /** When set, a manifest read is recorded as a pull at this clock's time, as ECR records a BatchGetImage. */
+  pullClock: (() => Date) | null = null;
 
   private count(op: string): void {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
@@ -223,6 +227,12 @@ export class FakeRegistry implements Registry {
     return this.images.get(`${ref.repository}@${ref.digest}`);
   }
 
+  /** Someone else pulls the image at `at` (ECR records it as `lastRecordedPullTime`). */
+  pull(ref: ImageRef, at: Date): void {
+    const image = this.image(ref);
+    if (image) image.lastPulledAt = at.toISOString();
+  }
+
   setScan(ref: ImageRef, scan: ScanResult | null): void {
     const image = this.image(ref);
     if (image) image.scan = scan;
@@ -252,6 +262,7 @@ export class FakeRegistry implements Registry {
   async getManifest(ref: ImageRef): Promise<StoredManifest | null> {
     this.count('getManifest');
     const image = this.image(ref);
+    if (image && this.pullClock) image.lastPulledAt = this.pullClock().toISOString();
     return image ? { digest: image.digest, manifest: image.manifest, mediaType: image.mediaType } : null;
   }
 
@@ -266,7 +277,7 @@ export class FakeRegistry implements Registry {
       sizeBytes: 1234,
       manifestMediaType: image.mediaType,
       artifactMediaType: null,
-      lastPulledAt: null,
+      lastPulledAt: image.lastPulledAt ?? null,
       storageClass: image.storageClass,
     };
   }
