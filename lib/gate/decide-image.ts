@@ -196,6 +196,13 @@ async function decideDigest(
     plan,
     newFacts,
   } = evaluation;
+  /** The outcome of a decision that changes nothing in ECR and sends nothing. */
+  const unchanged = (): GateOutcome => ({
+    ...baseOutcome(ref, 'unchanged', decision.reason ?? null, summary.tags),
+    verdict: decision.verdict,
+    plan,
+    decision,
+  });
   const noEffects =
     record !== null &&
     !plan.changed &&
@@ -232,12 +239,7 @@ async function decideDigest(
       verdict: decision.verdict,
       trigger: triggerLabel(trigger),
     });
-    return {
-      ...baseOutcome(ref, 'unchanged', decision.reason ?? null, summary.tags),
-      verdict: decision.verdict,
-      plan,
-      decision,
-    };
+    return unchanged();
   }
 
   // Judged the same under a new policy version (re-judgement): one conditional write, no ECR call, no message.
@@ -261,12 +263,7 @@ async function decideDigest(
         policyVersion: decision.policy.version,
         trigger: triggerLabel(trigger),
       });
-      return {
-        ...baseOutcome(ref, 'unchanged', decision.reason ?? null, summary.tags),
-        verdict: decision.verdict,
-        plan,
-        decision,
-      };
+      return unchanged();
     }
   }
 

@@ -20,19 +20,7 @@ export function checkSetLevel(
   },
   emptySource: string,
 ): void {
-  const names = new Map<string, PolicyDefinition>();
-  for (const p of policies) {
-    const seen = names.get(p.name);
-    if (seen) {
-      const w = where.policy(p);
-      problems.push({
-        file: w.file,
-        path: joinPath(w.path, 'name'),
-        message: `duplicate policy name "${p.name}" (also in ${where.policy(seen).file})`,
-        level: 'error',
-      });
-    } else names.set(p.name, p);
-  }
+  reportDuplicates(problems, policies, (p) => p.name, where.policy, 'name', 'policy name');
   const defaults = policies.filter((p) => p.default);
   if (defaults.length === 0 && policies.length > 0) {
     problems.push({
@@ -59,17 +47,31 @@ export function checkSetLevel(
       level: 'error',
     });
   }
-  const ids = new Map<string, ExceptionDefinition>();
-  for (const e of exceptions) {
-    const seen = ids.get(e.id);
-    if (seen) {
-      const w = where.exception(e);
-      problems.push({
-        file: w.file,
-        path: joinPath(w.path, 'id'),
-        message: `duplicate exception id "${e.id}" (also in ${where.exception(seen).file})`,
-        level: 'error',
-      });
-    } else ids.set(e.id, e);
+  reportDuplicates(problems, exceptions, (e) => e.id, where.exception, 'id', 'exception id');
+}
+
+/** One error per item whose key an earlier item already has, naming the earlier item's file. */
+function reportDuplicates<T>(
+  problems: PolicyProblem[],
+  items: readonly T[],
+  key: (item: T) => string,
+  where: (item: T) => { file: string; path: string },
+  field: string,
+  label: string,
+): void {
+  const first = new Map<string, T>();
+  for (const item of items) {
+    const seen = first.get(key(item));
+    if (seen === undefined) {
+      first.set(key(item), item);
+      continue;
+    }
+    const w = where(item);
+    problems.push({
+      file: w.file,
+      path: joinPath(w.path, field),
+      message: `duplicate ${label} "${key(item)}" (also in ${where(seen).file})`,
+      level: 'error',
+    });
   }
 }
