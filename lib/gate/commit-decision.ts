@@ -25,24 +25,9 @@ export async function commitDecision(
   eventSubject: boolean,
   evaluation: Evaluation,
 ): Promise<GateOutcome> {
-  const {
-    record,
-    summary,
-    manifest,
-    archived,
-    isIndex,
-    children,
-    now,
-    readiness,
-    findings,
-    digestOfFindings,
-    findingHistory,
-    decision,
-    seenFindings,
-    restoredByPush,
-    plan,
-    newFacts,
-  } = evaluation;
+  const { record, summary, manifest, archived, isIndex, children, now, readiness } = evaluation;
+  const { findings, digestOfFindings, findingHistory, decision, seenFindings } = evaluation;
+  const { restoredByPush, plan, newFacts } = evaluation;
   // 1. Record the intent before touching ECR.
   const base = record ?? newLedgerRecord(imageKey(ref), ref, now);
   const seq = plan.changed ? base.decisionSeq + 1 : base.decisionSeq;

@@ -182,20 +182,8 @@ async function decideDigest(
 ): Promise<GateOutcome | null> {
   const evaluation = await evaluateDigest(deps, policySet, ref, trigger, log, options, prefetched);
   if ('done' in evaluation) return evaluation.done;
-  const {
-    record,
-    summary,
-    archived,
-    now,
-    readiness,
-    digestOfFindings,
-    findingHistory,
-    decision,
-    seenFindings,
-    restoredByPush,
-    plan,
-    newFacts,
-  } = evaluation;
+  const { record, summary, archived, now, readiness, digestOfFindings } = evaluation;
+  const { findingHistory, decision, seenFindings, restoredByPush, plan, newFacts } = evaluation;
   /** The outcome of a decision that changes nothing in ECR and sends nothing. */
   const unchanged = (): GateOutcome => ({
     ...baseOutcome(ref, 'unchanged', decision.reason ?? null, summary.tags),

@@ -247,24 +247,9 @@ export async function evaluateDigest(
 
   // Facts of an image manifest, kept in the record once read.
   const newFacts = !isIndex && facts ? facts : null;
-  return {
-    record,
-    summary,
-    manifest,
-    archived,
-    isIndex,
-    children,
-    now,
-    readiness,
-    findings,
-    digestOfFindings,
-    findingHistory,
-    decision,
-    seenFindings,
-    restoredByPush,
-    plan,
-    newFacts,
-  };
+  const read = { record, summary, manifest, archived, isIndex, children, now, readiness };
+  const judged = { findings, digestOfFindings, findingHistory, decision, seenFindings };
+  return { ...read, ...judged, restoredByPush, plan, newFacts };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
