@@ -159,7 +159,10 @@ async function imageOf(
   if (tags.length === 0 && recorded === null && summary.tags.length === 0) return null;
   const scan = await deps.registry.getScanResult(ref);
   if (scan === null) return null;
-  const facts = deps.settings.facts && summary.storageClass !== 'ARCHIVE' ? await factsOf(deps, ref) : null;
+  // Facts never change for a digest: the ones the gate kept in the ledger need no manifest read (and no pull).
+  const facts =
+    record?.imageFacts ??
+    (deps.settings.facts && summary.storageClass !== 'ARCHIVE' ? await factsOf(deps, ref) : null);
   const seen = usage?.get(ref.digest);
   const inUse: SnapshotInUse = {
     lastPulledAt: summary.lastPulledAt,

@@ -179,8 +179,11 @@ describe('registry snapshot written to S3 and read by gatekeeper policy impact',
     expect(fixable?.tags).toEqual(['1.0.0']);
     const tuples = fixable && 'findings' in fixable.scan ? fixable.scan.findings : [];
     expect(tuples.map((t) => [t[0], t[1], t[4]])).toEqual([['CVE-2099-00001', 'HIGH', 'YES']]);
-    // No facts by default (see below); the last pull is the gate's read when it decided the image.
-    expect(fixable?.facts).toBeNull();
+    // Facts are the ones the gate kept in the ledger when it decided the image (no manifest read by the snapshot);
+    // the last pull is the gate's read when it decided the image.
+    expect(fixable?.facts).toMatchObject({ user: '10001' });
+    // Never decided by the gate and facts off: none.
+    expect(byDigest.get(digests.sandbox as string)?.facts).toBeNull();
     expect(fixable?.inUse).toEqual({ lastPulledAt: '2026-12-01T04:00:00.000Z', inUse: true });
     expect(fixable?.recorded).toMatchObject({
       verdict: 'approved',
@@ -214,7 +217,7 @@ describe('registry snapshot written to S3 and read by gatekeeper policy impact',
       flipped: 2,
       toQuarantined: 2,
       toApproved: 0,
-      withoutFacts: 4,
+      withoutFacts: 3,
     });
     const flips = impact.repositories.flatMap(
       (r: { flips: { digest: string; from: string; to: string; rules: string[] }[] }) =>

@@ -87,6 +87,7 @@ function fakes(images: Record<string, ImageSummary[]>, decided: Set<string> = ne
                 policyVersion: `sha256:${'a'.repeat(64)}`,
                 decidedAt: '2026-11-02T00:00:00.000Z',
               },
+              imageFacts: { user: 'app', labels: { team: 'a' }, sizeBytes: 1234 },
             } as unknown as LedgerRecord)
           : null,
     },
@@ -129,6 +130,25 @@ describe('takeRegistrySnapshot', () => {
     const lines = linesOf(puts[1]);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ registryId: ACCOUNT, source: 'sweep' });
     expect(JSON.parse(lines.at(-1) as string)).toEqual({ end: true, images: 1 });
+  });
+
+  it('takes the image facts the gate kept in the ledger, with no manifest read (no pull recorded)', async () => {
+    const decided = summary(1, ['1.0.0']);
+    const undecided = summary(2, ['2.0.0']);
+    const { deps, puts, calls } = fakes({ 'team/api': [decided, undecided] }, new Set([decided.digest]));
+
+    await takeRegistrySnapshot(deps);
+
+    const images = linesOf(puts[1])
+      .map((line) => JSON.parse(line) as { digest?: string; facts?: unknown })
+      .filter((line) => line.digest !== undefined);
+    expect(images.find((i) => i.digest === decided.digest)?.facts).toEqual({
+      user: 'app',
+      labels: { team: 'a' },
+      sizeBytes: 1234,
+    });
+    expect(images.find((i) => i.digest === undecided.digest)?.facts).toBeNull();
+    expect(calls).not.toContain('manifest');
   });
 
   it('keeps source tags only, skips untagged undecided images and repositories out of scope', async () => {
