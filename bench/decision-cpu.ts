@@ -8,18 +8,11 @@
  *
  *   npx tsx bench/decision-cpu.ts [decisions=50] [findings=50] [--quick]
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createTable,
-  gateEnv,
-  LAMBDA_CONTEXT,
-  scanEvent,
-  seedImage,
-  TOPIC,
-} from '../test/integration/gate/local-gate.ts';
+import { createTable, gateEnv, scanEvent, seedImage, TOPIC } from '../test/integration/gate/local-gate.ts';
 import { basicFindings, startLocalAws } from '../test/support/local-aws.ts';
+import { buildFunctionBundle, runFunctionChild } from './support/function-child.ts';
 import { ARGS, machineLine, median, QUICK } from './support/measure.ts';
 
 const DECISIONS = QUICK ? 3 : Number(ARGS[0] ?? 50);
@@ -51,45 +44,7 @@ for (const event of events) {
 process.stdout.write(JSON.stringify({ cpuMs, outcomes }));
 `;
 
-async function build(): Promise<string> {
-  const { buildFunctions } = (await import(join(HERE, 'scripts', 'build-functions.ts'))) as {
-    buildFunctions(options: { root: string; outDir: string; functions: string[] }): Promise<unknown>;
-  };
-  const outDir = join(HERE, '.build', 'bench-decision-cpu');
-  await buildFunctions({ root: HERE, outDir, functions: [FUNCTION] });
-  return join(outDir, FUNCTION, 'index.js');
-}
-
-function runChild(bundle: string, env: Record<string, string>, events: unknown[]): Promise<ChildReport> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...env,
-        GATEKEEPER_POLICY_SET: join(dirname(bundle), 'policy-set.json'),
-        GK_BENCH_BUNDLE: bundle,
-        GK_BENCH_EVENTS: JSON.stringify(events),
-        GK_BENCH_CONTEXT: JSON.stringify(LAMBDA_CONTEXT),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code !== 0) fail(new Error(`decision child exited ${code}: ${err.slice(-2000)}`));
-      else done(JSON.parse(out) as ChildReport);
-    });
-  });
-}
-
-const bundle = await build();
+const bundle = await buildFunctionBundle(HERE, FUNCTION, 'bench-decision-cpu');
 const aws = await startLocalAws({ snsTopics: [TOPIC] });
 try {
   await createTable(aws);
@@ -102,7 +57,9 @@ try {
     });
     return scanEvent(aws, repository, digest, [tag]);
   });
-  const report = await runChild(bundle, gateEnv(aws), events);
+  const report = await runFunctionChild<ChildReport>(bundle, CHILD, gateEnv(aws), {
+    GK_BENCH_EVENTS: JSON.stringify(events),
+  });
   const wrong = report.outcomes.filter((o) => o !== 'decided');
   if (wrong.length > 0) throw new Error(`decisions that did not decide: ${wrong.join(', ')}`);
   const [cold, ...warm] = report.cpuMs;

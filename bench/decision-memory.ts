@@ -10,12 +10,12 @@
  *
  *   npx tsx bench/decision-memory.ts [findings=50000] [runs=3] [--before=<dir>] [--node-flags='<flags>'] [--quick]
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTable, gateEnv, LAMBDA_CONTEXT, TABLE, TOPIC } from '../test/integration/gate/local-gate.ts';
+import { createTable, gateEnv, TABLE, TOPIC } from '../test/integration/gate/local-gate.ts';
 import { seedDemoImage } from '../test/support/demo-images.ts';
 import { enhancedFindings, startLocalAws } from '../test/support/local-aws.ts';
+import { buildFunctionBundle, runFunctionChild } from './support/function-child.ts';
 import { ARGS, machineLine, median, QUICK } from './support/measure.ts';
 
 const FINDINGS = QUICK ? 500 : Number(ARGS[0] ?? 50_000);
@@ -61,45 +61,6 @@ const peakKb = process.resourceUsage().maxRSS;
 process.stdout.write(JSON.stringify({ baselineKb, peakKb, most, outcome: result.outcome, verdict: result.verdict ?? null }));
 `;
 
-/** Builds the function of the checkout at `root` into a temporary directory inside it (node_modules resolve). */
-async function build(root: string): Promise<string> {
-  const { buildFunctions } = (await import(join(root, 'scripts', 'build-functions.ts'))) as {
-    buildFunctions(options: { root: string; outDir: string; functions: string[] }): Promise<unknown>;
-  };
-  const outDir = join(root, '.build', 'bench-decision-memory');
-  await buildFunctions({ root, outDir, functions: [FUNCTION] });
-  return join(outDir, FUNCTION, 'index.js');
-}
-
-function runChild(bundle: string, env: Record<string, string>, event: unknown): Promise<ChildReport> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', CHILD], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...env,
-        GATEKEEPER_POLICY_SET: join(dirname(bundle), 'policy-set.json'),
-        GK_BENCH_BUNDLE: bundle,
-        GK_BENCH_EVENT: JSON.stringify(event),
-        GK_BENCH_CONTEXT: JSON.stringify(LAMBDA_CONTEXT),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code !== 0) fail(new Error(`decision child exited ${code}: ${err.slice(-2000)}`));
-      else done(JSON.parse(out) as ChildReport);
-    });
-  });
-}
-
 /** Median of the sampled maxima, MB. */
 function heap(reports: readonly ChildReport[]): string {
   const m = (key: keyof ChildReport['most']) => median(reports.map((r) => r.most[key] / 2 ** 20)).toFixed(1);
@@ -111,7 +72,8 @@ const variants: { name: string; root: string }[] = [
   { name: 'this checkout', root: HERE },
 ];
 const bundles = new Map<string, string>();
-for (const v of variants) bundles.set(v.name, await build(v.root));
+for (const v of variants)
+  bundles.set(v.name, await buildFunctionBundle(v.root, FUNCTION, 'bench-decision-memory'));
 
 const aws = await startLocalAws({ snsTopics: [TOPIC], ecr: { enhancedPageSize: 1000 } });
 try {
@@ -153,7 +115,13 @@ try {
           version: '1.0',
         },
       };
-      const report = await runChild(bundles.get(v.name) as string, env, event);
+      const report = await runFunctionChild<ChildReport>(
+        bundles.get(v.name) as string,
+        CHILD,
+        env,
+        { GK_BENCH_EVENT: JSON.stringify(event) },
+        NODE_FLAGS,
+      );
       if (report.outcome !== 'decided') throw new Error(`${v.name}: the decision ended ${report.outcome}`);
       results.get(v.name)?.push(report);
       aws.ecr.clearScan(repository, image.digest);

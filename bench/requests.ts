@@ -19,6 +19,7 @@ import {
   scanEvent,
   seedImage,
   TOPIC,
+  withoutImageRules,
 } from '../test/integration/gate/local-gate.ts';
 import { type LocalAws, startLocalAws } from '../test/support/local-aws.ts';
 import { ARGS, machineLine, QUICK } from './support/measure.ts';
@@ -73,19 +74,7 @@ try {
   const deps = await fastGateDependencies(aws, { requestTimeoutMs: 10_000 });
   const policySet = deps.policySet;
   if (!policySet) throw new Error('policy set not loaded');
-  const noImageRules = {
-    ...deps,
-    policySet: {
-      ...policySet,
-      policies: policySet.policies.map((p) => ({
-        ...p,
-        rules: {
-          ...p.rules,
-          image: { ...p.rules.image, runsAsRoot: 'allow' as const, requiredLabels: [], maxSizeBytes: null },
-        },
-      })),
-    },
-  };
+  const noImageRules = { ...deps, policySet: withoutImageRules(policySet) };
   const scan = (gate: typeof deps, repository: string, withFinding: boolean) => async (i: number) => {
     const { digest } = seedImage(aws, repository, [`1.0.${i}`], {
       status: 'COMPLETE',

@@ -9,6 +9,7 @@ import type { GateDependencies } from '../../../lib/gate/context.ts';
 import { DynamoDbLedger } from '../../../lib/ledger/dynamodb-ledger.ts';
 import { createLedgerTable } from '../../../lib/ledger/table.ts';
 import { SnsNotifier } from '../../../lib/notify/sns-notifier.ts';
+import type { PolicySet } from '../../../lib/policy/policy-set.ts';
 import { EcrRegistry } from '../../../lib/registry/ecr-registry.ts';
 import {
   buildGateDependencies,
@@ -142,4 +143,18 @@ export async function fastGateDependencies(
     functionName: 'gate-local',
     ...overrides,
   });
+}
+
+/** `policySet` with every policy's image rules off: a decision then needs no image facts (no config blob read). */
+export function withoutImageRules(policySet: PolicySet): PolicySet {
+  return {
+    ...policySet,
+    policies: policySet.policies.map((p) => ({
+      ...p,
+      rules: {
+        ...p.rules,
+        image: { ...p.rules.image, runsAsRoot: 'allow' as const, requiredLabels: [], maxSizeBytes: null },
+      },
+    })),
+  };
 }

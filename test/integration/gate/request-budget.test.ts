@@ -21,6 +21,7 @@ import {
   scanEvent,
   seedImage,
   TOPIC,
+  withoutImageRules,
 } from './local-gate.ts';
 
 /** Generous request timeouts: these tests count requests, a timed-out attempt would be counted twice. */
@@ -237,26 +238,11 @@ describe('image facts', () => {
   it('are not read when no policy selected for the image has image rules', async () => {
     const policySet = deps.policySet;
     if (!policySet) throw new Error('policy set not loaded');
-    const withoutImageRules = {
-      ...deps,
-      policySet: {
-        ...policySet,
-        policies: policySet.policies.map((p) => ({
-          ...p,
-          rules: {
-            ...p.rules,
-            image: { ...p.rules.image, runsAsRoot: 'allow' as const, requiredLabels: [], maxSizeBytes: null },
-          },
-        })),
-      },
-    };
+    const lenient = { ...deps, policySet: withoutImageRules(policySet) };
     const digest = seedRootImage('budget/no-image-rules');
 
     aws.resetCounts();
-    const decided = await handleScan(
-      scanEvent(aws, 'budget/no-image-rules', digest, ['1.0.0']),
-      withoutImageRules,
-    );
+    const decided = await handleScan(scanEvent(aws, 'budget/no-image-rules', digest, ['1.0.0']), lenient);
 
     expect(decided).toMatchObject({ outcome: 'decided', verdict: 'approved' });
     expect(aws.callCounts().ecr.GetDownloadUrlForLayer ?? 0).toBe(0);
