@@ -37,7 +37,7 @@ import type { Finding } from '../../../lib/findings/finding.ts';
 import type { GateDependencies, GateTrigger } from '../../../lib/gate/context.ts';
 import { decideImage } from '../../../lib/gate/decide-image.ts';
 import { handleImagePushed } from '../../../lib/gate/handle-push.ts';
-import { checkDecisionTags } from '../../../lib/gate/projection.ts';
+import { checkDecisionTagsMany } from '../../../lib/gate/projection.ts';
 import { reservedKind } from '../../../lib/gate/tags.ts';
 import { MemoryLedger } from '../../../lib/ledger/memory-ledger.ts';
 import { createLogger } from '../../../lib/log/logger.ts';
@@ -403,17 +403,27 @@ async function deliver(deps: GateDependencies, world: World, d: Delivery, id: st
   await decideImage(deps, ref, trigger);
 }
 
-/** The sweep's safety net: images without a decision, and decision tags the ledger does not stand behind. */
+/**
+ * The sweep's safety net: images without a decision, and decision tags the ledger does not stand behind. As in
+ * production, the decision tags of every image are checked in one batched ledger read first, then the images
+ * found undecided or drifted go through the gate.
+ */
 async function sweep(deps: GateDependencies, world: World): Promise<void> {
+  const listed: { name: string; ref: ImageRef; tags: readonly string[]; tagged: boolean }[] = [];
   for (const name of IMAGES) {
     const ref = world.refs[name];
     const summary = await deps.registry.describeImage(ref);
     if (!summary) continue;
     const tagged = summary.tags.some((t) => reservedKind(deps.scheme, t) !== null);
-    const check = tagged ? await checkDecisionTags(deps, ref, summary.tags) : 'undecided';
+    listed.push({ name, ref, tags: summary.tags, tagged });
+  }
+  const checked = listed.filter((item) => item.tagged);
+  const checks = await checkDecisionTagsMany(deps, checked);
+  for (const item of listed) {
+    const check = item.tagged ? (checks[checked.indexOf(item)] ?? 'undecided') : 'undecided';
     if (check === 'consistent') continue;
     // Untagged children are judged through their indexes, as in production (the sweep lists them too).
-    await decideImage(deps, ref, { kind: 'sweep', id: `sweep-${name}`, reason: check });
+    await decideImage(deps, item.ref, { kind: 'sweep', id: `sweep-${item.name}`, reason: check });
   }
 }
 
